@@ -1,0 +1,143 @@
+package io.shmq.transport.api;
+
+import java.time.Duration;
+import java.util.List;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * A socket of one {@link SocketType}, made by a {@link TransportFactory}. Used by one thread at a time, except
+ * that {@link TransportFactory#interrupt()} may be called from any thread to wake it.
+ *
+ * <p>Transfers return a byte count ({@code >= 0}) or a negative code: {@link #ERROR}, {@link #TIMEOUT},
+ * {@link #INTERRUPTED}. A timeout is in milliseconds: {@code -1} waits forever, {@code 0} tries once without
+ * blocking. After a successful send the message is left empty (the sender no longer owns the payload); after a
+ * failed or timed-out send it is unchanged, so nothing is lost or delivered twice. A received message replaces the
+ * content of the message passed in.
+ *
+ * <p>Misuse throws: a message of another factory or kind, a send on a pull or sub socket, a receive on a push or
+ * pub socket ({@link IllegalArgumentException} / {@link IllegalStateException}), a closed socket
+ * ({@link TransportClosedException}), a bad address ({@link SocketException}).
+ *
+ * <p>{@code @ProviderType}: implemented by transport providers only.
+ */
+@ProviderType
+public interface Socket extends AutoCloseable {
+    /** The transfer failed (FairMQ's {@code TransferCode::error}). */
+    long ERROR = -1;
+    /** The transfer timed out, or could not happen at once with timeout 0 ({@code TransferCode::timeout}). */
+    long TIMEOUT = -2;
+    /** The factory was interrupted ({@code TransferCode::interrupted}). */
+    long INTERRUPTED = -3;
+    /** A timeout that waits forever. */
+    long INFINITE = -1;
+    /** FairMQ's default high-water mark, in messages. */
+    int DEFAULT_HIGH_WATER_MARK = 1000;
+
+    /** @return the socket's id: the factory id and the name */
+    String id();
+
+    /** @return the name given at creation, e.g. the channel name */
+    String name();
+
+    /** @return the socket's pattern */
+    SocketType type();
+
+    /**
+     * @param address where to listen: {@code tcp://host:port}, {@code ipc://path}, {@code inproc://name}; which
+     *                schemes a transport accepts is in its documentation
+     * @throws SocketException when the address is malformed, unsupported or in use
+     */
+    void bind(String address);
+
+    /**
+     * @param address where to connect (same schemes as {@link #bind})
+     * @throws SocketException when the address is malformed or unsupported
+     */
+    void connect(String address);
+
+    /**
+     * @param message   the message to send; emptied on success
+     * @param timeoutMs {@link #INFINITE}, 0 or a positive number of milliseconds
+     * @return the payload size sent, or {@link #TIMEOUT}, {@link #INTERRUPTED}, {@link #ERROR}
+     */
+    long send(Message message, long timeoutMs);
+
+    /**
+     * Sends and blocks until sent or interrupted.
+     *
+     * @param message the message to send
+     * @return as {@link #send(Message, long)}
+     */
+    default long send(final Message message) {
+        return send(message, INFINITE);
+    }
+
+    /**
+     * @param message   receives the content, replacing what it held
+     * @param timeoutMs {@link #INFINITE}, 0 or a positive number of milliseconds
+     * @return the payload size received, or {@link #TIMEOUT}, {@link #INTERRUPTED}, {@link #ERROR}
+     */
+    long receive(Message message, long timeoutMs);
+
+    /**
+     * Receives and blocks until a message arrives or the factory is interrupted.
+     *
+     * @param message receives the content
+     * @return as {@link #receive(Message, long)}
+     */
+    default long receive(final Message message) {
+        return receive(message, INFINITE);
+    }
+
+    /**
+     * Sends all parts as one unit: the receiver gets all or none.
+     *
+     * @param parts     at least one message; each is emptied on success
+     * @param timeoutMs {@link #INFINITE}, 0 or a positive number of milliseconds
+     * @return the sum of the parts' sizes, or a negative code
+     */
+    long send(List<Message> parts, long timeoutMs);
+
+    /**
+     * Receives one multipart unit. The list is cleared, then filled with new messages owned by the caller.
+     *
+     * @param parts     a modifiable list
+     * @param timeoutMs {@link #INFINITE}, 0 or a positive number of milliseconds
+     * @return the sum of the parts' sizes, or a negative code
+     */
+    long receive(List<Message> parts, long timeoutMs);
+
+    /** @return the most messages queued for sending before send blocks or times out */
+    int sendHighWaterMark();
+
+    /** @param messages at least 1 (0 is rejected: an unbounded queue is a memory leak waiting to happen) */
+    void setSendHighWaterMark(int messages);
+
+    /** @return the most messages queued for receiving */
+    int receiveHighWaterMark();
+
+    /** @param messages at least 1 */
+    void setReceiveHighWaterMark(int messages);
+
+    /** @return how long close waits to deliver queued messages */
+    Duration linger();
+
+    /** @param linger how long close waits to deliver queued messages, not negative */
+    void setLinger(Duration linger);
+
+    /** @return payload bytes sent so far */
+    long bytesSent();
+
+    /** @return payload bytes received so far */
+    long bytesReceived();
+
+    /** @return messages sent so far (a multipart unit counts once) */
+    long messagesSent();
+
+    /** @return messages received so far (a multipart unit counts once) */
+    long messagesReceived();
+
+    /** Closes the socket, waiting up to {@link #linger()} for queued messages. Idempotent. */
+    @Override
+    void close();
+}

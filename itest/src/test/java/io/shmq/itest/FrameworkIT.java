@@ -1,0 +1,111 @@
+package io.shmq.itest;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+import static org.ops4j.pax.exam.CoreOptions.bundle;
+import static org.ops4j.pax.exam.CoreOptions.junitBundles;
+import static org.ops4j.pax.exam.CoreOptions.mavenBundle;
+import static org.ops4j.pax.exam.CoreOptions.options;
+import static org.ops4j.pax.exam.CoreOptions.systemProperty;
+
+import java.io.File;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+import javax.inject.Inject;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Version;
+import org.osgi.framework.namespace.PackageNamespace;
+import org.osgi.framework.wiring.BundleCapability;
+import org.osgi.framework.wiring.BundleRevision;
+
+/**
+ * Boots Apache Felix with Felix SCR and the built shmq bundles, and checks that every bundle resolves and starts,
+ * that the API exports its package at 1.0.0 and that the providers export nothing.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class FrameworkIT {
+    static final String API = "io.shmq.transport.api";
+    static final List<String> SHMQ_BUNDLES = List.of(API, "io.shmq.transport.shmem", "io.shmq.transport.zeromq");
+
+    @Inject
+    private BundleContext context;
+
+    /** @return the framework's content: SCR and its API, JeroMQ, and the bundles built by this reactor */
+    @Configuration
+    public Option[] config() {
+        return baseOptions();
+    }
+
+    static Option[] baseOptions() {
+        final String dir = System.getProperty("bundles.dir");
+        return options(
+                systemProperty("org.osgi.framework.storage.clean").value("onFirstInit"),
+                mavenBundle("org.osgi", "org.osgi.util.function").versionAsInProject(),
+                mavenBundle("org.osgi", "org.osgi.util.promise").versionAsInProject(),
+                mavenBundle("org.osgi", "org.osgi.service.component").versionAsInProject(),
+                mavenBundle("org.apache.felix", "org.apache.felix.scr").versionAsInProject(),
+                mavenBundle("org.zeromq", "jeromq").versionAsInProject(),
+                bundle(new File(dir, "transport.api.jar").toURI().toString()),
+                bundle(new File(dir, "transport.shmem.jar").toURI().toString()),
+                bundle(new File(dir, "transport.zeromq.jar").toURI().toString()),
+                junitBundles());
+    }
+
+    @Test
+    public void shouldResolveAndStartEveryBundle() {
+        final List<String> notActive = new ArrayList<>();
+        for (final Bundle bundle : context.getBundles()) {
+            final boolean fragment = (bundle.adapt(BundleRevision.class).getTypes() & BundleRevision.TYPE_FRAGMENT) != 0;
+            final int expected = fragment ? Bundle.RESOLVED : Bundle.ACTIVE;
+            if (bundle.getState() != expected) {
+                notActive.add(bundle.getSymbolicName() + " state=" + bundle.getState());
+            }
+        }
+        assertTrue("bundles not resolved or not started: " + notActive, notActive.isEmpty());
+    }
+
+    @Test
+    public void shouldStartEveryShmqBundle() {
+        for (final String name : SHMQ_BUNDLES) {
+            final Bundle bundle = find(name);
+            assertEquals(name + " state", Bundle.ACTIVE, bundle.getState());
+        }
+    }
+
+    @Test
+    public void shouldExportTheApiPackageAtOneZeroZero() {
+        final List<BundleCapability> exports = find(API).adapt(BundleRevision.class)
+                .getDeclaredCapabilities(PackageNamespace.PACKAGE_NAMESPACE);
+        assertEquals("exports of " + API, 1, exports.size());
+        final BundleCapability export = exports.get(0);
+        assertEquals(API, export.getAttributes().get(PackageNamespace.PACKAGE_NAMESPACE));
+        assertEquals(new Version(1, 0, 0), export.getAttributes().get(PackageNamespace.CAPABILITY_VERSION_ATTRIBUTE));
+    }
+
+    @Test
+    public void shouldLetProvidersExportNothing() {
+        for (final String name : SHMQ_BUNDLES.subList(1, SHMQ_BUNDLES.size())) {
+            final List<BundleCapability> exports = find(name).adapt(BundleRevision.class)
+                    .getDeclaredCapabilities(PackageNamespace.PACKAGE_NAMESPACE);
+            assertTrue(name + " exports " + exports, exports.isEmpty());
+        }
+    }
+
+    private Bundle find(final String symbolicName) {
+        return Arrays.stream(context.getBundles()).filter(b -> symbolicName.equals(b.getSymbolicName())).findFirst()
+                .orElseThrow(() -> new AssertionError(symbolicName + " not installed; installed: "
+                        + Arrays.stream(context.getBundles()).map(Bundle::getSymbolicName)
+                        .collect(Collectors.joining(", "))));
+    }
+}

@@ -1,0 +1,53 @@
+package io.shmq.bench;
+
+import java.util.Arrays;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+
+/**
+ * Runs shmq's benchmarks and prints a table.
+ *
+ * <pre>
+ *   java --enable-native-access=ALL-UNNAMED -jar bench/target/benchmarks.jar            # the JMH micro-benchmarks
+ *   java --enable-native-access=ALL-UNNAMED -jar bench/target/benchmarks.jar sidechannel [messages]  # two JVMs
+ *   java -jar bench/target/benchmarks.jar jmh [JMH options]                              # JMH's own command line
+ * </pre>
+ */
+public final class BenchMain {
+    private BenchMain() {
+    }
+
+    /**
+     * @param args empty for the micro-benchmarks, {@code sidechannel [messages]} for the two-JVM run, or
+     *             {@code jmh} followed by JMH's options
+     * @throws Exception when a benchmark fails
+     */
+    public static void main(final String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("jmh")) {
+            org.openjdk.jmh.Main.main(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
+        if (args.length > 0 && args[0].equals("sidechannel")) {
+            SideChannelRun.run(new long[] {64, 4096, 64 << 10, 1 << 20},
+                    args.length > 1 ? Long.parseLong(args[1]) : 2_000_000L);
+            return;
+        }
+        runMicroBenchmarks();
+    }
+
+    private static void runMicroBenchmarks() throws RunnerException {
+        final Options options = new OptionsBuilder().include(MessageBenchmark.class.getSimpleName()).build();
+        final var results = new Runner(options).run();
+        System.out.println();
+        System.out.println("| benchmark | ns/op | error (99.9%) |");
+        System.out.println("|---|---:|---:|");
+        for (final RunResult result : results) {
+            final var primary = result.getPrimaryResult();
+            System.out.printf("| %s | %.1f | %.1f |%n", result.getParams().getBenchmark().replaceFirst(".*\\.", ""),
+                    primary.getScore(), primary.getScoreError());
+        }
+    }
+}

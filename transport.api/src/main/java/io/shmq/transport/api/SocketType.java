@@ -1,9 +1,5 @@
 package io.shmq.transport.api;
 
-import java.util.Arrays;
-import java.util.Locale;
-import java.util.stream.Collectors;
-
 /** The socket patterns, as in FairMQ and ZeroMQ. {@link #configName()} is the name used in channel configuration. */
 public enum SocketType {
     /** Sends to connected pull sockets, round robin. */
@@ -38,16 +34,7 @@ public enum SocketType {
      * @throws IllegalArgumentException for an unknown name, listing the known ones
      */
     public static SocketType fromConfigName(final String name) {
-        if (name != null) {
-            final String lower = name.toLowerCase(Locale.ROOT);
-            for (final SocketType type : values()) {
-                if (type.configName.equals(lower)) {
-                    return type;
-                }
-            }
-        }
-        throw new IllegalArgumentException("unknown socket type: name=" + name + ", known="
-                + Arrays.stream(values()).map(SocketType::configName).collect(Collectors.joining(",")));
+        return ConfigNames.lookup("socket type", values(), SocketType::configName, name);
     }
 
     @Override

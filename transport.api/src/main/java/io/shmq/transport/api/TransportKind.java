@@ -1,9 +1,5 @@
 package io.shmq.transport.api;
 
-import java.util.Arrays;
-import java.util.Locale;
-import java.util.stream.Collectors;
-
 /** The kinds of transport. {@link #configName()} is the name used in configuration and service properties. */
 public enum TransportKind {
     /** Zero-copy shared memory on the FFM API: only the 40-byte {@link MetaHeader} moves. */
@@ -28,16 +24,7 @@ public enum TransportKind {
      * @throws IllegalArgumentException for an unknown name, listing the known ones
      */
     public static TransportKind fromConfigName(final String name) {
-        if (name != null) {
-            final String lower = name.toLowerCase(Locale.ROOT);
-            for (final TransportKind kind : values()) {
-                if (kind.configName.equals(lower)) {
-                    return kind;
-                }
-            }
-        }
-        throw new IllegalArgumentException("unknown transport kind: name=" + name + ", known="
-                + Arrays.stream(values()).map(TransportKind::configName).collect(Collectors.joining(",")));
+        return ConfigNames.lookup("transport kind", values(), TransportKind::configName, name);
     }
 
     @Override

@@ -59,7 +59,7 @@ final class Payload {
     }
 
     /**
-     * Allocates {@code count} messages of random sizes (mostly up to 4 KiB, some up to 64 KiB, a few up to 1 MiB),
+     * Allocates {@code count} messages of random sizes (mostly up to 1 KiB, some up to 16 KiB, a few up to 256 KiB),
      * copies some, frees them in random order, and checks every payload before it is freed.
      *
      * @return the number of payload mismatches (0 when all is well)
@@ -70,8 +70,9 @@ final class Payload {
         long errors = 0;
         for (int n = 0; n < count; n++) {
             final int kind = random.nextInt(100);
-            final long size = kind < 85 ? random.nextInt(1, 4097) : kind < 99 ? random.nextInt(4097, 65537)
-                    : random.nextInt(65537, 1 << 20);
+            final int kind2 = random.nextInt(1000);
+            final long size = kind < 90 ? random.nextInt(1, 1025) : kind2 < 990 ? random.nextInt(1025, 16385)
+                    : random.nextInt(16385, 256 * 1024 + 1);
             final long payloadSeed = random.nextLong();
             final Message message = factory.createMessage(size);
             fill(message.data(), payloadSeed);

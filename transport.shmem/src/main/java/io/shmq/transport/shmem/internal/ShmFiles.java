@@ -71,22 +71,22 @@ final class ShmFiles {
         if (length <= 0) {
             return;
         }
-        final int rc = Native.fallocate(file, offset, length);
-        if (rc == 0) {
-            return;
+        // Check first: a doomed fallocate on tmpfs would fill the file system (and everyone's memory) before it
+        // fails and rolls back. The check is racy, so fallocate stays the authority.
+        final long usable;
+        try {
+            usable = Files.getFileStore(file).getUsableSpace();
+        } catch (IOException e) {
+            throw new SharedMemoryException("cannot check free space for " + file + ": " + e, e);
         }
-        if (rc == -1) {
-            // No downcall (native access denied): fall back to a racy free-space check.
-            try {
-                final long usable = Files.getFileStore(file).getUsableSpace();
-                if (usable >= length) {
-                    return;
-                }
-                throw new SharedMemoryException("no space to reserve " + length + " bytes at offset " + offset
-                        + " of " + file + ": usable=" + usable);
-            } catch (IOException e) {
-                throw new SharedMemoryException("cannot check free space for " + file + ": " + e, e);
-            }
+        if (usable < length) {
+            throw new SharedMemoryException("no space to reserve " + length + " bytes at offset " + offset + " of "
+                    + file + ": usable=" + usable + " (the shared-memory file system is full)");
+        }
+        final int rc = Native.fallocate(file, offset, length);
+        if (rc == 0 || rc == -1) {
+            // -1: no downcall (native access denied); the free-space check above is all we have.
+            return;
         }
         throw new SharedMemoryException("cannot reserve " + length + " bytes at offset " + offset + " of " + file
                 + ": errno=" + rc + (rc == 28 ? " (ENOSPC: the shared-memory file system is full)" : ""));

@@ -104,9 +104,11 @@ final class AckRing {
             if ((long) SEQUENCE_H.getAcquire(memory, RECORDS_OFFSET, index) != head + 1) {
                 break;
             }
-            out.add(new RegionBlock((long) OFFSET_H.get(memory, RECORDS_OFFSET, index),
-                    (long) SIZE_H.get(memory, RECORDS_OFFSET, index), (long) HINT_H.get(memory, RECORDS_OFFSET,
-                    index)));
+            final long offset = (long) OFFSET_H.get(memory, RECORDS_OFFSET, index);
+            final long size = (long) SIZE_H.get(memory, RECORDS_OFFSET, index);
+            if (offset >= 0 && size >= 0) {
+                out.add(new RegionBlock(offset, size, (long) HINT_H.get(memory, RECORDS_OFFSET, index)));
+            }
             SEQUENCE_H.setRelease(memory, RECORDS_OFFSET, index, head + capacity);
             head++;
             count++;

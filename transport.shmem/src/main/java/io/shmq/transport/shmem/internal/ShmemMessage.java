@@ -107,7 +107,6 @@ final class ShmemMessage implements SharedMemoryMessage {
         if (segment != null) {
             segment.retain(handle);
             copy.setManaged(segment, handle, size);
-            copy.size = size;
         } else if (region != null) {
             final ManagedSegment counters = factory.ownSegment();
             if (shared == MetaHeader.NOT_SHARED) {

@@ -518,7 +518,7 @@ public final class ShmemFactory implements TransportFactory {
     private final class Subscription implements RegionEventSubscription {
         private final RegionEventListener listener;
         private final Map<Integer, Session.RegionEntry> known = new HashMap<>();
-        private long seenEvents = -1;
+        private volatile long seenEvents = -1;
         private boolean cancelled;
 
         Subscription(final RegionEventListener listener) {
@@ -583,9 +583,14 @@ public final class ShmemFactory implements TransportFactory {
                 }
                 if (!subscriptions.isEmpty()) {
                     final long events = session.eventCounter();
-                    final List<Session.RegionEntry> active = session.activeRegions();
+                    List<Session.RegionEntry> active = null;
                     for (final Subscription subscription : subscriptions) {
-                        subscription.poll(events, active);
+                        if (subscription.seenEvents != events) {
+                            if (active == null) {
+                                active = session.activeRegions();
+                            }
+                            subscription.poll(events, active);
+                        }
                     }
                 }
             } catch (IllegalStateException e) {

@@ -1,5 +1,7 @@
 package io.shmq.transport.shmem.internal;
 
+import io.shmq.transport.api.RegionBulkCallback;
+import io.shmq.transport.api.RegionCallback;
 import io.shmq.transport.api.Message;
 import io.shmq.transport.api.MetaHeader;
 import io.shmq.transport.api.RegionBlock;
@@ -47,7 +49,8 @@ class RegionTest {
             assertEquals(1025, second.id());
             assertEquals(7, fixed.id());
             final SharedMemoryException e = assertThrows(SharedMemoryException.class,
-                    () -> shm.factory("b").createUnmanagedRegion(4096, ShmSession.IGNORE, RegionConfig.builder().id(7).build()));
+                    () -> shm.factory("b").createUnmanagedRegion(4096, ShmSession.IGNORE,
+                            RegionConfig.builder().id(7).build()));
             assertTrue(e.getMessage().contains("regionId=7 already exists"), e.getMessage());
             assertTrue(Files.exists(ShmFiles.region(ShmSession.DIRECTORY, shm.shmId(), 1024)));
             assertTrue(Files.exists(ShmFiles.ring(ShmSession.DIRECTORY, shm.shmId(), 1024)));
@@ -60,7 +63,8 @@ class RegionTest {
         final ShmemFactory factory = shm.factory("a");
         final BlockingQueue<RegionBlock> released = new LinkedBlockingQueue<>();
         final long start = factory.freeMemory();
-        try (UnmanagedRegion region = factory.createUnmanagedRegion(1 << 16, (io.shmq.transport.api.RegionCallback) released::add, RegionConfig.DEFAULT)) {
+        final RegionCallback callback = released::add;
+        try (UnmanagedRegion region = factory.createUnmanagedRegion(1 << 16, callback, RegionConfig.DEFAULT)) {
             final Message message = factory.createMessage(region, 100, 50, 9);
             message.setUsedSize(40);
             final Message copy = message.copy();
@@ -80,10 +84,12 @@ class RegionTest {
         final ShmemFactory factory = shm.factory("a");
         final List<Integer> batches = new CopyOnWriteArrayList<>();
         final List<RegionBlock> blocks = new CopyOnWriteArrayList<>();
-        final UnmanagedRegion region = factory.createUnmanagedRegion(1 << 20, (io.shmq.transport.api.RegionBulkCallback) list -> {
+        final RegionBulkCallback callback = list -> {
             batches.add(list.size());
             blocks.addAll(list);
-        }, RegionConfig.builder().linger(Duration.ofSeconds(10)).build());
+        };
+        final UnmanagedRegion region = factory.createUnmanagedRegion(1 << 20, callback,
+                RegionConfig.builder().linger(Duration.ofSeconds(10)).build());
         final List<Message> messages = new ArrayList<>();
         for (int i = 0; i < 1000; i++) {
             messages.add(factory.createMessage(region, i * 64L, 64, i));
@@ -131,8 +137,8 @@ class RegionTest {
     @Test
     void shouldListSegmentsAndRegionsInRegionInfo() {
         final ShmemFactory a = shm.factory("a");
-        try (UnmanagedRegion region = a.createUnmanagedRegion(4096, ShmSession.IGNORE, RegionConfig.builder().userFlags(3)
-                .build())) {
+        try (UnmanagedRegion region = a.createUnmanagedRegion(4096, ShmSession.IGNORE,
+                RegionConfig.builder().userFlags(3).build())) {
             final List<RegionInfo> info = shm.factory("b").regionInfo();
             assertTrue(info.contains(new RegionInfo(true, 0, ShmSession.SEGMENT_SIZE, 0, RegionEvent.CREATED)),
                     info.toString());

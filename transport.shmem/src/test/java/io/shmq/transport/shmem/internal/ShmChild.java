@@ -1,5 +1,6 @@
 package io.shmq.transport.shmem.internal;
 
+import io.shmq.transport.api.RegionCallback;
 import io.shmq.transport.api.FactoryConfig;
 import io.shmq.transport.api.Message;
 import io.shmq.transport.api.MetaHeader;
@@ -55,8 +56,9 @@ public final class ShmChild {
                     }
                     case "region" -> {
                         final RegionConfig config = RegionConfig.builder().id(Integer.parseInt(a[2])).build();
-                        final UnmanagedRegion region = factory.createUnmanagedRegion(Long.parseLong(a[1]),
-                                (io.shmq.transport.api.RegionCallback) block -> println("ACK " + block.offset() + " " + block.size() + " " + block.hint()),
+                        final RegionCallback callback = block -> println("ACK " + block.offset() + " "
+                                + block.size() + " " + block.hint());
+                        final UnmanagedRegion region = factory.createUnmanagedRegion(Long.parseLong(a[1]), callback,
                                 config);
                         regions.put(region.id(), region);
                         println("REGION " + region.id());

@@ -1,5 +1,6 @@
 package io.shmq.transport.shmem.internal;
 
+import io.shmq.transport.api.RegionCallback;
 import io.shmq.transport.api.DataAddressResolver;
 import io.shmq.transport.api.Message;
 import io.shmq.transport.api.MetaHeader;
@@ -73,7 +74,8 @@ class SideChannelTest {
         final ShmemFactory creator = shm.factory("creator");
         final ShmemFactory consumer = shm.factory("consumer");
         final BlockingQueue<RegionBlock> released = new LinkedBlockingQueue<>();
-        try (UnmanagedRegion region = creator.createUnmanagedRegion(1 << 20, (io.shmq.transport.api.RegionCallback) released::add,
+        final RegionCallback callback = released::add;
+        try (UnmanagedRegion region = creator.createUnmanagedRegion(1 << 20, callback,
                 RegionConfig.builder().linger(Duration.ofSeconds(2)).build())) {
             region.data().asSlice(4096, 2).copyFrom(MemorySegment.ofArray(new byte[] {'A', 'B'}));
             final Message message = creator.createMessage(region, 4096, 2, 77);

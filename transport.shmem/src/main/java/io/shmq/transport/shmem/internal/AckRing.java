@@ -20,10 +20,19 @@ final class AckRing {
     /** Records per ring; FairMQ batches up to 256 acknowledgements, the ring holds many batches. */
     static final int DEFAULT_CAPACITY = 8192;
     private static final long FULL_TIMEOUT_NANOS = 5_000_000_000L;
+    /**
+     * How long a claimed but unpublished record may block the consumer before it is skipped: a producer that died
+     * between claiming and publishing would otherwise stall the ring forever (Agrona's {@code unblock()}).
+     */
+    static final long UNBLOCK_NANOS = 1_000_000_000L;
+    private static final System.Logger LOG = System.getLogger(AckRing.class.getName());
 
     private final MemorySegment memory;
     private final long mask;
     private final long capacity;
+    /** Consumer-only state: the head position seen blocked, and since when. */
+    private long stalledHead = -1;
+    private long stalledSince;
 
     AckRing(final MemorySegment memory) {
         this.memory = memory;
@@ -73,7 +82,12 @@ final class AckRing {
                     OFFSET_H.set(memory, RECORDS_OFFSET, index, offset);
                     SIZE_H.set(memory, RECORDS_OFFSET, index, size);
                     HINT_H.set(memory, RECORDS_OFFSET, index, hint);
-                    SEQUENCE_H.setRelease(memory, RECORDS_OFFSET, index, position + 1);
+                    // CAS, not a plain release store: the consumer may have unblocked (skipped) this record if this
+                    // thread stalled for longer than UNBLOCK_NANOS; then the acknowledgement is lost, not corrupting.
+                    if (!SEQUENCE_H.compareAndSet(memory, RECORDS_OFFSET, index, position, position + 1)) {
+                        LOG.log(System.Logger.Level.WARNING, "acknowledgement skipped by the region's creator after"
+                                + " a stall: position=" + position + ", offset=" + offset + ", hint=" + hint);
+                    }
                     return;
                 }
             } else if (sequence < position) {
@@ -101,7 +115,14 @@ final class AckRing {
         int count = 0;
         while (count < max) {
             final long index = head & mask;
-            if ((long) SEQUENCE_H.getAcquire(memory, RECORDS_OFFSET, index) != head + 1) {
+            final long sequence = (long) SEQUENCE_H.getAcquire(memory, RECORDS_OFFSET, index);
+            if (sequence != head + 1) {
+                if (sequence == head && (long) AckRingLayout.TAIL_H.getVolatile(memory, 0L) > head
+                        && unblock(head, index)) {
+                    head++;
+                    count++;
+                    continue;
+                }
                 break;
             }
             final long offset = (long) OFFSET_H.get(memory, RECORDS_OFFSET, index);
@@ -115,5 +136,25 @@ final class AckRing {
         }
         AckRingLayout.HEAD_H.setRelease(memory, 0L, head);
         return count;
+    }
+
+    /** @return true when the record at {@code head} was claimed but unpublished for too long and is now skipped */
+    private boolean unblock(final long head, final long index) {
+        final long now = System.nanoTime();
+        if (stalledHead != head) {
+            stalledHead = head;
+            stalledSince = now;
+            return false;
+        }
+        if (now - stalledSince < UNBLOCK_NANOS) {
+            return false;
+        }
+        if (SEQUENCE_H.compareAndSet(memory, RECORDS_OFFSET, index, head, head + capacity)) {
+            LOG.log(System.Logger.Level.WARNING, "skipped an acknowledgement record claimed but never published"
+                    + " (producer died?): position=" + head);
+            stalledHead = -1;
+            return true;
+        }
+        return false;
     }
 }

@@ -23,6 +23,7 @@ final class Native {
     private static final MethodHandle CLOSE;
     private static final MethodHandle FALLOCATE;
     private static final MethodHandle GETUID;
+    private static final MethodHandle MLOCK;
     private static final boolean AVAILABLE;
 
     static {
@@ -30,6 +31,7 @@ final class Native {
         MethodHandle close = null;
         MethodHandle fallocate = null;
         MethodHandle getuid = null;
+        MethodHandle mlock = null;
         boolean ok;
         try {
             final Linker linker = Linker.nativeLinker();
@@ -43,6 +45,9 @@ final class Native {
                     FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
                             ValueLayout.JAVA_LONG));
             getuid = linker.downcallHandle(libc.findOrThrow("getuid"), FunctionDescriptor.of(ValueLayout.JAVA_INT));
+            mlock = linker.downcallHandle(libc.findOrThrow("mlock"),
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG),
+                    Linker.Option.captureCallState("errno"));
             ok = true;
         } catch (RuntimeException | Error e) {
             ok = false;
@@ -51,6 +56,7 @@ final class Native {
         CLOSE = close;
         FALLOCATE = fallocate;
         GETUID = getuid;
+        MLOCK = mlock;
         AVAILABLE = ok;
     }
 
@@ -83,6 +89,29 @@ final class Native {
             } finally {
                 final int ignored = (int) CLOSE.invokeExact(fd);
             }
+        } catch (Throwable t) {
+            return -1;
+        }
+    }
+
+    /**
+     * Locks the pages of {@code memory} in RAM ({@code RegionConfig.lock}); best effort.
+     *
+     * @return 0 on success, else the errno (12 = ENOMEM: over RLIMIT_MEMLOCK), or -1 when unavailable
+     */
+    static int mlock(final MemorySegment memory) {
+        if (!AVAILABLE) {
+            return -1;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            final var stateLayout = Linker.Option.captureStateLayout();
+            final MemorySegment state = arena.allocate(stateLayout);
+            final int rc = (int) MLOCK.invokeExact(state, memory, memory.byteSize());
+            if (rc == 0) {
+                return 0;
+            }
+            return (int) stateLayout.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"))
+                    .get(state, 0L);
         } catch (Throwable t) {
             return -1;
         }

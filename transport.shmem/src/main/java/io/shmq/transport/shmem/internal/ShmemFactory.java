@@ -425,6 +425,13 @@ public final class ShmemFactory implements TransportFactory {
             if (regionConfig.zero()) {
                 data.fill((byte) 0);
             }
+            if (regionConfig.lock()) {
+                final int rc = Native.mlock(data);
+                if (rc != 0) {
+                    System.getLogger(ShmemFactory.class.getName()).log(System.Logger.Level.WARNING,
+                            "cannot lock regionId=" + id + " in memory (size=" + size + "): errno=" + rc);
+                }
+            }
             final Path ringFile = ShmFiles.ring(session.directory(), session.shmId(), id);
             final MemorySegment ringBytes = mapNew(ringFile, AckRingLayout.bytes(AckRing.DEFAULT_CAPACITY), true,
                     arena, created);

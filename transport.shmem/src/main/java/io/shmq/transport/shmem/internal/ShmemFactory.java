@@ -48,9 +48,7 @@ import java.util.concurrent.locks.LockSupport;
  * {@value #OPTION_CLEANUP} (default {@code true}: the last factory of a session removes its files). Other
  * {@code shmem.*} keys are rejected.
  *
- * <p>Known limits: sockets and pollers are not part of this provider yet ({@link UnsupportedOperationException});
- * messages still open when the factory closes are not released (their blocks go with the session's files when the
- * last factory leaves).
+ * <p>Known limits: sockets and pollers are not part of this provider yet ({@link UnsupportedOperationException}).
  */
 public final class ShmemFactory implements TransportFactory {
     /** Directory of the session's files. */
@@ -70,6 +68,7 @@ public final class ShmemFactory implements TransportFactory {
     private final ManagedSegment own;
     private final List<LocalRegion> localRegions = new CopyOnWriteArrayList<>();
     private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
+    private final OpenMessages openMessages = new OpenMessages();
     private final Thread worker;
     private volatile boolean closed;
     private volatile boolean interrupted;
@@ -122,6 +121,10 @@ public final class ShmemFactory implements TransportFactory {
     public long freeMemory() {
         checkOpen();
         return own.freeMemory();
+    }
+
+    OpenMessages openMessages() {
+        return openMessages;
     }
 
     ManagedSegment ownSegment() {
@@ -649,9 +652,9 @@ public final class ShmemFactory implements TransportFactory {
     }
 
     /**
-     * Closes the regions this factory created (each waits its linger for acknowledgements), stops the worker,
-     * leaves the session (the last factory removes the session's files unless {@value #OPTION_CLEANUP} is false)
-     * and unmaps everything. Segments resolved earlier throw {@link IllegalStateException} on raw access
+     * Releases the messages still open, closes the regions this factory created (each waits its linger for
+     * acknowledgements), stops the worker, leaves the session (the last factory removes the session's files unless
+     * {@value #OPTION_CLEANUP} is false) and unmaps everything. Segments resolved earlier throw {@link IllegalStateException} on raw access
      * afterwards, never crash the JVM.
      */
     @Override
@@ -660,10 +663,12 @@ public final class ShmemFactory implements TransportFactory {
             if (closed) {
                 return;
             }
+            closed = true;
+            // Open messages first: their region acknowledgements then arrive while the regions linger.
+            openMessages.releaseAll();
             for (final LocalRegion region : List.copyOf(localRegions)) {
                 region.close();
             }
-            closed = true;
         }
         LockSupport.unpark(worker);
         try {

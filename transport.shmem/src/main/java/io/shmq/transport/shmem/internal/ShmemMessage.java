@@ -23,6 +23,12 @@ final class ShmemMessage implements SharedMemoryMessage {
     private long hint;
     private long shared = MetaHeader.NOT_SHARED;
     private boolean closed;
+    /** Set by the factory's close when it released this message's payload. */
+    private volatile boolean orphaned;
+    /** Links of {@link OpenMessages}, guarded by the stripe's monitor. */
+    volatile OpenMessages.Stripe stripe;
+    ShmemMessage prevOpen;
+    ShmemMessage nextOpen;
 
     ShmemMessage(final ShmemFactory factory) {
         this.factory = factory;
@@ -36,6 +42,7 @@ final class ShmemMessage implements SharedMemoryMessage {
         this.dataOffset = value.dataOffset(block);
         this.size = payload;
         this.shared = MetaHeader.NOT_SHARED;
+        factory.openMessages().add(this);
     }
 
     /** Takes ownership of one reference to a region range. */
@@ -47,11 +54,15 @@ final class ShmemMessage implements SharedMemoryMessage {
         this.size = payload;
         this.hint = hintValue;
         this.shared = sharedHandle;
+        factory.openMessages().add(this);
     }
 
     private void checkOpen() {
         if (closed) {
             throw new TransportClosedException("message is closed");
+        }
+        if (orphaned) {
+            throw new TransportClosedException("message was released when its factory closed");
         }
     }
 
@@ -143,6 +154,10 @@ final class ShmemMessage implements SharedMemoryMessage {
      */
     MetaHeader detach() {
         final MetaHeader meta = meta();
+        if ((segment != null || region != null) && !factory.openMessages().remove(this)) {
+            clear();
+            throw new TransportClosedException("message was released when its factory closed");
+        }
         clear();
         return meta;
     }
@@ -157,6 +172,24 @@ final class ShmemMessage implements SharedMemoryMessage {
     }
 
     private void releasePayload() {
+        if (segment == null && region == null) {
+            return;
+        }
+        if (!factory.openMessages().remove(this)) {
+            clear(); // the factory closed and released the payload
+            return;
+        }
+        releaseOwned();
+    }
+
+    /** The factory's close releases this message; the caller has unlinked it from {@link OpenMessages}. */
+    void releaseByFactory() {
+        orphaned = true;
+        releaseOwned();
+    }
+
+    /** Releases the payload; the caller has unlinked the message from {@link OpenMessages}. */
+    private void releaseOwned() {
         final ManagedSegment s = segment;
         final RegionView r = region;
         final long h = handle;

@@ -3,17 +3,27 @@ package io.shmq.transport.shmem.internal;
 import io.shmq.transport.api.DataAddressResolver;
 import io.shmq.transport.api.FactoryConfig;
 import io.shmq.transport.api.Message;
+import io.shmq.transport.api.RegionBlock;
+import io.shmq.transport.api.RegionCallback;
+import io.shmq.transport.api.RegionConfig;
+import io.shmq.transport.api.SharedMemoryException;
 import io.shmq.transport.api.SharedMemoryMessage;
 import io.shmq.transport.api.Transport;
 import io.shmq.transport.api.TransportClosedException;
 import io.shmq.transport.api.TransportFactory;
 import io.shmq.transport.api.TransportKind;
+import io.shmq.transport.api.UnmanagedRegion;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -103,7 +113,7 @@ class SessionTest {
         assertTrue(e.getMessage().contains("shmem.bogus"), e.getMessage());
         assertThrows(IllegalArgumentException.class,
                 () -> new ShmemFactory(shm.config("a").option(ShmemFactory.OPTION_CLEANUP, "maybe").build()));
-        assertThrows(io.shmq.transport.api.SharedMemoryException.class,
+        assertThrows(SharedMemoryException.class,
                 () -> new ShmemFactory(shm.config("a").option(ShmemFactory.OPTION_DIRECTORY, "/nonexistent-shmq")
                         .build()));
     }
@@ -112,6 +122,38 @@ class SessionTest {
     void shouldRejectSessionNamesThatEscapeTheDirectory() {
         assertThrows(IllegalArgumentException.class, () -> shm.config("a").session("../x").build());
         assertThrows(IllegalArgumentException.class, () -> shm.config("a").session("a/b").build());
+    }
+
+    @Test
+    void shouldReleaseMessagesStillOpenWhenTheirFactoryCloses() throws Exception {
+        final ShmemFactory survivor = shm.factory("survivor");
+        final ShmemFactory closing = shm.factory("closing");
+        final long start = survivor.freeMemory();
+        final BlockingQueue<RegionBlock> acks = new LinkedBlockingQueue<>();
+        final RegionCallback callback = acks::add;
+        final UnmanagedRegion region = survivor.createUnmanagedRegion(4096, callback, RegionConfig.DEFAULT);
+        final List<Message> open = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            open.add(closing.createMessage(1 + i * 997L));
+        }
+        open.add(open.get(0).copy());
+        final Message fromOtherThread = CompletableFuture.supplyAsync(() -> closing.createMessage(50_000)).get();
+        open.add(fromOtherThread);
+        final Message inRegion = survivor.createMessage(region, 0, 16, 5);
+        open.add(closing.adopt(survivor.detach(inRegion)));
+        final Message closedBefore = closing.createMessage(10);
+        closedBefore.close();
+        assertTrue(survivor.freeMemory() < start);
+        closing.close();
+        assertEquals(start, survivor.freeMemory(), "every open message was released");
+        assertEquals(new RegionBlock(0, 16, 5), acks.poll(10, TimeUnit.SECONDS),
+                "the region message was acknowledged to its creator");
+        assertThrows(TransportClosedException.class, () -> open.get(1).data());
+        for (final Message message : open) {
+            message.close();
+        }
+        assertEquals(start, survivor.freeMemory(), "closing them afterwards releases nothing twice");
+        region.close();
     }
 
     @Test

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Gives each test a unique session and removes the session's files after the test, whether it passed or not, so
- * that a test run leaves the shared-memory directory as it found it. Factories made through it are closed first.
+ * that a test run leaves the shared-memory directory as it found it. Factories made through it are closed first;
+ * a file still there afterwards means the product's own cleanup failed, and fails the test.
  */
 final class ShmSession implements BeforeEachCallback, AfterEachCallback {
     /** Managed segment size for tests: small, so that full-segment tests are quick. */
@@ -71,9 +72,13 @@ final class ShmSession implements BeforeEachCallback, AfterEachCallback {
             }
         }
         factories.clear();
+        int leftovers = 0;
         for (final String session : sessions) {
-            ShmFiles.deleteAll(DIRECTORY, shmId(session));
+            leftovers += ShmFiles.deleteAll(DIRECTORY, shmId(session));
         }
         sessions.clear();
+        if (leftovers > 0 && context.getExecutionException().isEmpty()) {
+            throw new AssertionError(leftovers + " shared-memory files were left after every factory closed");
+        }
     }
 }

@@ -85,7 +85,7 @@ final class Session {
     static Session join(final String name, final Path directory, final long segmentSize) {
         final String shmId = ShmFiles.shmId(Native.uid(), name);
         final Path file = ShmFiles.management(directory, shmId);
-        for (int attempt = 0; attempt < 10; attempt++) {
+        for (int attempt = 0; attempt < 100; attempt++) {
             final Arena arena = Arena.ofShared();
             try {
                 final MemorySegment memory = createOrOpen(file, directory, shmId, segmentSize, arena);
@@ -96,18 +96,16 @@ final class Session {
                 final RobustLock lock = lockOf(memory);
                 lock.lock();
                 try {
-                    if ((int) ManagementLayout.REMOVED_H.getAcquire(memory, 0L) != 0) {
-                        arena.close();
-                        Thread.onSpinWait();
-                        continue;
+                    // The last factory removed this session after we opened the file: start over with new files.
+                    // Unlock before unmapping: other threads of this process may wait for this very lock word.
+                    if ((int) ManagementLayout.REMOVED_H.getAcquire(memory, 0L) == 0) {
+                        return new Session(name, shmId, directory, arena, memory, claimDevice(memory, shmId));
                     }
-                    final int slot = claimDevice(memory, shmId);
-                    return new Session(name, shmId, directory, arena, memory, slot);
                 } finally {
-                    if (arena.scope().isAlive()) {
-                        lock.unlock();
-                    }
+                    lock.unlock();
                 }
+                arena.close();
+                Thread.onSpinWait();
             } catch (RuntimeException e) {
                 if (arena.scope().isAlive()) {
                     arena.close();
@@ -116,7 +114,7 @@ final class Session {
             }
         }
         throw new SharedMemoryException("cannot join session '" + name + "' (" + shmId + "): it was removed "
-                + "concurrently 10 times in a row");
+                + "concurrently 100 times in a row");
     }
 
     private static MemorySegment createOrOpen(final Path file, final Path directory, final String shmId,

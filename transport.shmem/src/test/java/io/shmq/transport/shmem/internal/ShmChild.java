@@ -94,6 +94,16 @@ public final class ShmChild {
                         factory.ownSegment().lock().lock();
                         println("LOCKED");
                     }
+                    case "churn" -> {
+                        for (int round = 0; round < Integer.parseInt(a[2]); round++) {
+                            try (ShmemFactory other = new ShmemFactory(FactoryConfig.builder("churn")
+                                    .session(a[1]).segmentSize(Long.parseLong(args[1])).build());
+                                 Message message = other.createMessage(1000)) {
+                                Payload.fill(message.data(), round);
+                            }
+                        }
+                        println("CHURNED");
+                    }
                     case "stress" -> println("STRESS " + Payload.workload(factory, Integer.parseInt(a[1]),
                             Long.parseLong(a[2])));
                     case "exit" -> {

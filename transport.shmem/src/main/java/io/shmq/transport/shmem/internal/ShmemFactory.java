@@ -654,8 +654,8 @@ public final class ShmemFactory implements TransportFactory {
     /**
      * Releases the messages still open, closes the regions this factory created (each waits its linger for
      * acknowledgements), stops the worker, leaves the session (the last factory removes the session's files unless
-     * {@value #OPTION_CLEANUP} is false) and unmaps everything. Segments resolved earlier throw {@link IllegalStateException} on raw access
-     * afterwards, never crash the JVM.
+     * {@value #OPTION_CLEANUP} is false) and unmaps everything. Segments resolved earlier throw
+     * {@link IllegalStateException} on raw access afterwards, never crash the JVM.
      */
     @Override
     public void close() {

@@ -1,7 +1,11 @@
 package io.shmq.transport.shmem.internal;
 
 import io.shmq.transport.api.Message;
+import io.shmq.transport.api.MetaHeader;
+import io.shmq.transport.api.RegionConfig;
 import io.shmq.transport.api.SharedMemoryException;
+import io.shmq.transport.api.SharedMemoryMessage;
+import io.shmq.transport.api.UnmanagedRegion;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -12,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -89,6 +94,46 @@ class RobustnessTest {
         try (Message all = factory.createMessage(whole)) {
             assertEquals(whole, all.size());
         }
+    }
+
+    @Test
+    void shouldAnswerRandomHeadersWithSharedMemoryExceptionOrAValidView() {
+        final ShmemFactory producer = shm.factory("producer");
+        final ShmemFactory consumer = shm.factory("consumer");
+        final List<Message> live = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            live.add(producer.createMessage(1 + i * 131L));
+        }
+        final int regionId;
+        try (UnmanagedRegion region = producer.createUnmanagedRegion(1 << 16,
+                ShmSession.IGNORE, RegionConfig.DEFAULT)) {
+            regionId = region.id();
+            final SplittableRandom random = new SplittableRandom(7);
+            int resolved = 0;
+            for (int i = 0; i < 200_000; i++) {
+                final long handle = switch (random.nextInt(3)) {
+                    case 0 -> random.nextLong();
+                    case 1 -> random.nextLong(-64, ShmSession.SEGMENT_SIZE + 64);
+                    default -> ((SharedMemoryMessage) live.get(random.nextInt(live.size())))
+                            .meta().handle() + random.nextInt(-2, 3) * 16L;
+                };
+                final long size = random.nextBoolean() ? random.nextLong(0, 1 << 17) : random.nextLong(0,
+                        Long.MAX_VALUE);
+                final boolean managed = random.nextBoolean();
+                final int id = random.nextInt(4) == 0 ? random.nextInt(0x10000) : managed ? 0 : regionId;
+                final MetaHeader meta = new MetaHeader(size, 0, handle, MetaHeader.NOT_SHARED, managed ? 0 : id,
+                        managed ? id : 0, managed);
+                try {
+                    final MemorySegment payload = consumer.resolve(meta);
+                    assertEquals(size == 0 && managed ? 0 : size, payload.byteSize());
+                    resolved++;
+                } catch (SharedMemoryException expected) {
+                    // the only acceptable failure
+                }
+            }
+            assertTrue(resolved > 0);
+        }
+        live.forEach(Message::close);
     }
 
     private static void writeInt(final Path file, final long offset, final int value) throws IOException {

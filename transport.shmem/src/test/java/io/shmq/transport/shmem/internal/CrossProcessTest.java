@@ -2,6 +2,7 @@ package io.shmq.transport.shmem.internal;
 
 import io.shmq.transport.api.Message;
 import io.shmq.transport.api.MetaHeader;
+import io.shmq.transport.api.RegionConfig;
 import io.shmq.transport.api.SharedMemoryException;
 import io.shmq.transport.api.SharedMemoryMessage;
 import java.lang.foreign.MemorySegment;
@@ -119,6 +120,24 @@ class CrossProcessTest {
         try (Stream<Path> files = Files.list(ShmSession.DIRECTORY)) {
             assertEquals(List.of(), files.filter(f -> f.getFileName().toString().startsWith("shmq_" + shm.shmId()))
                     .toList(), "the dead child's device slot does not keep the session alive");
+        }
+    }
+
+    @Test
+    void shouldRecoverSessionLockFromProcessKilledWhileHoldingIt() throws Exception {
+        final ShmemFactory parent = shm.factory("parent");
+        final ChildJvm child = new ChildJvm(shm.name(), ShmSession.SEGMENT_SIZE);
+        try {
+            child.call("session-lock", "LOCKED", 30);
+            child.process().destroyForcibly().waitFor();
+            // Joining and creating a region both take the session lock.
+            final ShmemFactory late = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> shm.factory("late"));
+            try (var region = assertTimeoutPreemptively(Duration.ofSeconds(30),
+                    () -> parent.createUnmanagedRegion(4096, ShmSession.IGNORE, RegionConfig.DEFAULT))) {
+                assertEquals(4096, late.resolve(MetaHeader.region(4096, 0, region.id(), 0)).byteSize());
+            }
+        } finally {
+            child.close();
         }
     }
 

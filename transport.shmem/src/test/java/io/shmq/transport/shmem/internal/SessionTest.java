@@ -14,6 +14,7 @@ import io.shmq.transport.api.TransportFactory;
 import io.shmq.transport.api.TransportKind;
 import io.shmq.transport.api.UnmanagedRegion;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -180,10 +181,23 @@ class SessionTest {
     }
 
     @Test
-    void shouldRecordHeartbeatAndCreatorPid() {
+    void shouldRecordHeartbeatAndCreatorPid() throws InterruptedException {
         final ShmemFactory factory = shm.factory("a");
         assertEquals(ProcessHandle.current().pid(),
                 (long) ManagementLayout.CREATOR_PID_H.get(factory.session().memory(), 0L));
         assertTrue(factory.session().eventCounter() > 0);
+        final MemorySegment mng = factory.session().memory();
+        long mine = -1;
+        for (long i = 0; i < ManagementLayout.MAX_DEVICES && mine < 0; i++) {
+            if ((long) ManagementLayout.DEVICE_PID_H.get(mng, ManagementLayout.DEVICES_OFFSET, i)
+                    == ProcessHandle.current().pid()) {
+                mine = i;
+            }
+        }
+        assertTrue(mine >= 0, "a device slot holds this process");
+        final long first = (long) ManagementLayout.DEVICE_BEAT_H.get(mng, ManagementLayout.DEVICES_OFFSET, mine);
+        Thread.sleep(350);
+        assertTrue((long) ManagementLayout.DEVICE_BEAT_H.get(mng, ManagementLayout.DEVICES_OFFSET, mine) > first,
+                "the heartbeat moves");
     }
 }

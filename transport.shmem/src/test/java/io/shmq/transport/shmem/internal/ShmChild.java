@@ -94,6 +94,10 @@ public final class ShmChild {
                         factory.ownSegment().lock().lock();
                         println("LOCKED");
                     }
+                    case "session-lock" -> {
+                        factory.session().lock().lock();
+                        println("LOCKED");
+                    }
                     case "churn" -> {
                         for (int round = 0; round < Integer.parseInt(a[2]); round++) {
                             try (ShmemFactory other = new ShmemFactory(FactoryConfig.builder("churn")

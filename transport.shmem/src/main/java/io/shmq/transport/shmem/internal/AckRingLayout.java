@@ -13,10 +13,10 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  * creator which blocks were released. Native byte order.
  *
  * <pre>
- *  @0    | magic u64 | version u32 (written last) | capacity u32 (power of two) | padding to 128 |
- *  @128  | tail u64 (next position to claim, CAS by producers)                 | padding to 256 |
- *  @256  | head u64 (next position to read, written by the creator only)       | padding to 384 |
- *  @384  | records[capacity] { sequence u64, offset u64, size u64, hint u64 }  32 B each        |
+ *  0     | magic u64 | version u32 (written last) | capacity u32 (power of two) | padding to 128 |
+ *  128   | tail u64 (next position to claim, CAS by producers)                 | padding to 256 |
+ *  256   | head u64 (next position to read, written by the creator only)       | padding to 384 |
+ *  384   | records[capacity] { sequence u64, offset u64, size u64, hint u64 }  32 B each        |
  * </pre>
  * A record at position p is free for a producer when {@code sequence == p}; the producer CASes the tail, writes
  * the body and release-stores {@code sequence = p + 1}; the consumer acquire-loads {@code sequence == p + 1}, reads

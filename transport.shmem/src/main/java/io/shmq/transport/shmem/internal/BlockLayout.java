@@ -13,12 +13,12 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  * a multiple of the requested alignment). Blocks are multiples of 16 bytes, so every header is 16-aligned.
  *
  * <pre>
- *  @0   | sizeFlags u64: block size (multiple of 16) | FREE=1 | SMALL=2 | CHUNK=4 in the low 4 bits |
- *  @8   | link u64: large block: size of the physical predecessor (0 for the first block);          |
+ *  0    | sizeFlags u64: block size (multiple of 16) | FREE=1 | SMALL=2 | CHUNK=4 in the low 4 bits |
+ *  8    | link u64: large block: size of the physical predecessor (0 for the first block);          |
  *  |    |           free small block: offset of the next free block of its class (0 = end)          |
- *  @16  | refCount u32 (atomic)  | userOffset u32                                                    |
- *  @24  | tag u32 (session shmId while allocated, 0 when free) | classIndex u32 (-1 = large)         |
- *  @32  | freeNext u64 | freePrev u64   (free large blocks only: the bin's doubly linked list)     |
+ *  16   | refCount u32 (atomic)  | userOffset u32                                                    |
+ *  24   | tag u32 (session shmId while allocated, 0 when free) | classIndex u32 (-1 = large)         |
+ *  32   | freeNext u64 | freePrev u64   (free large blocks only: the bin's doubly linked list)     |
  * </pre>
  * The physical chain of large blocks (walked by size from the heap start) is the allocator's ground truth: each
  * mutation changes it with one 8-byte store, so a recovery pass can rebuild the bins after a crash.

@@ -12,15 +12,15 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  * heartbeat slots, segment table and region table. Native byte order.
  *
  * <pre>
- *  @0      +--------------------------------------------------------------+
+ *  0       +--------------------------------------------------------------+
  *          | magic u64 | version u32 (written last) | removed u32          |
  *          | creatorPid u64 | segmentSize u64 | padding to 128             |
- *  @128    | lock u64 (robust lock word, see RobustLock) | padding to 256  |
- *  @256    | eventCounter u64 | deviceCounter u64 | regionIdCounter u64    |
+ *  128     | lock u64 (robust lock word, see RobustLock) | padding to 256  |
+ *  256     | eventCounter u64 | deviceCounter u64 | regionIdCounter u64    |
  *          | padding to 384                                               |
- *  @384    | devices[64]  { pid u64, token u64, lastBeat u64, pad u64 }   |  32 B each
- *  @2432   | segments[16] { state u32, id u32, size u64 }                 |  16 B each
- *  @2688   | regions[256] { state u32, id u32, size u64, userFlags u64,   |
+ *  384     | devices[64]  { pid u64, token u64, lastBeat u64, pad u64 }   |  32 B each
+ *  2432    | segments[16] { state u32, id u32, size u64 }                 |  16 B each
+ *  2688    | regions[256] { state u32, id u32, size u64, userFlags u64,   |
  *          |               creatorPid u64, instance u64, pathLength u32,  |
  *          |               pad u32, path u8[256] }                        | 304 B each
  *          +--------------------------------------------------------------+

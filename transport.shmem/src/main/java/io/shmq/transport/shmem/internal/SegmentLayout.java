@@ -12,14 +12,14 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  * ({@link BlockLayout} blocks) starts at {@link #HEAP_OFFSET}. Native byte order; every hot word owns 128 bytes.
  *
  * <pre>
- *  @0     | magic u64 | version u32 (written last) | tag u32 (session)  | size u64 | padding to 128 |
- *  @128   | lock u64 (robust lock word of the large-block allocator)    | padding to 256            |
- *  @256   | usedBytes u64 (bytes held by live blocks, atomic add)       | padding to 384            |
- *  @384   | reservedEnd u64 | binBitmap u64 (both under the lock)       | padding to 512            |
- *  @512   | classHeads[8] { head u64 = tag u32 | blockOffset/16 u32, padding to 128 }  1024 B       |
- *  @1536  | bins[64] u64 (first free block of each power-of-two bin, 0 = empty)   512 B            |
- *  @2048  | padding to 4096                                                                          |
- *  @4096  | heap ...                                                                                 |
+ *  0      | magic u64 | version u32 (written last) | tag u32 (session)  | size u64 | padding to 128 |
+ *  128    | lock u64 (robust lock word of the large-block allocator)    | padding to 256            |
+ *  256    | usedBytes u64 (bytes held by live blocks, atomic add)       | padding to 384            |
+ *  384    | reservedEnd u64 | binBitmap u64 (both under the lock)       | padding to 512            |
+ *  512    | classHeads[8] { head u64 = tag u32 | blockOffset/16 u32, padding to 128 }  1024 B       |
+ *  1536   | bins[64] u64 (first free block of each power-of-two bin, 0 = empty)   512 B            |
+ *  2048   | padding to 4096                                                                          |
+ *  4096   | heap ...                                                                                 |
  * </pre>
  */
 final class SegmentLayout {

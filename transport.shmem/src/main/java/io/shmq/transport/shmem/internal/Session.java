@@ -348,7 +348,9 @@ final class Session {
                     + path);
         }
         final long s = slot;
-        final long instance = (long) ManagementLayout.EVENT_COUNTER_H.getAndAdd(memory, 0L, 1L) + 1;
+        // The event counter moves only under the session lock, so the next value is known now; it is published
+        // after the entry is ACTIVE, so that whoever sees the new count also sees the region.
+        final long instance = (long) ManagementLayout.EVENT_COUNTER_H.getAcquire(memory, 0L) + 1;
         REGION_INSTANCE_H.setRelease(memory, REGIONS_OFFSET, s, 0L);
         REGION_ID_H.set(memory, REGIONS_OFFSET, s, id);
         REGION_SIZE_H.set(memory, REGIONS_OFFSET, s, size);
@@ -359,6 +361,7 @@ final class Session {
         REGION_PATH_LENGTH_H.set(memory, REGIONS_OFFSET, s, bytes.length);
         REGION_INSTANCE_H.setRelease(memory, REGIONS_OFFSET, s, instance);
         REGION_STATE_H.setRelease(memory, REGIONS_OFFSET, s, ACTIVE);
+        ManagementLayout.EVENT_COUNTER_H.setRelease(memory, 0L, instance);
         return entry(slot);
     }
 

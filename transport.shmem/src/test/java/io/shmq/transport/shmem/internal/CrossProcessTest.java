@@ -3,6 +3,9 @@ package io.shmq.transport.shmem.internal;
 import io.shmq.transport.api.Message;
 import io.shmq.transport.api.MetaHeader;
 import io.shmq.transport.api.RegionConfig;
+import io.shmq.transport.api.RegionEvent;
+import io.shmq.transport.api.RegionEventSubscription;
+import io.shmq.transport.api.RegionInfo;
 import io.shmq.transport.api.SharedMemoryException;
 import io.shmq.transport.api.SharedMemoryMessage;
 import java.lang.foreign.MemorySegment;
@@ -10,6 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -138,6 +144,24 @@ class CrossProcessTest {
             }
         } finally {
             child.close();
+        }
+    }
+
+    @Test
+    void shouldTellSubscribersOfRegionsCreatedAndDestroyedByAnotherProcess() throws Exception {
+        final ShmemFactory parent = shm.factory("parent");
+        final BlockingQueue<RegionInfo> events = new LinkedBlockingQueue<>();
+        try (ChildJvm child = new ChildJvm(shm.name(), ShmSession.SEGMENT_SIZE);
+             RegionEventSubscription subscription = parent.subscribeToRegionEvents(events::add)) {
+            final int id = Integer.parseInt(child.call("region 8192 -1", "REGION", 30));
+            assertEquals(new RegionInfo(false, id, 8192, 0, RegionEvent.CREATED), events.poll(30, TimeUnit.SECONDS));
+            final MetaHeader meta = MetaHeader.region(16, 0, id, 0);
+            assertEquals(16, parent.resolve(meta).byteSize());
+            child.call("rclose " + id, "RCLOSED", 30);
+            assertEquals(new RegionInfo(false, id, 8192, 0, RegionEvent.DESTROYED),
+                    events.poll(30, TimeUnit.SECONDS));
+            final SharedMemoryException e = assertThrows(SharedMemoryException.class, () -> parent.resolve(meta));
+            assertTrue(e.getMessage().contains("unknown or destroyed"), e.getMessage());
         }
     }
 

@@ -76,6 +76,10 @@ public final class ShmChild {
                             println("META " + Payload.hex(factory.detach(message)));
                         }
                     }
+                    case "rclose" -> {
+                        regions.remove(Integer.parseInt(a[1])).close();
+                        println("RCLOSED");
+                    }
                     case "check" -> {
                         final MetaHeader meta = Payload.meta(a[1]);
                         println("CHECKED " + Payload.check(factory.resolve(meta), Long.parseLong(a[2])));

@@ -152,6 +152,13 @@ final class LocalRegion implements UnmanagedRegion {
         synchronized (drainLock) {
             arena.close();
         }
+    }
+
+    /**
+     * Deletes the region's files; called under the session lock, so that a region of the same id created right
+     * after (by any process) never loses its new files to this deletion.
+     */
+    void deleteFiles() {
         for (final Path file : filesToDelete) {
             try {
                 Files.deleteIfExists(file);

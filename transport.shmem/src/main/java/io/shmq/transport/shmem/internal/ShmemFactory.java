@@ -494,6 +494,7 @@ public final class ShmemFactory implements TransportFactory {
         lock.lock();
         try {
             if (session.regionInstance(region.view().slot()) == region.view().instance()) {
+                region.deleteFiles();
                 session.destroyRegion(region.view().slot());
             }
         } finally {

@@ -83,6 +83,41 @@ class RaceTest {
     }
 
     @Test
+    void shouldKeepTheFilesOfARegionRecreatedByAnotherFactoryRightAfterClose() throws Exception {
+        final ShmemFactory first = shm.factory("first");
+        final ShmemFactory second = shm.factory("second");
+        final ShmemFactory consumer = shm.factory("consumer");
+        final int id = 6000;
+        final RegionConfig config = RegionConfig.builder().id(id).linger(Duration.ZERO).build();
+        assertTimeoutPreemptively(Duration.ofMinutes(1), () -> {
+            for (int round = 0; round < 100; round++) {
+                final ShmemFactory creator = round % 2 == 0 ? first : second;
+                final ShmemFactory next = round % 2 == 0 ? second : first;
+                final UnmanagedRegion old = creator.createUnmanagedRegion(4096, ShmSession.IGNORE, config);
+                final ExecutorService pool = Executors.newSingleThreadExecutor();
+                try {
+                    final Future<?> closing = pool.submit(old::close);
+                    UnmanagedRegion fresh = null;
+                    while (fresh == null) {
+                        try {
+                            fresh = next.createUnmanagedRegion(4096, ShmSession.IGNORE, config);
+                        } catch (SharedMemoryException stillThere) {
+                            Thread.onSpinWait();
+                        }
+                    }
+                    closing.get(30, TimeUnit.SECONDS);
+                    fresh.data().set(ValueLayout.JAVA_LONG_UNALIGNED, 0, round);
+                    assertEquals(round, consumer.resolve(MetaHeader.region(8, 0, id, 0))
+                            .get(ValueLayout.JAVA_LONG_UNALIGNED, 0), "the new region's files are intact");
+                    fresh.close();
+                } finally {
+                    pool.shutdownNow();
+                }
+            }
+        });
+    }
+
+    @Test
     void shouldNeverCrashWhenTheFactoryClosesUnderResolvingAndReadingThreads() throws Exception {
         final ShmemFactory producer = shm.factory("producer");
         final ShmemFactory consumer = shm.factory("consumer");

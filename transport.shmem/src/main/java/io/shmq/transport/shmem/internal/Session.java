@@ -49,6 +49,7 @@ import static io.shmq.transport.shmem.internal.ManagementLayout.SEGMENT_STATE_H;
 final class Session {
     private static final long MNG_BYTES = ManagedSegment.align(ManagementLayout.BYTES, 4096);
     private static final long READY_TIMEOUT_NANOS = 5_000_000_000L;
+    private static final System.Logger LOG = System.getLogger(Session.class.getName());
 
     private final String name;
     private final String shmId;
@@ -131,7 +132,7 @@ final class Session {
             ShmFiles.reserve(file, 0, MNG_BYTES);
             final MemorySegment memory = raf.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, MNG_BYTES, arena);
             ManagementLayout.MAGIC_H.set(memory, 0L, ManagementLayout.MAGIC);
-            ManagementLayout.CREATOR_PID_H.set(memory, 0L, ProcessIdentity.PID);
+            ManagementLayout.CREATOR_PID_H.setRelease(memory, 0L, ProcessIdentity.PID);
             ManagementLayout.SEGMENT_SIZE_H.set(memory, 0L, segmentSize);
             ManagementLayout.REGION_ID_COUNTER_H.set(memory, 0L, (long) io.shmq.transport.api.RegionConfig
                     .FIRST_AUTO_ID);
@@ -170,6 +171,25 @@ final class Session {
             final MemorySegment memory = channel.map(FileChannel.MapMode.READ_WRITE, 0, MNG_BYTES, arena);
             int version;
             while ((version = (int) ManagementLayout.VERSION_H.getAcquire(memory, 0L)) == 0) {
+                final long creator = (long) ManagementLayout.CREATOR_PID_H.getAcquire(memory, 0L);
+                if (creator != 0 && !ProcessIdentity.alive(creator, 0)) {
+                    // The creator died half-way: the file can never become ready. Remove it and start over, under
+                    // its own lock and removed mark, so that of several joiners only one deletes, and only these
+                    // files (a successor's management file cannot exist before this one is gone).
+                    final RobustLock lock = lockOf(memory);
+                    lock.lock();
+                    try {
+                        if ((int) ManagementLayout.REMOVED_H.getAcquire(memory, 0L) == 0) {
+                            ManagementLayout.REMOVED_H.setRelease(memory, 0L, 1);
+                            LOG.log(System.Logger.Level.WARNING, "removing session " + shmId
+                                    + " left half-created by dead pid " + creator);
+                            ShmFiles.deleteAll(file.getParent(), shmId);
+                        }
+                    } finally {
+                        lock.unlock();
+                    }
+                    return null;
+                }
                 if (System.nanoTime() - deadline > 0) {
                     throw new SharedMemoryException("session file not ready: file=" + file + ", version=0 after "
                             + READY_TIMEOUT_NANOS / 1_000_000 + " ms (creator died? remove the file)");

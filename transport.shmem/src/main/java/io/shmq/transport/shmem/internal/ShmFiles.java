@@ -92,17 +92,31 @@ final class ShmFiles {
                 + ": errno=" + rc + (rc == 28 ? " (ENOSPC: the shared-memory file system is full)" : ""));
     }
 
-    /** Deletes every file of session {@code shmId} in {@code dir}; returns how many it deleted. */
+    /**
+     * Deletes every file of session {@code shmId} in {@code dir}, the management file last: a new session of the
+     * same name cannot start before that file is gone, so this never deletes the files of its successor.
+     *
+     * @return how many files it deleted
+     */
     static int deleteAll(final Path dir, final String shmId) {
+        final java.util.List<Path> files = new java.util.ArrayList<>();
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, PREFIX + shmId + "_*")) {
+            stream.forEach(files::add);
+        } catch (IOException e) {
+            return 0;
+        }
+        final Path management = management(dir, shmId);
+        files.remove(management);
+        files.add(management);
         int deleted = 0;
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, PREFIX + shmId + "_*")) {
-            for (final Path file : files) {
+        for (final Path file : files) {
+            try {
                 if (Files.deleteIfExists(file)) {
                     deleted++;
                 }
+            } catch (IOException e) {
+                // best effort: a concurrent deletion is fine
             }
-        } catch (IOException e) {
-            // best effort: a concurrent deletion is fine
         }
         return deleted;
     }

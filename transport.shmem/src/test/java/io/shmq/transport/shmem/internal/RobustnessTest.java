@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -158,6 +159,23 @@ class RobustnessTest {
         final SharedMemoryException e = assertThrows(SharedMemoryException.class, () -> shm.factory("b"));
         assertTrue(e.getMessage().contains("magic=") && e.getMessage().contains("expected 31474553514d4853"),
                 e.getMessage());
+    }
+
+    @Test
+    void shouldReplaceASessionLeftHalfCreatedByADeadProcess() throws IOException {
+        // A management file whose creator (a pid that cannot exist) died before writing the version.
+        final Path file = ShmFiles.management(ShmSession.DIRECTORY, shm.shmId());
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            final ByteBuffer bytes = ByteBuffer.allocate((int) ManagedSegment.align(ManagementLayout.BYTES, 4096))
+                    .order(ByteOrder.nativeOrder());
+            bytes.putLong((int) ManagementLayout.LAYOUT.byteOffset(groupElement("magic")), ManagementLayout.MAGIC)
+                    .putLong((int) ManagementLayout.LAYOUT.byteOffset(groupElement("creatorPid")), 1L << 30);
+            channel.write(bytes);
+        }
+        final ShmemFactory factory = shm.factory("a");
+        try (Message message = factory.createMessage(100)) {
+            assertEquals(100, message.size());
+        }
     }
 
     @Test

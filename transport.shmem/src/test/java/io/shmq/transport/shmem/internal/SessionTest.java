@@ -120,6 +120,24 @@ class SessionTest {
     }
 
     @Test
+    void shouldRejectSegmentSizesItCannotHoldAndLeaveNoFile() throws IOException {
+        final IllegalArgumentException small = assertThrows(IllegalArgumentException.class,
+                () -> new ShmemFactory(shm.config("a").segmentSize(1000).build()));
+        assertTrue(small.getMessage().contains("segmentSize=1000"), small.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> new ShmemFactory(shm.config("a").segmentSize(1L << 40).build()));
+        assertEquals(List.of(), files(shm.shmId()));
+    }
+
+    @Test
+    void shouldLetTheFirstFactoryDecideTheSegmentSize() {
+        final ShmemFactory first = shm.factory("a");
+        final ShmemFactory second = shm.track(new ShmemFactory(shm.config("b").segmentSize(1L << 30).build()));
+        assertEquals(ShmSession.SEGMENT_SIZE, second.ownSegment().size());
+        assertEquals(first.freeMemory(), second.freeMemory());
+    }
+
+    @Test
     void shouldRejectSessionNamesThatEscapeTheDirectory() {
         assertThrows(IllegalArgumentException.class, () -> shm.config("a").session("../x").build());
         assertThrows(IllegalArgumentException.class, () -> shm.config("a").session("a/b").build());

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -107,12 +108,17 @@ class CrossProcessTest {
         try {
             child.call("lock", "LOCKED", 30);
             assertEquals(child.pid(), parent.ownSegment().lock().owner() >>> 32, "the child owns the lock");
-            child.process().destroyForcibly().waitFor();
+            // A waiter blocks on the lock while its owner lives...
+            // Large blocks always take the lock.
+            final CompletableFuture<Message> waiter =
+                    CompletableFuture.supplyAsync(() -> parent.createMessage(1 << 20));
+            Thread.sleep(300);
+            assertTrue(!waiter.isDone(), "blocked while the owner lives");
+            // ...and gets the lock once the owner is killed.
             final long before = System.nanoTime();
-            // Large blocks always take the allocator lock.
-            final Message message = assertTimeoutPreemptively(Duration.ofSeconds(30),
-                    () -> parent.createMessage(1 << 20));
-            System.out.printf("allocator lock recovered %.1f ms after the owner was reaped%n",
+            child.process().destroyForcibly().waitFor();
+            final Message message = waiter.get(30, TimeUnit.SECONDS);
+            System.out.printf("allocator lock recovered %.1f ms after kill -9 of its owner%n",
                     (System.nanoTime() - before) / 1e6);
             Payload.fill(message.data(), 9);
             assertEquals(-1, Payload.check(message.data(), 9));

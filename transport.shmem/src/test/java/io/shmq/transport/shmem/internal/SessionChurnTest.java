@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -25,9 +26,17 @@ class SessionChurnTest {
 
     @Test
     void shouldSurviveConcurrentJoinsAndLeavesOfOneSession() {
-        final int threads = 4;
-        final int rounds = 40;
-        assertTimeoutPreemptively(Duration.ofMinutes(2), () -> {
+        churn(4, 40, Duration.ofMinutes(2));
+    }
+
+    @Test
+    @Tag("stress")
+    void shouldSurviveThousandsOfConcurrentJoinsAndLeavesOfOneSession() {
+        churn(4, 1000, Duration.ofMinutes(10));
+    }
+
+    private void churn(final int threads, final int rounds, final Duration bound) {
+        assertTimeoutPreemptively(bound, () -> {
             final CyclicBarrier barrier = new CyclicBarrier(threads);
             final ExecutorService pool = Executors.newFixedThreadPool(threads);
             try {

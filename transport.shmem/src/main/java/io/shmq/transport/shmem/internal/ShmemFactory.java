@@ -581,6 +581,7 @@ public final class ShmemFactory implements TransportFactory {
 
     private void work() {
         long nextBeat = 0;
+        int idle = 0;
         while (!closed) {
             int work = 0;
             try {
@@ -610,8 +611,10 @@ public final class ShmemFactory implements TransportFactory {
                 }
                 System.getLogger(ShmemFactory.class.getName()).log(System.Logger.Level.WARNING, "worker", e);
             }
+            // Back off while idle (50 us up to 3.2 ms between polls), so an idle factory costs few wake-ups.
+            idle = work == 0 ? Math.min(idle + 1, 6) : 0;
             if (work == 0) {
-                LockSupport.parkNanos(500_000L);
+                LockSupport.parkNanos(50_000L << idle);
             }
         }
     }

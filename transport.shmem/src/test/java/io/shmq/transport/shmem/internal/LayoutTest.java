@@ -1,0 +1,100 @@
+package io.shmq.transport.shmem.internal;
+
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.StructLayout;
+import org.junit.jupiter.api.Test;
+
+import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** Pins every offset of every shared structure, so that a diagram that drifts from the code fails the build. */
+class LayoutTest {
+    private static long at(final MemoryLayout layout, final String field) {
+        return layout.byteOffset(groupElement(field));
+    }
+
+    @Test
+    void shouldPinManagementLayout() {
+        final StructLayout l = ManagementLayout.LAYOUT;
+        assertEquals(0, at(l, "magic"));
+        assertEquals(8, at(l, "version"));
+        assertEquals(12, at(l, "removed"));
+        assertEquals(16, at(l, "creatorPid"));
+        assertEquals(24, at(l, "segmentSize"));
+        assertEquals(128, at(l, "lock"));
+        assertEquals(256, at(l, "eventCounter"));
+        assertEquals(264, at(l, "deviceCounter"));
+        assertEquals(272, at(l, "regionIdCounter"));
+        assertEquals(384, at(l, "devices"));
+        assertEquals(2432, at(l, "segments"));
+        assertEquals(2688, at(l, "regions"));
+        assertEquals(80512, l.byteSize());
+        assertEquals(32, ManagementLayout.DEVICE.byteSize());
+        assertEquals(0, at(ManagementLayout.DEVICE, "pid"));
+        assertEquals(8, at(ManagementLayout.DEVICE, "token"));
+        assertEquals(16, at(ManagementLayout.DEVICE, "lastBeat"));
+        assertEquals(16, ManagementLayout.SEGMENT.byteSize());
+        assertEquals(4, at(ManagementLayout.SEGMENT, "id"));
+        assertEquals(8, at(ManagementLayout.SEGMENT, "size"));
+        final StructLayout r = ManagementLayout.REGION;
+        assertEquals(0, at(r, "state"));
+        assertEquals(4, at(r, "id"));
+        assertEquals(8, at(r, "size"));
+        assertEquals(16, at(r, "userFlags"));
+        assertEquals(24, at(r, "creatorPid"));
+        assertEquals(32, at(r, "instance"));
+        assertEquals(40, at(r, "pathLength"));
+        assertEquals(48, at(r, "path"));
+        assertEquals(304, r.byteSize());
+        assertEquals(0x31474E4D514D4853L, ManagementLayout.MAGIC);
+        assertEquals(1, ManagementLayout.VERSION);
+    }
+
+    @Test
+    void shouldPinSegmentLayout() {
+        final StructLayout l = SegmentLayout.LAYOUT;
+        assertEquals(0, at(l, "magic"));
+        assertEquals(8, at(l, "version"));
+        assertEquals(12, at(l, "tag"));
+        assertEquals(16, at(l, "size"));
+        assertEquals(128, at(l, "lock"));
+        assertEquals(256, at(l, "usedBytes"));
+        assertEquals(384, at(l, "reservedEnd"));
+        assertEquals(392, at(l, "binBitmap"));
+        assertEquals(512, at(l, "classHeads"));
+        assertEquals(128, SegmentLayout.CLASS_HEAD.byteSize());
+        assertEquals(1536, at(l, "bins"));
+        assertEquals(4096, SegmentLayout.HEAP_OFFSET);
+        assertEquals(1, SegmentLayout.VERSION);
+    }
+
+    @Test
+    void shouldPinBlockLayout() {
+        final StructLayout l = BlockLayout.LAYOUT;
+        assertEquals(0, at(l, "sizeFlags"));
+        assertEquals(8, at(l, "link"));
+        assertEquals(16, at(l, "refCount"));
+        assertEquals(20, at(l, "userOffset"));
+        assertEquals(24, at(l, "tag"));
+        assertEquals(28, at(l, "classIndex"));
+        assertEquals(32, at(l, "freeNext"));
+        assertEquals(40, at(l, "freePrev"));
+        assertEquals(32, BlockLayout.HEADER_BYTES);
+        assertEquals(64, BlockLayout.MIN_LARGE);
+    }
+
+    @Test
+    void shouldPinAckRingLayout() {
+        assertEquals(0, at(AckRingLayout.HEADER, "magic"));
+        assertEquals(8, at(AckRingLayout.HEADER, "version"));
+        assertEquals(12, at(AckRingLayout.HEADER, "capacity"));
+        assertEquals(128, at(AckRingLayout.HEADER, "tail"));
+        assertEquals(256, at(AckRingLayout.HEADER, "head"));
+        assertEquals(384, AckRingLayout.RECORDS_OFFSET);
+        assertEquals(0, at(AckRingLayout.RECORD, "sequence"));
+        assertEquals(8, at(AckRingLayout.RECORD, "offset"));
+        assertEquals(16, at(AckRingLayout.RECORD, "size"));
+        assertEquals(24, at(AckRingLayout.RECORD, "hint"));
+        assertEquals(384 + 4 * 32, AckRingLayout.bytes(4));
+    }
+}

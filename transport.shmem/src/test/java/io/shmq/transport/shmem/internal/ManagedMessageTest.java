@@ -1,0 +1,189 @@
+package io.shmq.transport.shmem.internal;
+
+import io.shmq.transport.api.AllocationRetryPolicy;
+import io.shmq.transport.api.Message;
+import io.shmq.transport.api.MessageBadAllocException;
+import io.shmq.transport.api.MetaHeader;
+import io.shmq.transport.api.SharedMemoryMessage;
+import io.shmq.transport.api.TransportClosedException;
+import io.shmq.transport.api.TransportKind;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Managed messages: allocation, payload, shrink, rebuild, copy, close, zero size, metadata, bad allocation. */
+class ManagedMessageTest {
+    @RegisterExtension
+    final ShmSession shm = new ShmSession();
+
+    @Test
+    void shouldAllocateWritableAlignedPayloadOfEverySize() {
+        final ShmemFactory factory = shm.factory("a");
+        final long start = factory.freeMemory();
+        final List<Message> messages = new ArrayList<>();
+        long seed = 1;
+        for (final long size : new long[] {1, 15, 16, 17, 31, 32, 33, 100, 4064, 4065, 8160, 8161, 65536, 3 << 20}) {
+            final Message message = factory.createMessage(size);
+            assertEquals(size, message.size());
+            assertEquals(size, message.data().byteSize());
+            assertEquals(0, message.data().address() % 16, "alignment of size " + size);
+            Payload.fill(message.data(), seed++);
+            messages.add(message);
+        }
+        seed = 1;
+        for (final Message message : messages) {
+            assertEquals(-1, Payload.check(message.data(), seed++));
+            message.close();
+        }
+        assertEquals(start, factory.freeMemory());
+    }
+
+    @Test
+    void shouldHonourRequestedAlignment() {
+        final ShmemFactory factory = shm.factory("a");
+        for (final long alignment : new long[] {16, 32, 64, 256, 1024, 4096}) {
+            for (final long size : new long[] {1, 100, 5000, 70000}) {
+                try (Message message = factory.createMessage(size, alignment)) {
+                    assertEquals(0, message.data().address() % alignment, "size=" + size + " align=" + alignment);
+                    message.data().fill((byte) 7);
+                }
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> factory.createMessage(10, 3));
+        assertThrows(IllegalArgumentException.class, () -> factory.createMessage(10, 8192));
+    }
+
+    @Test
+    void shouldReturnFreeMemoryExactlyToStartWhenAllClosed() {
+        final ShmemFactory factory = shm.factory("a");
+        final long start = factory.freeMemory();
+        final List<Message> messages = new ArrayList<>();
+        for (int i = 0; i < 2000; i++) {
+            messages.add(factory.createMessage(1 + (i * 7919L) % 20000));
+        }
+        assertTrue(factory.freeMemory() < start);
+        for (int i = 0; i < messages.size(); i += 2) {
+            messages.get(i).close();
+        }
+        for (int i = 1; i < messages.size(); i += 2) {
+            messages.get(i).close();
+        }
+        assertEquals(start, factory.freeMemory());
+    }
+
+    @Test
+    void shouldShareThePayloadOnCopyAndFreeOnLastClose() {
+        final ShmemFactory factory = shm.factory("a");
+        final long start = factory.freeMemory();
+        final Message original = factory.createMessage(1000);
+        Payload.fill(original.data(), 42);
+        final Message copy = original.copy();
+        assertEquals(original.data().address(), copy.data().address());
+        assertEquals(((SharedMemoryMessage) original).meta(), ((SharedMemoryMessage) copy).meta());
+        original.close();
+        assertEquals(-1, Payload.check(copy.data(), 42), "the copy keeps the payload alive");
+        assertTrue(factory.freeMemory() < start);
+        copy.close();
+        assertEquals(start, factory.freeMemory());
+    }
+
+    @Test
+    void shouldShrinkRebuildAndCloseIdempotently() {
+        final ShmemFactory factory = shm.factory("a");
+        final long start = factory.freeMemory();
+        final Message message = factory.createMessage(500);
+        message.setUsedSize(10);
+        assertEquals(10, message.size());
+        assertEquals(10, ((SharedMemoryMessage) message).meta().size());
+        assertThrows(IllegalArgumentException.class, () -> message.setUsedSize(11));
+        assertThrows(IllegalArgumentException.class, () -> message.setUsedSize(-1));
+        message.rebuild(20000, 64);
+        assertEquals(20000, message.size());
+        assertEquals(0, message.data().address() % 64);
+        message.rebuild();
+        assertEquals(0, message.size());
+        assertEquals(MemorySegment.NULL, message.data());
+        message.close();
+        message.close();
+        assertThrows(TransportClosedException.class, message::data);
+        assertThrows(TransportClosedException.class, ((SharedMemoryMessage) message)::meta);
+        assertEquals(start, factory.freeMemory());
+    }
+
+    @Test
+    void shouldMakeZeroSizeMessagesWithoutData() {
+        final ShmemFactory factory = shm.factory("a");
+        final long start = factory.freeMemory();
+        try (Message empty = factory.createMessage(); Message zero = factory.createMessage(0)) {
+            assertEquals(MemorySegment.NULL, empty.data());
+            assertEquals(MemorySegment.NULL, zero.data());
+            assertEquals(TransportKind.SHMEM, zero.kind());
+            final MetaHeader meta = ((SharedMemoryMessage) zero).meta();
+            assertTrue(meta.managed());
+            assertEquals(0, meta.size());
+            assertEquals(MemorySegment.NULL, factory.resolve(meta));
+        }
+        assertEquals(start, factory.freeMemory());
+    }
+
+    @Test
+    void shouldCopyUserBytesAndDescribeThemInMeta() {
+        final ShmemFactory factory = shm.factory("a");
+        final MemorySegment source = MemorySegment.ofArray("hello".getBytes());
+        try (Message message = factory.createMessage(source)) {
+            assertEquals("hello", new String(message.data().toArray(ValueLayout.JAVA_BYTE)));
+            final MetaHeader meta = ((SharedMemoryMessage) message).meta();
+            assertEquals(5, meta.size());
+            assertEquals(0, meta.segmentId());
+            assertEquals(MetaHeader.NOT_SHARED, meta.shared());
+            assertEquals(message.data().address(), factory.resolve(meta).address());
+        }
+    }
+
+    @Test
+    void shouldThrowBadAllocWhenSegmentIsFull() {
+        final ShmemFactory factory = shm.factory("a");
+        final MessageBadAllocException e = assertThrows(MessageBadAllocException.class,
+                () -> factory.createMessage(ShmSession.SEGMENT_SIZE));
+        assertTrue(e.getMessage().contains("size=" + ShmSession.SEGMENT_SIZE), e.getMessage());
+        final long start = factory.freeMemory();
+        final List<Message> messages = new ArrayList<>();
+        assertThrows(MessageBadAllocException.class, () -> {
+            while (true) {
+                messages.add(factory.createMessage(1 << 20));
+            }
+        });
+        assertFalse(messages.isEmpty());
+        messages.forEach(Message::close);
+        assertEquals(start, factory.freeMemory());
+    }
+
+    @Test
+    void shouldRetryAllocationAsConfiguredThenSucceedWhenMemoryReturns() throws Exception {
+        final ShmemFactory factory = shm.track(new ShmemFactory(shm.config("a")
+                .allocationRetry(AllocationRetryPolicy.retry(200, Duration.ofMillis(10))).build()));
+        final Message big = factory.createMessage(ShmSession.SEGMENT_SIZE / 2 + (4 << 20));
+        final Thread releaser = Thread.ofPlatform().start(() -> {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+            big.close();
+        });
+        try (Message second = factory.createMessage(ShmSession.SEGMENT_SIZE / 2)) {
+            assertNotEquals(MemorySegment.NULL, second.data());
+        }
+        releaser.join(10_000);
+    }
+}

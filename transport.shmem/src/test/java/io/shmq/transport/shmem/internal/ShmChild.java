@@ -1,0 +1,131 @@
+package io.shmq.transport.shmem.internal;
+
+import io.shmq.transport.api.RegionCallback;
+import io.shmq.transport.api.FactoryConfig;
+import io.shmq.transport.api.Message;
+import io.shmq.transport.api.MetaHeader;
+import io.shmq.transport.api.RegionConfig;
+import io.shmq.transport.api.SharedMemoryMessage;
+import io.shmq.transport.api.UnmanagedRegion;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The second process of the cross-process tests: joins a session and follows commands from stdin, one per line,
+ * answering on stdout. Not a test itself.
+ */
+public final class ShmChild {
+    private ShmChild() {
+    }
+
+    private static synchronized void println(final String line) {
+        System.out.println(line);
+        System.out.flush();
+    }
+
+    /**
+     * @param args session name, segment size
+     * @throws Exception on I/O failure
+     */
+    public static void main(final String[] args) throws Exception {
+        final ShmemFactory factory = new ShmemFactory(FactoryConfig.builder("child").session(args[0])
+                .segmentSize(Long.parseLong(args[1])).build());
+        final List<Message> held = new ArrayList<>();
+        final Map<Integer, UnmanagedRegion> regions = new HashMap<>();
+        println("READY " + ProcessHandle.current().pid());
+        final BufferedReader reader = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        String line;
+        while ((line = reader.readLine()) != null) {
+            final String[] a = line.trim().split(" ");
+            try {
+                switch (a[0]) {
+                    case "alloc", "give" -> {
+                        final Message message = factory.createMessage(Long.parseLong(a[1]));
+                        Payload.fill(message.data(), Long.parseLong(a[2]));
+                        if (a[0].equals("alloc")) {
+                            held.add(message);
+                            println("META " + Payload.hex(((SharedMemoryMessage) message).meta()));
+                        } else {
+                            println("META " + Payload.hex(factory.detach(message)));
+                        }
+                    }
+                    case "region" -> {
+                        final RegionConfig config = RegionConfig.builder().id(Integer.parseInt(a[2])).build();
+                        final RegionCallback callback = block -> println("ACK " + block.offset() + " "
+                                + block.size() + " " + block.hint());
+                        final UnmanagedRegion region = factory.createUnmanagedRegion(Long.parseLong(a[1]), callback,
+                                config);
+                        regions.put(region.id(), region);
+                        println("REGION " + region.id());
+                    }
+                    case "rmsg", "rgive" -> {
+                        final UnmanagedRegion region = regions.get(Integer.parseInt(a[1]));
+                        final long offset = Long.parseLong(a[2]);
+                        final long size = Long.parseLong(a[3]);
+                        Payload.fill(region.data().asSlice(offset, size), Long.parseLong(a[5]));
+                        final Message message = factory.createMessage(region, offset, size, Long.parseLong(a[4]));
+                        if (a[0].equals("rmsg")) {
+                            held.add(message);
+                            println("META " + Payload.hex(((SharedMemoryMessage) message).meta()));
+                        } else {
+                            println("META " + Payload.hex(factory.detach(message)));
+                        }
+                    }
+                    case "rclose" -> {
+                        regions.remove(Integer.parseInt(a[1])).close();
+                        println("RCLOSED");
+                    }
+                    case "check" -> {
+                        final MetaHeader meta = Payload.meta(a[1]);
+                        println("CHECKED " + Payload.check(factory.resolve(meta), Long.parseLong(a[2])));
+                    }
+                    case "free" -> {
+                        factory.adopt(Payload.meta(a[1])).close();
+                        println("FREED");
+                    }
+                    case "closeheld" -> {
+                        held.forEach(Message::close);
+                        held.clear();
+                        println("CLOSED");
+                    }
+                    case "free-memory" -> println("FREE " + factory.freeMemory());
+                    case "lock" -> {
+                        factory.ownSegment().lock().lock();
+                        println("LOCKED");
+                    }
+                    case "session-lock" -> {
+                        factory.session().lock().lock();
+                        println("LOCKED");
+                    }
+                    case "churn" -> {
+                        for (int round = 0; round < Integer.parseInt(a[2]); round++) {
+                            try (ShmemFactory other = new ShmemFactory(FactoryConfig.builder("churn")
+                                    .session(a[1]).segmentSize(Long.parseLong(args[1])).build());
+                                 Message message = other.createMessage(1000)) {
+                                Payload.fill(message.data(), round);
+                            }
+                        }
+                        println("CHURNED");
+                    }
+                    case "stress" -> println("STRESS " + Payload.workload(factory, Integer.parseInt(a[1]),
+                            Long.parseLong(a[2])));
+                    case "exit" -> {
+                        held.forEach(Message::close);
+                        factory.close();
+                        println("BYE");
+                        System.exit(0);
+                    }
+                    default -> println("ERROR unknown command " + line);
+                }
+            } catch (Throwable t) {
+                println("ERROR " + t.toString().replace('\n', ' '));
+            }
+        }
+        factory.close();
+    }
+}

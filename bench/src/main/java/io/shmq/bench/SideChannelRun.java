@@ -68,47 +68,58 @@ public final class SideChannelRun {
                 .createFactory(FactoryConfig.of("producer", session));
              DataOutputStream out = new DataOutputStream(new BufferedOutputStream(consumer.getOutputStream(), 1 << 16));
              DataInputStream in = new DataInputStream(new BufferedInputStream(consumer.getInputStream()))) {
-            final ArrayDeque<List<Message>> inFlight = new ArrayDeque<>();
-            long sequence = 0;
+            awaitAck(in); // the consumer's factory is open
+            final long warmUp = Math.min(messages, 200_000);
+            pump(factory, in, out, size, batch, 0, warmUp);
             final long start = System.nanoTime();
-            while (sequence < messages) {
-                if (inFlight.size() == WINDOW) {
-                    awaitAck(in);
-                    inFlight.removeFirst().forEach(Message::close);
-                }
-                final int count = (int) Math.min(batch, messages - sequence);
-                final List<Message> held = new ArrayList<>(count);
-                final List<MetaHeader> headers = new ArrayList<>(count);
-                for (int i = 0; i < count; i++, sequence++) {
-                    final Message message = factory.createMessage(size);
-                    final MemorySegment data = message.data();
-                    data.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, sequence);
-                    data.set(ValueLayout.JAVA_LONG_UNALIGNED, size - Long.BYTES, sequence);
-                    held.add(message);
-                    headers.add(((SharedMemoryMessage) message).meta());
-                }
-                final byte[] frame = MetaHeaderFrame.encodeMultipart(headers, 0);
-                out.writeInt(frame.length);
-                out.write(frame);
-                out.flush();
-                inFlight.addLast(held);
-            }
-            while (!inFlight.isEmpty()) {
-                awaitAck(in);
-                inFlight.removeFirst().forEach(Message::close);
-            }
+            pump(factory, in, out, size, batch, warmUp, messages);
             final long elapsed = System.nanoTime() - start;
             out.writeInt(-1);
             out.flush();
             final long checked = in.readLong();
-            if (checked != messages) {
-                throw new IllegalStateException("consumer checked " + checked + " messages, expected " + messages);
+            if (checked != warmUp + messages) {
+                throw new IllegalStateException("consumer checked " + checked + " messages, expected "
+                        + (warmUp + messages));
             }
             return messages * 1e9 / elapsed;
         } finally {
             if (!consumer.waitFor(30, TimeUnit.SECONDS)) {
                 consumer.destroyForcibly();
             }
+        }
+    }
+
+    /** Ships messages with sequence numbers [from, from + count) through the window and waits for every ack. */
+    private static void pump(final TransportFactory factory, final DataInputStream in, final DataOutputStream out,
+                             final long size, final int batch, final long from, final long count) throws IOException {
+        final ArrayDeque<List<Message>> inFlight = new ArrayDeque<>();
+        long sequence = from;
+        final long end = from + count;
+        while (sequence < end) {
+            if (inFlight.size() == WINDOW) {
+                awaitAck(in);
+                inFlight.removeFirst().forEach(Message::close);
+            }
+            final int n = (int) Math.min(batch, end - sequence);
+            final List<Message> held = new ArrayList<>(n);
+            final List<MetaHeader> headers = new ArrayList<>(n);
+            for (int i = 0; i < n; i++, sequence++) {
+                final Message message = factory.createMessage(size);
+                final MemorySegment data = message.data();
+                data.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, sequence);
+                data.set(ValueLayout.JAVA_LONG_UNALIGNED, size - Long.BYTES, sequence);
+                held.add(message);
+                headers.add(((SharedMemoryMessage) message).meta());
+            }
+            final byte[] frame = MetaHeaderFrame.encodeMultipart(headers, 0);
+            out.writeInt(frame.length);
+            out.write(frame);
+            out.flush();
+            inFlight.addLast(held);
+        }
+        while (!inFlight.isEmpty()) {
+            awaitAck(in);
+            inFlight.removeFirst().forEach(Message::close);
         }
     }
 
@@ -131,6 +142,8 @@ public final class SideChannelRun {
                 .createFactory(FactoryConfig.of("consumer", args[0]));
              DataInputStream in = new DataInputStream(new BufferedInputStream(System.in, 1 << 16));
              DataOutputStream out = new DataOutputStream(new BufferedOutputStream(System.out))) {
+            out.writeInt(0); // ready
+            out.flush();
             for (int length = in.readInt(); length >= 0; length = in.readInt()) {
                 final byte[] frame = in.readNBytes(length);
                 int bad = 0;

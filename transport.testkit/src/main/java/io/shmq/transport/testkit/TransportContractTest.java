@@ -531,6 +531,22 @@ public abstract class TransportContractTest {
     }
 
     @Test
+    void shouldEndBlockedReceiveWhenFactoryClosesFromAnotherThread() throws Exception {
+        final Socket pull = bound(SocketType.PULL);
+        final Message message = factory.createMessage();
+        final CompletableFuture<Long> blocked = CompletableFuture.supplyAsync(() -> pull.receive(message, -1));
+        Thread.sleep(200);
+        assertFalse(blocked.isDone(), "receive should block while nothing arrives");
+        factory.close();
+        try {
+            final long result = blocked.get(GUARD_MS, TimeUnit.MILLISECONDS);
+            assertTrue(result == Socket.INTERRUPTED || result == Socket.ERROR, "result=" + result);
+        } catch (final java.util.concurrent.ExecutionException e) {
+            assertTrue(e.getCause() instanceof TransportClosedException, "cause=" + e.getCause());
+        }
+    }
+
+    @Test
     void shouldReportInputOnTheSocketThatHasIt() {
         try (Socket pull0 = bound(SocketType.PULL); Socket pull1 = bound(SocketType.PULL);
              Socket push = connected(SocketType.PUSH, pull1);

@@ -17,6 +17,13 @@ import zmq.msg.MsgAllocator;
  * registration per payload and zero-filled memory; direct memory counts against {@code -XX:MaxDirectMemorySize},
  * and the JDK collects and retries before it throws {@link OutOfMemoryError}.
  *
+ * <p>Measured on the 2-core build machine (JDK 25, a tight loop of one million allocations, third round): an
+ * automatic arena costs about 2 µs per 1 KiB payload and 7 µs per 64 KiB; {@code Arena.ofShared()} plus
+ * {@code close()} 25 to 36 µs; a confined arena 0.03 to 0.8 µs but it cannot be freed by another thread. End to
+ * end, 64-byte messages through push/pull in one JVM ran at about 1.8 million messages/s over inproc and 1.0
+ * million over tcp, so the allocation is not what limits small messages; a slab allocator for small payloads was
+ * therefore left out.
+ *
  * <p>Received frames use the same memory: {@link #ALLOCATOR} is installed on every JeroMQ socket, so the decoder
  * writes incoming payloads straight into off-heap memory, and {@code data()} of a received message is that memory.
  */

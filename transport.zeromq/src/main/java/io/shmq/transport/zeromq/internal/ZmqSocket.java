@@ -1,0 +1,517 @@
+package io.shmq.transport.zeromq.internal;
+
+import io.shmq.transport.api.Message;
+import io.shmq.transport.api.Socket;
+import io.shmq.transport.api.SocketException;
+import io.shmq.transport.api.SocketType;
+import io.shmq.transport.api.TransportClosedException;
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
+import org.zeromq.ZMQ;
+import zmq.Msg;
+import zmq.SocketBase;
+import zmq.ZError;
+
+/**
+ * A socket of the zeromq transport: one JeroMQ socket.
+ *
+ * <p>Transfers go straight to JeroMQ's {@link SocketBase} with a cancellation token, so that
+ * {@link ZmqFactory#interrupt()} wakes a blocked send or receive from any thread at once (JeroMQ sends a command to
+ * the socket's mailbox, which the blocked call is waiting on). The token stays set until
+ * {@link ZmqFactory#resume()}, so every later transfer returns {@link #INTERRUPTED} too.
+ *
+ * <p>Frames: a message is one ZeroMQ frame; a multipart unit is one frame per part, linked with {@code SNDMORE},
+ * exactly as FairMQ's zeromq transport sends them, so any ZeroMQ peer sees the same frames. ZeroMQ delivers a
+ * multipart unit all or nothing, and its high-water mark counts whole units: once the first frame is accepted the
+ * others are accepted at once, so a multipart send either sends every part or none.
+ *
+ * <p>Counters count payload bytes and messages; a multipart unit counts once as a message (as the API says).
+ *
+ * <p>Linger: closing returns at once and JeroMQ keeps delivering what was sent, in the background, until the
+ * linger passes; {@link ZmqFactory#close()} then waits for every socket's delivery to finish (all sockets in
+ * parallel, so at most the largest linger). The default linger is {@link #DEFAULT_LINGER}, not FairMQ's 500 ms: a
+ * device that sent a few large messages just before exiting should not lose them.
+ *
+ * <p>High-water marks and linger apply to connections made after they are set: set them before bind or connect.
+ */
+final class ZmqSocket implements Socket {
+    /** The default linger of a zeromq socket: long enough to flush gigabytes over loopback, bounded for exit. */
+    static final Duration DEFAULT_LINGER = Duration.ofSeconds(10);
+
+    /**
+     * JeroMQ's handshake interval, in milliseconds. JeroMQ 0.6.0 sometimes leaves a fresh tcp connection with the
+     * peer's greeting unread (seen here on JDK 25 in about 1 to 3 of 100 connects to loopback, with plain JeroMQ
+     * sockets too): nothing flows on it until the handshake timer drops it and JeroMQ reconnects. ZeroMQ's default
+     * of 30 s would stall such a channel for 30 s; 1 s heals it quickly and is ample for a real handshake. A handshake
+     * that does time out costs only a reconnect: the connecting side keeps its queue across reconnects, and the
+     * binding side queues nothing for a peer before its handshake completes.
+     */
+    static final int HANDSHAKE_INTERVAL_MS = 1000;
+
+    private final ZmqFactory factory;
+    private final SocketType type;
+    private final String name;
+    private final String id;
+    private final ZMQ.Socket socket;
+    private final SocketBase base;
+    /** JeroMQ's cancellation token: set by interrupt and close, cleared by resume. */
+    private final AtomicBoolean cancel = new AtomicBoolean();
+    /** Held during a transfer, so close from another thread waits until the woken transfer left JeroMQ. */
+    private final ReentrantLock lock = new ReentrantLock();
+    private volatile boolean closed;
+    private volatile Duration linger = DEFAULT_LINGER;
+    private volatile int sendHighWaterMark = DEFAULT_HIGH_WATER_MARK;
+    private volatile int receiveHighWaterMark = DEFAULT_HIGH_WATER_MARK;
+    // Written by the one thread that uses the socket, read by any: volatile for visibility.
+    private volatile long bytesSent;
+    private volatile long bytesReceived;
+    private volatile long messagesSent;
+    private volatile long messagesReceived;
+    // The timeouts last set on the JeroMQ socket: set only when they change.
+    private int sendTimeout = Integer.MIN_VALUE;
+    private int receiveTimeout = Integer.MIN_VALUE;
+
+    ZmqSocket(final ZmqFactory factory, final ZMQ.Context context, final SocketType type, final String name) {
+        this.factory = factory;
+        this.type = type;
+        this.name = name;
+        this.id = factory.id() + "." + name;
+        this.socket = context.socket(zmqType(type));
+        this.base = socket.base();
+        socket.setMsgAllocator(OffHeap.ALLOCATOR);
+        socket.setSndHWM(sendHighWaterMark);
+        socket.setRcvHWM(receiveHighWaterMark);
+        socket.setLinger(DEFAULT_LINGER.toMillis());
+        socket.setHandshakeIvl(HANDSHAKE_INTERVAL_MS);
+        if (type == SocketType.SUB) {
+            // FairMQ's sub channels receive everything: subscribe to the empty prefix.
+            socket.subscribe(new byte[0]);
+        }
+    }
+
+    private static org.zeromq.SocketType zmqType(final SocketType type) {
+        return switch (type) {
+            case PUSH -> org.zeromq.SocketType.PUSH;
+            case PULL -> org.zeromq.SocketType.PULL;
+            case PUB -> org.zeromq.SocketType.PUB;
+            case SUB -> org.zeromq.SocketType.SUB;
+            case REQ -> org.zeromq.SocketType.REQ;
+            case REP -> org.zeromq.SocketType.REP;
+            case PAIR -> org.zeromq.SocketType.PAIR;
+        };
+    }
+
+    static boolean canSend(final SocketType type) {
+        return type != SocketType.PULL && type != SocketType.SUB;
+    }
+
+    static boolean canReceive(final SocketType type) {
+        return type != SocketType.PUSH && type != SocketType.PUB;
+    }
+
+    ZMQ.Socket zmqSocket() {
+        return socket;
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public SocketType type() {
+        return type;
+    }
+
+    @Override
+    public void bind(final String address) {
+        Objects.requireNonNull(address, "address");
+        endpoint(address, true);
+    }
+
+    @Override
+    public void connect(final String address) {
+        Objects.requireNonNull(address, "address");
+        endpoint(address, false);
+    }
+
+    private void endpoint(final String address, final boolean bind) {
+        lock.lock();
+        try {
+            checkOpen();
+            final boolean ok;
+            try {
+                ok = bind ? base.bind(address) : base.connect(address);
+            } catch (final RuntimeException e) {
+                // JeroMQ throws for some malformed addresses (e.g. a port that is not a number).
+                throw new SocketException((bind ? "bind" : "connect") + " failed: socket=" + id + ", address="
+                        + address + ", error=" + e, e);
+            }
+            if (!ok) {
+                final int errno = base.errno();
+                throw new SocketException((bind ? "bind" : "connect") + " failed: socket=" + id + ", address="
+                        + address + ", errno=" + errno + " (" + ZError.toString(errno) + ")");
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public long send(final Message message, final long timeoutMs) {
+        final ZmqMessage zmqMessage = checkSend(message, timeoutMs);
+        if (factory.interrupted()) {
+            return INTERRUPTED;
+        }
+        lock.lock();
+        try {
+            checkOpen();
+            final MemorySegment payload = zmqMessage.payload();
+            final long result = sendFrame(frame(payload), 0, timeoutMs);
+            if (result < 0) {
+                return result;
+            }
+            zmqMessage.sent();
+            bytesSent += payload.byteSize();
+            messagesSent++;
+            return payload.byteSize();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public long send(final List<Message> parts, final long timeoutMs) {
+        Objects.requireNonNull(parts, "parts");
+        if (parts.isEmpty()) {
+            throw new IllegalArgumentException("a multipart send needs at least one part: parts=0, socket=" + id);
+        }
+        final List<ZmqMessage> messages = new ArrayList<>(parts.size());
+        for (final Message part : parts) {
+            messages.add(checkSend(part, timeoutMs));
+        }
+        if (factory.interrupted()) {
+            return INTERRUPTED;
+        }
+        lock.lock();
+        try {
+            checkOpen();
+            final int last = messages.size() - 1;
+            final List<Msg> frames = new ArrayList<>(messages.size());
+            long total = 0;
+            for (final ZmqMessage part : messages) {
+                final MemorySegment payload = part.payload();
+                frames.add(frame(payload));
+                total += payload.byteSize();
+            }
+            final long first = sendFrame(frames.getFirst(), last == 0 ? 0 : ZMQ.SNDMORE, timeoutMs);
+            if (first < 0) {
+                return first;
+            }
+            // The first frame is in: ZeroMQ accepts the rest at once (see the class comment).
+            for (int i = 1; i <= last; i++) {
+                if (!base.send(frames.get(i), i == last ? 0 : ZMQ.SNDMORE)) {
+                    throw new SocketException("multipart send broke after the first frame: socket=" + id
+                            + ", part=" + i + ", errno=" + base.errno());
+                }
+            }
+            for (final ZmqMessage part : messages) {
+                part.sent();
+            }
+            bytesSent += total;
+            messagesSent++;
+            return total;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public long receive(final Message message, final long timeoutMs) {
+        final ZmqMessage zmqMessage = checkReceive(message, timeoutMs);
+        if (factory.interrupted()) {
+            return INTERRUPTED;
+        }
+        lock.lock();
+        try {
+            checkOpen();
+            final Msg frame = receiveFrame(timeoutMs);
+            if (frame == null) {
+                return failure();
+            }
+            final MemorySegment payload = OffHeap.payload(frame);
+            zmqMessage.received(payload);
+            bytesReceived += payload.byteSize();
+            messagesReceived++;
+            return payload.byteSize();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public long receive(final List<Message> parts, final long timeoutMs) {
+        Objects.requireNonNull(parts, "parts");
+        checkReceive(null, timeoutMs);
+        if (factory.interrupted()) {
+            return INTERRUPTED;
+        }
+        lock.lock();
+        try {
+            checkOpen();
+            Msg frame = receiveFrame(timeoutMs);
+            if (frame == null) {
+                return failure();
+            }
+            final List<Message> received = new ArrayList<>();
+            long total = 0;
+            while (true) {
+                final MemorySegment payload = OffHeap.payload(frame);
+                received.add(new ZmqMessage(factory, payload));
+                total += payload.byteSize();
+                if (!frame.hasMore()) {
+                    break;
+                }
+                // ZeroMQ delivers a unit whole: the next frame is already here.
+                frame = base.recv(0);
+                if (frame == null) {
+                    throw new SocketException("multipart receive broke after the first frame: socket=" + id
+                            + ", part=" + received.size() + ", errno=" + base.errno());
+                }
+            }
+            parts.clear();
+            parts.addAll(received);
+            bytesReceived += total;
+            messagesReceived++;
+            return total;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static Msg frame(final MemorySegment payload) {
+        // No copy: JeroMQ keeps the direct buffer, and the automatic arena keeps the memory while it does.
+        return payload.byteSize() == 0 ? new Msg() : new Msg(payload.asByteBuffer());
+    }
+
+    private long sendFrame(final Msg frame, final int flags, final long timeoutMs) {
+        final int timeout = clamp(timeoutMs);
+        int zmqFlags = flags;
+        if (timeout == 0) {
+            zmqFlags |= ZMQ.DONTWAIT;
+        } else if (timeout != sendTimeout) {
+            socket.setSendTimeOut(timeout);
+            sendTimeout = timeout;
+        }
+        if (base.send(frame, zmqFlags, cancel)) {
+            return 0;
+        }
+        return failure();
+    }
+
+    private Msg receiveFrame(final long timeoutMs) {
+        final int timeout = clamp(timeoutMs);
+        int zmqFlags = 0;
+        if (timeout == 0) {
+            zmqFlags = ZMQ.DONTWAIT;
+        } else if (timeout != receiveTimeout) {
+            socket.setReceiveTimeOut(timeout);
+            receiveTimeout = timeout;
+        }
+        return base.recv(zmqFlags, cancel);
+    }
+
+    /** Maps JeroMQ's error number after a failed transfer to the API's result code. */
+    private long failure() {
+        final int errno = base.errno();
+        if (closed) {
+            throw new TransportClosedException("socket closed during a transfer: socket=" + id);
+        }
+        if (factory.interrupted() || errno == ZError.ECANCELED) {
+            return INTERRUPTED;
+        }
+        if (errno == ZError.EAGAIN) {
+            return TIMEOUT;
+        }
+        if (errno == ZError.ETERM) {
+            throw new TransportClosedException("factory closed during a transfer: socket=" + id);
+        }
+        // EFSM (req/rep out of turn) and the like: FairMQ reports them as an error code.
+        return ERROR;
+    }
+
+    private static int clamp(final long timeoutMs) {
+        return (int) Math.min(timeoutMs, Integer.MAX_VALUE);
+    }
+
+    private ZmqMessage checkSend(final Message message, final long timeoutMs) {
+        checkOpen();
+        if (!canSend(type)) {
+            throw new IllegalStateException("cannot send on a " + type + " socket: socket=" + id);
+        }
+        checkTimeout(timeoutMs);
+        return checkMessage(message);
+    }
+
+    private ZmqMessage checkReceive(final Message message, final long timeoutMs) {
+        checkOpen();
+        if (!canReceive(type)) {
+            throw new IllegalStateException("cannot receive on a " + type + " socket: socket=" + id);
+        }
+        checkTimeout(timeoutMs);
+        return message == null ? null : checkMessage(message);
+    }
+
+    private ZmqMessage checkMessage(final Message message) {
+        Objects.requireNonNull(message, "message");
+        if (!(message instanceof ZmqMessage zmqMessage) || zmqMessage.factory() != factory) {
+            throw new IllegalArgumentException("message of another factory: socket=" + id + ", message kind="
+                    + message.kind() + ", expected a message of factory " + factory.id());
+        }
+        zmqMessage.checkOpen();
+        return zmqMessage;
+    }
+
+    private void checkTimeout(final long timeoutMs) {
+        if (timeoutMs < INFINITE) {
+            throw new IllegalArgumentException("timeout must be -1, 0 or positive: timeoutMs=" + timeoutMs);
+        }
+    }
+
+    @Override
+    public int sendHighWaterMark() {
+        return sendHighWaterMark;
+    }
+
+    @Override
+    public void setSendHighWaterMark(final int messages) {
+        checkHighWaterMark(messages);
+        lock.lock();
+        try {
+            checkOpen();
+            socket.setSndHWM(messages);
+            sendHighWaterMark = messages;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public int receiveHighWaterMark() {
+        return receiveHighWaterMark;
+    }
+
+    @Override
+    public void setReceiveHighWaterMark(final int messages) {
+        checkHighWaterMark(messages);
+        lock.lock();
+        try {
+            checkOpen();
+            socket.setRcvHWM(messages);
+            receiveHighWaterMark = messages;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void checkHighWaterMark(final int messages) {
+        if (messages < 1) {
+            throw new IllegalArgumentException("high-water mark must be at least 1: messages=" + messages
+                    + ", socket=" + id);
+        }
+    }
+
+    @Override
+    public Duration linger() {
+        return linger;
+    }
+
+    @Override
+    public void setLinger(final Duration value) {
+        Objects.requireNonNull(value, "linger");
+        if (value.isNegative()) {
+            throw new IllegalArgumentException("linger must not be negative: linger=" + value + ", socket=" + id);
+        }
+        lock.lock();
+        try {
+            checkOpen();
+            socket.setLinger(Math.min(value.toMillis(), Integer.MAX_VALUE));
+            linger = value;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public long bytesSent() {
+        return bytesSent;
+    }
+
+    @Override
+    public long bytesReceived() {
+        return bytesReceived;
+    }
+
+    @Override
+    public long messagesSent() {
+        return messagesSent;
+    }
+
+    @Override
+    public long messagesReceived() {
+        return messagesReceived;
+    }
+
+    /** Wakes a blocked transfer with {@link #INTERRUPTED}; called by the factory from any thread. */
+    void interrupt() {
+        base.cancel(cancel);
+    }
+
+    /** Lets transfers block again after an interrupt. */
+    void resume() {
+        cancel.set(false);
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        // Wake a transfer blocked in another thread, then wait until it has left JeroMQ: a JeroMQ socket must
+        // not be closed while another thread is inside it.
+        base.cancel(cancel);
+        lock.lock();
+        try {
+            socket.close();
+        } finally {
+            lock.unlock();
+            factory.forget(this);
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new TransportClosedException("socket is closed: socket=" + id);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ZmqSocket[id=" + id + ", type=" + type + "]";
+    }
+}

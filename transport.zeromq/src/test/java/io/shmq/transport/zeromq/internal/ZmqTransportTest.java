@@ -1,0 +1,95 @@
+package io.shmq.transport.zeromq.internal;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.shmq.transport.api.FactoryConfig;
+import io.shmq.transport.api.Message;
+import io.shmq.transport.api.RegionBlock;
+import io.shmq.transport.api.RegionBulkCallback;
+import io.shmq.transport.api.RegionCallback;
+import io.shmq.transport.api.RegionConfig;
+import io.shmq.transport.api.RegionEvent;
+import io.shmq.transport.api.RegionInfo;
+import io.shmq.transport.api.RegionEventSubscription;
+import io.shmq.transport.api.Socket;
+import io.shmq.transport.api.SocketType;
+import io.shmq.transport.api.Transport;
+import io.shmq.transport.api.TransportFactory;
+import io.shmq.transport.api.TransportKind;
+import io.shmq.transport.api.UnmanagedRegion;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
+import org.junit.jupiter.api.Test;
+
+/** What is particular to the zeromq provider, beyond the shared contract. */
+class ZmqTransportTest {
+    @Test
+    void shouldBeFoundByServiceLoaderAsZeroMqKind() {
+        final List<Transport> found = ServiceLoader.load(Transport.class).stream().map(ServiceLoader.Provider::get)
+                .filter(t -> t.kind() == TransportKind.ZEROMQ).toList();
+        assertEquals(1, found.size());
+        assertTrue(found.getFirst() instanceof ZmqTransport);
+    }
+
+    @Test
+    void shouldAcceptIoThreadsOptionAndRejectUnknownZeroMqOptions() {
+        final ZmqTransport transport = new ZmqTransport();
+        try (TransportFactory factory = transport.createFactory(FactoryConfig.builder("dev").session("opt-1")
+                .option(ZmqTransport.IO_THREADS, "2").option("shmem.directory", "ignored").build())) {
+            assertEquals(TransportKind.ZEROMQ, factory.kind());
+        }
+        final var unknown = assertThrows(IllegalArgumentException.class, () -> transport.createFactory(
+                FactoryConfig.builder("dev").session("opt-2").option("zeromq.bogus", "1").build()));
+        assertTrue(unknown.getMessage().contains("zeromq.bogus"), unknown.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> transport.createFactory(
+                FactoryConfig.builder("dev").session("opt-3").option(ZmqTransport.IO_THREADS, "0").build()));
+    }
+
+    @Test
+    void shouldCopyRegionBlockAndReleaseItAtOnceAsFairMqZeroMqDoes() {
+        final List<RegionBlock> released = new ArrayList<>();
+        try (TransportFactory factory = new ZmqTransport().createFactory(FactoryConfig.of("dev", "region-1"));
+             UnmanagedRegion region = factory.createUnmanagedRegion(1024, (RegionCallback) released::add,
+                     RegionConfig.DEFAULT)) {
+            region.data().set(JAVA_BYTE, 10, (byte) 42);
+            try (Message message = factory.createMessage(region, 10, 4, 7)) {
+                assertEquals(List.of(new RegionBlock(10, 4, 7)), released, "released before the message is sent");
+                region.data().set(JAVA_BYTE, 10, (byte) 0);
+                assertEquals(42, message.data().get(JAVA_BYTE, 0), "a copy");
+            }
+            assertEquals(RegionConfig.FIRST_AUTO_ID, region.id());
+        }
+    }
+
+    @Test
+    void shouldBatchReleaseForBulkCallbackAndReportLocalRegions() {
+        final List<List<RegionBlock>> batches = new ArrayList<>();
+        final List<RegionInfo> events = new ArrayList<>();
+        try (TransportFactory factory = new ZmqTransport().createFactory(FactoryConfig.of("dev", "region-2"));
+             RegionEventSubscription subscription = factory.subscribeToRegionEvents(events::add)) {
+            final UnmanagedRegion region = factory.createUnmanagedRegion(1024,
+                    (RegionBulkCallback) blocks -> batches.add(List.copyOf(blocks)),
+                    RegionConfig.builder().id(7).userFlags(3).build());
+            factory.createMessage(region, 0, 8, 1).close();
+            assertEquals(List.of(List.of(new RegionBlock(0, 8, 1))), batches);
+            assertEquals(List.of(new RegionInfo(false, 7, 1024, 3, RegionEvent.LOCAL_ONLY)), factory.regionInfo());
+            region.close();
+            assertEquals(List.of(new RegionInfo(false, 7, 1024, 3, RegionEvent.LOCAL_ONLY),
+                    new RegionInfo(false, 7, 1024, 3, RegionEvent.DESTROYED)), events);
+            assertTrue(factory.regionInfo().isEmpty());
+        }
+    }
+
+    @Test
+    void shouldDefaultToLingerThatOutlastsFairMqs500Ms() {
+        try (TransportFactory factory = new ZmqTransport().createFactory(FactoryConfig.of("dev", "linger"));
+             Socket push = factory.createSocket(SocketType.PUSH, "push")) {
+            assertEquals(ZmqSocket.DEFAULT_LINGER, push.linger());
+            assertTrue(push.linger().toMillis() > 500);
+        }
+    }
+}

@@ -85,13 +85,17 @@ public interface TransportFactory extends AutoCloseable {
     UnmanagedRegion createUnmanagedRegion(long size, RegionCallback callback, RegionConfig config);
 
     /**
+     * As {@link #createUnmanagedRegion(long, RegionCallback, RegionConfig)}, with released blocks reported in
+     * batches. A name of its own, not an overload: both callbacks are functional interfaces of one parameter, so an
+     * overload would make every implicitly typed lambda ambiguous.
+     *
      * @param size     the region size in bytes
      * @param callback told of released blocks in batches
      * @param config   how to create the region
      * @return the new region
      * @throws SharedMemoryException when the region cannot be created (id taken, file system full)
      */
-    UnmanagedRegion createUnmanagedRegion(long size, RegionBulkCallback callback, RegionConfig config);
+    UnmanagedRegion createUnmanagedRegionBulk(long size, RegionBulkCallback callback, RegionConfig config);
 
     /**
      * @param listener told of every existing region first, then of regions created and destroyed in the session

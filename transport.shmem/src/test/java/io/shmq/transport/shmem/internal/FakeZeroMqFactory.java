@@ -78,7 +78,7 @@ final class FakeZeroMqFactory implements TransportFactory {
     }
 
     @Override
-    public UnmanagedRegion createUnmanagedRegion(final long size, final RegionBulkCallback callback,
+    public UnmanagedRegion createUnmanagedRegionBulk(final long size, final RegionBulkCallback callback,
                                                  final RegionConfig regionConfig) {
         throw new UnsupportedOperationException();
     }

@@ -88,7 +88,7 @@ class RegionTest {
             batches.add(list.size());
             blocks.addAll(list);
         };
-        final UnmanagedRegion region = factory.createUnmanagedRegion(1 << 20, callback,
+        final UnmanagedRegion region = factory.createUnmanagedRegionBulk(1 << 20, callback,
                 RegionConfig.builder().linger(Duration.ofSeconds(10)).build());
         final List<Message> messages = new ArrayList<>();
         for (int i = 0; i < 1000; i++) {

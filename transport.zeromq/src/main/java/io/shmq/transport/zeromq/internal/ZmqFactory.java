@@ -184,7 +184,7 @@ final class ZmqFactory implements TransportFactory {
     }
 
     @Override
-    public UnmanagedRegion createUnmanagedRegion(final long size, final RegionBulkCallback callback,
+    public UnmanagedRegion createUnmanagedRegionBulk(final long size, final RegionBulkCallback callback,
                                                  final RegionConfig regionConfig) {
         Objects.requireNonNull(callback, "callback");
         return createRegion(size, null, callback, regionConfig);

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.shmq.transport.api.FactoryConfig;
 import io.shmq.transport.api.Message;
 import io.shmq.transport.api.RegionBlock;
-import io.shmq.transport.api.RegionBulkCallback;
 import io.shmq.transport.api.RegionCallback;
 import io.shmq.transport.api.RegionConfig;
 import io.shmq.transport.api.RegionEvent;
@@ -71,8 +70,8 @@ class ZmqTransportTest {
         final List<RegionInfo> events = new ArrayList<>();
         try (TransportFactory factory = new ZmqTransport().createFactory(FactoryConfig.of("dev", "region-2"));
              RegionEventSubscription subscription = factory.subscribeToRegionEvents(events::add)) {
-            final UnmanagedRegion region = factory.createUnmanagedRegion(1024,
-                    (RegionBulkCallback) blocks -> batches.add(List.copyOf(blocks)),
+            final UnmanagedRegion region = factory.createUnmanagedRegionBulk(1024,
+                    blocks -> batches.add(List.copyOf(blocks)),
                     RegionConfig.builder().id(7).userFlags(3).build());
             factory.createMessage(region, 0, 8, 1).close();
             assertEquals(List.of(List.of(new RegionBlock(0, 8, 1))), batches);

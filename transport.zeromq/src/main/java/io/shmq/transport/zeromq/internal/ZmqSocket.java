@@ -56,9 +56,9 @@ final class ZmqSocket implements Socket {
     static final int HANDSHAKE_INTERVAL_MS = 1000;
 
     /**
-     * JeroMQ's error number is one static thread-local shared by all its objects, and some calls read it without
-     * setting it first: once a wake-up left EINTR there, every later blocking call on that thread failed at once.
-     * Each transfer clears it before entering JeroMQ.
+     * JeroMQ's error number is one static thread-local shared by all its objects, and its command processing
+     * reads it (EINTR means "woken without a command") without always setting it first. Each transfer clears it
+     * before entering JeroMQ, so that a value left by an earlier call on the same thread cannot decide this one.
      */
     private static final Errno ERRNO = new Errno();
 

@@ -579,10 +579,13 @@ final class ZmqSocket implements Socket {
 
     @Override
     public void close() {
-        if (closed) {
-            return;
+        synchronized (this) {
+            // Two threads may close at once (the owner and the factory): only one closes the JeroMQ socket.
+            if (closed) {
+                return;
+            }
+            closed = true;
         }
-        closed = true;
         // Wake a transfer blocked in another thread, then wait until it has left JeroMQ: a JeroMQ socket must
         // not be closed while another thread is inside it.
         cancel.set(true);

@@ -32,7 +32,11 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -105,7 +109,7 @@ public abstract class TransportContractTest {
     @BeforeEach
     final void openFactory(final TestInfo info) {
         final int n = SEQUENCE.incrementAndGet();
-        testName = info.getTestMethod().map(m -> m.getName()).orElse("test");
+        testName = info.getTestMethod().map(java.lang.reflect.Method::getName).orElse("test");
         session = "contract-" + ProcessHandle.current().pid() + "-" + n;
         factory = transport().createFactory(config("device-" + n, session));
     }
@@ -541,7 +545,7 @@ public abstract class TransportContractTest {
         try {
             final long result = blocked.get(GUARD_MS, TimeUnit.MILLISECONDS);
             assertTrue(result == Socket.INTERRUPTED || result == Socket.ERROR, "result=" + result);
-        } catch (final java.util.concurrent.ExecutionException e) {
+        } catch (final ExecutionException e) {
             assertTrue(e.getCause() instanceof TransportClosedException, "cause=" + e.getCause());
         }
     }
@@ -550,7 +554,7 @@ public abstract class TransportContractTest {
     void shouldNeitherLoseNorDuplicateMessagesWhileInterruptedAndResumedRepeatedly() throws Exception {
         final int count = 20_000;
         // Own threads: the common pool may have a single worker on a small machine, and both tasks run for long.
-        try (java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try (ExecutorService threads = Executors.newFixedThreadPool(2);
              Socket pull = factory.createSocket(SocketType.PULL, "pull");
              Socket push = factory.createSocket(SocketType.PUSH, "push")) {
             pull.setReceiveHighWaterMark(10);
@@ -558,7 +562,7 @@ public abstract class TransportContractTest {
             final String address = address(uniqueName());
             pull.bind(address);
             push.connect(address);
-            final java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+            final AtomicBoolean done = new AtomicBoolean();
             final CompletableFuture<Void> interrupter = CompletableFuture.runAsync(() -> {
                 while (!done.get()) {
                     factory.interrupt();

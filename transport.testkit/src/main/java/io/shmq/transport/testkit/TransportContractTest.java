@@ -32,7 +32,11 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -105,7 +109,7 @@ public abstract class TransportContractTest {
     @BeforeEach
     final void openFactory(final TestInfo info) {
         final int n = SEQUENCE.incrementAndGet();
-        testName = info.getTestMethod().map(m -> m.getName()).orElse("test");
+        testName = info.getTestMethod().map(java.lang.reflect.Method::getName).orElse("test");
         session = "contract-" + ProcessHandle.current().pid() + "-" + n;
         factory = transport().createFactory(config("device-" + n, session));
     }
@@ -541,8 +545,83 @@ public abstract class TransportContractTest {
         try {
             final long result = blocked.get(GUARD_MS, TimeUnit.MILLISECONDS);
             assertTrue(result == Socket.INTERRUPTED || result == Socket.ERROR, "result=" + result);
-        } catch (final java.util.concurrent.ExecutionException e) {
+        } catch (final ExecutionException e) {
             assertTrue(e.getCause() instanceof TransportClosedException, "cause=" + e.getCause());
+        }
+    }
+
+    @Test
+    void shouldNeitherLoseNorDuplicateMessagesWhileInterruptedAndResumedRepeatedly() throws Exception {
+        final int count = 20_000;
+        // Own threads: the common pool may have a single worker on a small machine, and both tasks run for long.
+        try (ExecutorService threads = Executors.newFixedThreadPool(2);
+             Socket pull = factory.createSocket(SocketType.PULL, "pull");
+             Socket push = factory.createSocket(SocketType.PUSH, "push")) {
+            pull.setReceiveHighWaterMark(10);
+            push.setSendHighWaterMark(10);
+            final String address = address(uniqueName());
+            pull.bind(address);
+            push.connect(address);
+            final AtomicBoolean done = new AtomicBoolean();
+            final CompletableFuture<Void> interrupter = CompletableFuture.runAsync(() -> {
+                while (!done.get()) {
+                    factory.interrupt();
+                    pause(2);
+                    factory.resume();
+                    pause(5);
+                }
+            }, threads);
+            // Each failed send must leave the message intact, so the sender retries the very same message.
+            final CompletableFuture<Void> sender = CompletableFuture.runAsync(() -> {
+                for (int seq = 0; seq < count; seq++) {
+                    try (Message message = numbered(seq, 64)) {
+                        long result;
+                        while ((result = push.send(message, 20)) != 64) {
+                            if (done.get()) {
+                                return;
+                            }
+                            assertTrue(result == Socket.INTERRUPTED || result == Socket.TIMEOUT, "result=" + result);
+                            assertEquals(64, message.size(), "a failed send keeps the message");
+                            assertEquals(seq, message.data().get(JAVA_INT_UNALIGNED, 0));
+                        }
+                    }
+                }
+            }, threads);
+            try (Message into = factory.createMessage()) {
+                int expected = 0;
+                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+                while (expected < count) {
+                    if (sender.isCompletedExceptionally()) {
+                        sender.join();
+                    }
+                    if (System.nanoTime() - deadline > 0) {
+                        done.set(true);
+                        fail("hang guard: received " + expected + " of " + count + " messages in 40 s");
+                    }
+                    final long result = pull.receive(into, 20);
+                    if (result >= 0) {
+                        assertEquals(64, result);
+                        assertEquals(expected++, into.data().get(JAVA_INT_UNALIGNED, 0), "in order, once each");
+                    } else {
+                        assertTrue(result == Socket.INTERRUPTED || result == Socket.TIMEOUT, "result=" + result);
+                    }
+                }
+                sender.get(GUARD_MS, TimeUnit.MILLISECONDS);
+                done.set(true);
+                interrupter.get(GUARD_MS, TimeUnit.MILLISECONDS);
+                factory.resume();
+                assertEquals(Socket.TIMEOUT, pull.receive(into, 100), "nothing after the last message");
+            } finally {
+                done.set(true);
+            }
+        }
+    }
+
+    private static void pause(final long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -92,10 +92,13 @@ final class ZmqPoller implements Poller {
 
     @Override
     public void close() {
-        if (!closed) {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
             closed = true;
-            poller.close();
-            factory.forget(this);
         }
+        poller.close();
+        factory.forget(this);
     }
 }

@@ -10,12 +10,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import org.zeromq.ZMQ;
 import zmq.Msg;
 import zmq.SocketBase;
 import zmq.ZError;
+import zmq.util.Errno;
 
 /**
  * A socket of the zeromq transport: one JeroMQ socket.
@@ -53,6 +55,13 @@ final class ZmqSocket implements Socket {
      */
     static final int HANDSHAKE_INTERVAL_MS = 1000;
 
+    /**
+     * JeroMQ's error number is one static thread-local shared by all its objects, and its command processing
+     * reads it (EINTR means "woken without a command") without always setting it first. Each transfer clears it
+     * before entering JeroMQ, so that a value left by an earlier call on the same thread cannot decide this one.
+     */
+    private static final Errno ERRNO = new Errno();
+
     private final ZmqFactory factory;
     private final SocketType type;
     private final String name;
@@ -61,6 +70,14 @@ final class ZmqSocket implements Socket {
     private final SocketBase base;
     /** JeroMQ's cancellation token: set by interrupt and close, cleared by resume. */
     private final AtomicBoolean cancel = new AtomicBoolean();
+    /**
+     * True while a transfer may block inside JeroMQ. Interrupt sends JeroMQ's cancel command only to such sockets:
+     * a command sent to an idle socket waits in its mailbox until the socket is used again, and many of them (a
+     * device interrupted and resumed in a loop) fill the mailbox's signalling pipe until senders block. Written
+     * before the transfer reads the factory's interrupted flag, read after interrupt sets it (both volatile), so
+     * either the transfer sees the flag or the interrupt sees the transfer.
+     */
+    private volatile boolean inTransfer;
     /** Held during a transfer, so close from another thread waits until the woken transfer left JeroMQ. */
     private final ReentrantLock lock = new ReentrantLock();
     private volatile boolean closed;
@@ -75,6 +92,8 @@ final class ZmqSocket implements Socket {
     // The timeouts last set on the JeroMQ socket: set only when they change.
     private int sendTimeout = Integer.MIN_VALUE;
     private int receiveTimeout = Integer.MIN_VALUE;
+    /** Set when a receive ran out of time after a spurious wake-up, for {@link #failure()}. */
+    private boolean timedOut;
 
     ZmqSocket(final ZmqFactory factory, final ZMQ.Context context, final SocketType type, final String name) {
         this.factory = factory;
@@ -305,39 +324,108 @@ final class ZmqSocket implements Socket {
     }
 
     private long sendFrame(final Msg frame, final int flags, final long timeoutMs) {
-        final int timeout = clamp(timeoutMs);
-        int zmqFlags = flags;
-        if (timeout == 0) {
-            zmqFlags |= ZMQ.DONTWAIT;
-        } else if (timeout != sendTimeout) {
-            socket.setSendTimeOut(timeout);
-            sendTimeout = timeout;
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(timeoutMs, 0));
+        int timeout = clamp(timeoutMs);
+        while (true) {
+            int zmqFlags = flags;
+            if (timeout == 0) {
+                zmqFlags |= ZMQ.DONTWAIT;
+            } else if (timeout != sendTimeout) {
+                socket.setSendTimeOut(timeout);
+                sendTimeout = timeout;
+            }
+            if (blockingSend(frame, zmqFlags)) {
+                return 0;
+            }
+            if (!spuriousWakeUp()) {
+                return failure();
+            }
+            timeout = remaining(timeoutMs, deadline);
+            if (timeout == 0 && timeoutMs != 0) {
+                return TIMEOUT;
+            }
         }
-        if (base.send(frame, zmqFlags, cancel)) {
-            return 0;
-        }
-        return failure();
     }
 
     private Msg receiveFrame(final long timeoutMs) {
-        final int timeout = clamp(timeoutMs);
-        int zmqFlags = 0;
-        if (timeout == 0) {
-            zmqFlags = ZMQ.DONTWAIT;
-        } else if (timeout != receiveTimeout) {
-            socket.setReceiveTimeOut(timeout);
-            receiveTimeout = timeout;
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(timeoutMs, 0));
+        int timeout = clamp(timeoutMs);
+        while (true) {
+            int zmqFlags = 0;
+            if (timeout == 0) {
+                zmqFlags = ZMQ.DONTWAIT;
+            } else if (timeout != receiveTimeout) {
+                socket.setReceiveTimeOut(timeout);
+                receiveTimeout = timeout;
+            }
+            final Msg frame = blockingReceive(zmqFlags);
+            if (frame != null || !spuriousWakeUp()) {
+                return frame;
+            }
+            timeout = remaining(timeoutMs, deadline);
+            if (timeout == 0 && timeoutMs != 0) {
+                // Out of time after a spurious wake-up: failure() reports a timeout.
+                timedOut = true;
+                return null;
+            }
         }
-        return base.recv(zmqFlags, cancel);
+    }
+
+    private boolean blockingSend(final Msg frame, final int zmqFlags) {
+        inTransfer = true;
+        try {
+            if (factory.interrupted()) {
+                // The interrupt may have missed this transfer: do not enter JeroMQ (failure() reports it).
+                return false;
+            }
+            ERRNO.set(0);
+            return base.send(frame, zmqFlags, cancel);
+        } finally {
+            inTransfer = false;
+        }
+    }
+
+    private Msg blockingReceive(final int zmqFlags) {
+        inTransfer = true;
+        try {
+            if (factory.interrupted()) {
+                return null;
+            }
+            ERRNO.set(0);
+            return base.recv(zmqFlags, cancel);
+        } finally {
+            inTransfer = false;
+        }
+    }
+
+    /**
+     * JeroMQ returns EINTR when a blocked call is woken by a cancel command whose token was already cleared again
+     * (an interrupt followed at once by a resume). Nothing was transferred and the factory is not interrupted: the
+     * call goes on waiting for the rest of its timeout.
+     */
+    private boolean spuriousWakeUp() {
+        return base.errno() == ZError.EINTR && !factory.interrupted() && !closed;
+    }
+
+    private static int remaining(final long timeoutMs, final long deadline) {
+        if (timeoutMs < 0) {
+            return -1;
+        }
+        final long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        return (int) Math.max(0, Math.min(left, Integer.MAX_VALUE));
     }
 
     /** Maps JeroMQ's error number after a failed transfer to the API's result code. */
     private long failure() {
+        if (timedOut) {
+            timedOut = false;
+            return TIMEOUT;
+        }
         final int errno = base.errno();
         if (closed) {
             throw new TransportClosedException("socket closed during a transfer: socket=" + id);
         }
-        if (factory.interrupted() || errno == ZError.ECANCELED) {
+        if (factory.interrupted() || errno == ZError.ECANCELED || errno == ZError.EINTR) {
             return INTERRUPTED;
         }
         if (errno == ZError.EAGAIN) {
@@ -474,7 +562,10 @@ final class ZmqSocket implements Socket {
 
     /** Wakes a blocked transfer with {@link #INTERRUPTED}; called by the factory from any thread. */
     void interrupt() {
-        base.cancel(cancel);
+        cancel.set(true);
+        if (inTransfer) {
+            base.cancel(cancel);
+        }
     }
 
     /** Lets transfers block again after an interrupt. */
@@ -488,13 +579,19 @@ final class ZmqSocket implements Socket {
 
     @Override
     public void close() {
-        if (closed) {
-            return;
+        synchronized (this) {
+            // Two threads may close at once (the owner and the factory): only one closes the JeroMQ socket.
+            if (closed) {
+                return;
+            }
+            closed = true;
         }
-        closed = true;
         // Wake a transfer blocked in another thread, then wait until it has left JeroMQ: a JeroMQ socket must
         // not be closed while another thread is inside it.
-        base.cancel(cancel);
+        cancel.set(true);
+        if (inTransfer) {
+            base.cancel(cancel);
+        }
         lock.lock();
         try {
             socket.close();

@@ -24,6 +24,10 @@ import org.zeromq.ZMQ;
  * Interoperability with plain ZeroMQ: the other end is a JeroMQ socket driven through JeroMQ's own API, with no
  * shmq code, as a FairMQ zeromq device or any ZeroMQ program would be. Frames must match one for one: a message
  * is one frame, a multipart unit is one frame per part with the "more" flag on all but the last.
+ *
+ * <p>The plain sockets get the same 1 s handshake interval as shmq's (a plain JeroMQ option): a JeroMQ connect that
+ * stalls with the greeting unread (see {@link ZmqSocket#HANDSHAKE_INTERVAL_MS}) would otherwise hold the plain side
+ * for JeroMQ's default 30 s.
  */
 class ZmqInteropTest {
     private static final int TIMEOUT_MS = 10_000;
@@ -37,6 +41,7 @@ class ZmqInteropTest {
             push.bind(address);
             final ZMQ.Socket pull = plain.createSocket(org.zeromq.SocketType.PULL);
             pull.setReceiveTimeOut(TIMEOUT_MS);
+            pull.setHandshakeIvl(ZmqSocket.HANDSHAKE_INTERVAL_MS);
             pull.connect(address);
 
             try (Message single = text(factory, "single")) {
@@ -66,6 +71,7 @@ class ZmqInteropTest {
             pull.bind(address);
             final ZMQ.Socket push = plain.createSocket(org.zeromq.SocketType.PUSH);
             push.setSendTimeOut(TIMEOUT_MS);
+            push.setHandshakeIvl(ZmqSocket.HANDSHAKE_INTERVAL_MS);
             push.connect(address);
             final byte[] large = new byte[3 << 20];
             for (int i = 0; i < large.length; i++) {

@@ -17,9 +17,6 @@ import java.util.Objects;
  */
 public record ChannelConfig(String name, SocketType type, ChannelMethod method, String address,
                             int sendHighWaterMark, int receiveHighWaterMark, Duration linger) {
-    /** FairMQ's default channel linger: 500 ms. */
-    public static final Duration DEFAULT_LINGER = Duration.ofMillis(500);
-
     /** Validates the channel. */
     public ChannelConfig {
         Objects.requireNonNull(name, "name");
@@ -44,12 +41,12 @@ public record ChannelConfig(String name, SocketType type, ChannelMethod method, 
      * @param type    socket pattern
      * @param method  bind or connect
      * @param address address
-     * @return a channel with FairMQ's defaults (high-water marks 1000, linger 500 ms)
+     * @return a channel with the default high-water marks (1000, as FairMQ) and {@link Socket#DEFAULT_LINGER}
      */
     public static ChannelConfig of(final String name, final SocketType type, final ChannelMethod method,
                                    final String address) {
         return new ChannelConfig(name, type, method, address, Socket.DEFAULT_HIGH_WATER_MARK,
-                Socket.DEFAULT_HIGH_WATER_MARK, DEFAULT_LINGER);
+                Socket.DEFAULT_HIGH_WATER_MARK, Socket.DEFAULT_LINGER);
     }
 
     /**

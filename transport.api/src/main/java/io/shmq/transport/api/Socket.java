@@ -32,6 +32,11 @@ public interface Socket extends AutoCloseable {
     long INFINITE = -1;
     /** FairMQ's default high-water mark, in messages. */
     int DEFAULT_HIGH_WATER_MARK = 1000;
+    /**
+     * The default linger: 10 s, not FairMQ's 500 ms, with which a device that queued a few large messages just
+     * before exiting drops them. A peer that is gone holds up a factory's close for at most the linger.
+     */
+    Duration DEFAULT_LINGER = Duration.ofSeconds(10);
 
     /** @return the socket's id: the factory id and the name */
     String id();
@@ -119,10 +124,10 @@ public interface Socket extends AutoCloseable {
     /** @param messages at least 1 */
     void setReceiveHighWaterMark(int messages);
 
-    /** @return how long close waits to deliver queued messages */
+    /** @return how long queued messages are still delivered after close, {@link #DEFAULT_LINGER} unless set */
     Duration linger();
 
-    /** @param linger how long close waits to deliver queued messages, not negative */
+    /** @param linger how long queued messages are still delivered after close, not negative */
     void setLinger(Duration linger);
 
     /** @return payload bytes sent so far */
@@ -137,7 +142,11 @@ public interface Socket extends AutoCloseable {
     /** @return messages received so far (a multipart unit counts once) */
     long messagesReceived();
 
-    /** Closes the socket, waiting up to {@link #linger()} for queued messages. Idempotent. */
+    /**
+     * Closes the socket. It returns at once; messages already accepted by send are still delivered in the
+     * background for up to {@link #linger()}, and {@link TransportFactory#close()} waits for that delivery (sockets
+     * linger in parallel, so at most the largest linger). Idempotent.
+     */
     @Override
     void close();
 }

@@ -43,7 +43,7 @@ import zmq.util.Errno;
  */
 final class ZmqSocket implements Socket {
     /** The default linger of a zeromq socket: long enough to flush gigabytes over loopback, bounded for exit. */
-    static final Duration DEFAULT_LINGER = Duration.ofSeconds(10);
+    static final Duration DEFAULT_LINGER = Socket.DEFAULT_LINGER;
 
     /**
      * JeroMQ's handshake interval, in milliseconds. JeroMQ 0.6.0 sometimes leaves a fresh tcp connection with the

@@ -18,7 +18,7 @@ final class ShmSession implements BeforeEachCallback, AfterEachCallback {
     /** Managed segment size for tests: small, so that full-segment tests are quick. */
     static final long SEGMENT_SIZE = 64L << 20;
     static final Path DIRECTORY = Path.of("/dev/shm");
-    /** A region callback that ignores releases (a typed constant: the two callback overloads take lambdas). */
+    /** A region callback that ignores releases. */
     static final io.shmq.transport.api.RegionCallback IGNORE = block -> { };
 
     private final List<ShmemFactory> factories = new ArrayList<>();

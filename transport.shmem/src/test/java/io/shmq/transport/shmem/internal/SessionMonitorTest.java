@@ -16,6 +16,10 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -23,9 +27,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -35,7 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class SessionMonitorTest {
     private Path dir;
-    private final List<ShmemFactory> factories = new ArrayList<>();
+    private final List<ShmemFactory> factories = new CopyOnWriteArrayList<>();
     private final List<ChildJvm> children = new ArrayList<>();
 
     @BeforeEach
@@ -235,6 +241,77 @@ class SessionMonitorTest {
         final List<String> expected = new ArrayList<>(garbage);
         expected.addAll(files(sweeper.shmId()));
         assertEquals(expected.stream().sorted().toList(), files(), "garbage is never deleted");
+    }
+
+    /** Writes a management file with magic and creator pid but no version, as a creator leaves it half-way. */
+    private void halfCreated(final String shmId, final long creatorPid) throws IOException {
+        final ByteBuffer header = ByteBuffer.allocate((int) Session.MNG_BYTES).order(ByteOrder.nativeOrder());
+        header.putLong((int) ManagementLayout.LAYOUT.byteOffset(groupElement("magic")), ManagementLayout.MAGIC);
+        header.putLong((int) ManagementLayout.LAYOUT.byteOffset(groupElement("creatorPid")), creatorPid);
+        Files.write(ShmFiles.management(dir, shmId), header.array());
+    }
+
+    @Test
+    void shouldSweepSessionHalfCreatedByDeadCreatorButNotOneBeingCreated() throws Exception {
+        final Process gone = new ProcessBuilder("true").start();
+        assertTrue(gone.waitFor(30, TimeUnit.SECONDS));
+        halfCreated("0dead000", gone.pid());
+        halfCreated("0b0c0000", ProcessHandle.current().pid());
+        assertEquals(SessionMonitor.State.STALE, SessionMonitor.inspect(dir, "0dead000").state());
+        assertEquals(SessionMonitor.State.BUSY, SessionMonitor.inspect(dir, "0b0c0000").state());
+
+        final ShmemFactory sweeper = factory(newSession());
+        assertNull(SessionMonitor.inspect(dir, "0dead000"), "half-created by a dead process: swept");
+        assertEquals(SessionMonitor.State.BUSY, SessionMonitor.inspect(dir, "0b0c0000").state(),
+                "being created by a live process: left");
+        assertEquals(1, run("cleanup", "--force", "--dir", dir.toString(), "0b0c0000").code());
+        assertTrue(Files.exists(ShmFiles.management(dir, "0b0c0000")));
+        assertEquals(SessionMonitor.State.LIVE, SessionMonitor.inspect(dir, sweeper.shmId()).state());
+    }
+
+    @Test
+    void shouldKeepOneSessionWhenJoinersOfAStaleSessionRaceWithSweepers() throws Exception {
+        final String staleSession = newSession();
+        killedChildSession(staleSession);
+        final String staleShmId = ShmSession.shmId(staleSession);
+        final List<String> names = List.of(staleSession, newSession(), staleSession, newSession(), staleSession);
+        final List<Future<ShmemFactory>> futures = new ArrayList<>();
+        try (var pool = Executors.newFixedThreadPool(names.size())) {
+            final CountDownLatch start = new CountDownLatch(1);
+            for (final String name : names) {
+                futures.add(pool.submit(() -> {
+                    start.await();
+                    return factory(name);
+                }));
+            }
+            start.countDown();
+        }
+        final List<ShmemFactory> joiners = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            final ShmemFactory factory = futures.get(i).get(60, TimeUnit.SECONDS);
+            if (names.get(i).equals(staleSession)) {
+                joiners.add(factory);
+            }
+        }
+        // Every joiner is in the same, live session: what one allocates, the others resolve.
+        final SessionMonitor.SessionInfo info = SessionMonitor.inspect(dir, staleShmId);
+        assertEquals(SessionMonitor.State.LIVE, info.state(), info.toString());
+        try (Message message = joiners.getFirst().createMessage(123)) {
+            for (final ShmemFactory other : joiners) {
+                assertEquals(123, other.resolve(((SharedMemoryMessage) message).meta()).byteSize());
+            }
+        }
+        for (final ShmemFactory factory : factories) {
+            factory.close();
+        }
+        assertEquals(List.of(), files(), "the last factories removed everything, the stale files included");
+    }
+
+    @Test
+    void shouldRejectInvalidSweepOption() {
+        final IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> factory(newSession(), ShmemFactory.OPTION_SWEEP, "yes"));
+        assertTrue(e.getMessage().contains(ShmemFactory.OPTION_SWEEP), e.getMessage());
     }
 
     @Test

@@ -47,7 +47,8 @@ import static io.shmq.transport.shmem.internal.ManagementLayout.SEGMENT_STATE_H;
  * a factory that joins at that moment sees the mark and starts over with fresh files.
  */
 final class Session {
-    private static final long MNG_BYTES = ManagedSegment.align(ManagementLayout.BYTES, 4096);
+    /** Size of the management file (the layout rounded up to a page). */
+    static final long MNG_BYTES = ManagedSegment.align(ManagementLayout.BYTES, 4096);
     private static final long READY_TIMEOUT_NANOS = 5_000_000_000L;
     private static final System.Logger LOG = System.getLogger(Session.class.getName());
 
@@ -72,7 +73,7 @@ final class Session {
         this.deviceSlot = deviceSlot;
     }
 
-    private static RobustLock lockOf(final MemorySegment memory) {
+    static RobustLock lockOf(final MemorySegment memory) {
         // Nothing under the session lock needs repair: every table write is a single store of a state word.
         return new RobustLock(memory, 0L, ManagementLayout.LAYOUT.varHandle(MemoryLayout.PathElement.groupElement(
                 "lock")), () -> { });
@@ -410,7 +411,9 @@ final class Session {
                 anyLive = pid != 0 && ProcessIdentity.alive(pid, (long) DEVICE_TOKEN_H.get(memory, DEVICES_OFFSET,
                         (long) i));
             }
-            if (!anyLive && cleanup) {
+            // Not when the session was marked removed already (SessionMonitor --force removed it under a live
+            // device): its files may belong to a successor session by now.
+            if (!anyLive && cleanup && (int) ManagementLayout.REMOVED_H.getAcquire(memory, 0L) == 0) {
                 ManagementLayout.REMOVED_H.setRelease(memory, 0L, 1);
                 ShmFiles.deleteAll(directory, shmId);
                 removed = true;

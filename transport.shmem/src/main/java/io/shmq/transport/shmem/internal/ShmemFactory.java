@@ -45,8 +45,9 @@ import java.util.concurrent.locks.LockSupport;
  * acknowledgements and region events.
  *
  * <p>Options ({@link FactoryConfig#options()}): {@value #OPTION_DIRECTORY} (default {@code /dev/shm}) and
- * {@value #OPTION_CLEANUP} (default {@code true}: the last factory of a session removes its files). Other
- * {@code shmem.*} keys are rejected.
+ * {@value #OPTION_CLEANUP} (default {@code true}: the last factory of a session removes its files) and
+ * {@value #OPTION_SWEEP} (default {@code true}: after joining, remove the stale sessions of this user in the same
+ * directory, see {@link SessionMonitor}). Other {@code shmem.*} keys are rejected.
  *
  * <p>Known limits: sockets and pollers are not part of this provider yet ({@link UnsupportedOperationException}).
  */
@@ -55,7 +56,9 @@ public final class ShmemFactory implements TransportFactory {
     public static final String OPTION_DIRECTORY = "shmem.directory";
     /** Whether the last factory of a session removes its files. */
     public static final String OPTION_CLEANUP = "shmem.cleanup-on-close";
-    private static final Set<String> OPTIONS = Set.of(OPTION_DIRECTORY, OPTION_CLEANUP);
+    /** Whether a new factory removes the stale sessions (no live device, a dead one) of its directory. */
+    public static final String OPTION_SWEEP = "shmem.sweep-stale-sessions";
+    private static final Set<String> OPTIONS = Set.of(OPTION_DIRECTORY, OPTION_CLEANUP, OPTION_SWEEP);
     private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(Object[].class);
     private static final long BEAT_NANOS = 100_000_000L;
 
@@ -91,6 +94,10 @@ public final class ShmemFactory implements TransportFactory {
             throw new IllegalArgumentException(OPTION_CLEANUP + " must be true or false: " + cleanupValue);
         }
         this.cleanup = Boolean.parseBoolean(cleanupValue);
+        final String sweepValue = config.option(OPTION_SWEEP, "true");
+        if (!sweepValue.equals("true") && !sweepValue.equals("false")) {
+            throw new IllegalArgumentException(OPTION_SWEEP + " must be true or false: " + sweepValue);
+        }
         if (!Files.isDirectory(directory)) {
             throw new SharedMemoryException("shared-memory directory does not exist: " + OPTION_DIRECTORY + "="
                     + directory);
@@ -101,6 +108,10 @@ public final class ShmemFactory implements TransportFactory {
         } catch (RuntimeException e) {
             session.leave(cleanup);
             throw e;
+        }
+        if (Boolean.parseBoolean(sweepValue)) {
+            // After joining: our own session has a live slot now, and the sweep never throws.
+            SessionMonitor.sweep(directory, session.shmId());
         }
         this.worker = Thread.ofPlatform().daemon().name("shmq-" + config.id() + "-" + session.shmId())
                 .unstarted(this::work);

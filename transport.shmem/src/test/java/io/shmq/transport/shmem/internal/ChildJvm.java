@@ -22,10 +22,14 @@ final class ChildJvm implements AutoCloseable {
     private final StringBuilder stderr = new StringBuilder();
 
     ChildJvm(final String session, final long segmentSize) throws IOException {
+        this(session, segmentSize, ShmSession.DIRECTORY);
+    }
+
+    ChildJvm(final String session, final long segmentSize, final Path directory) throws IOException {
         final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         process = new ProcessBuilder(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-cp",
-                System.getProperty("java.class.path"), ShmChild.class.getName(), session, Long.toString(segmentSize)))
-                .start();
+                System.getProperty("java.class.path"), ShmChild.class.getName(), session, Long.toString(segmentSize),
+                directory.toString())).start();
         in = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
         Thread.ofPlatform().daemon().start(() -> pump(new BufferedReader(new InputStreamReader(
                 process.getInputStream(), StandardCharsets.UTF_8)), true));

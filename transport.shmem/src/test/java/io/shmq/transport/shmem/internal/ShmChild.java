@@ -29,12 +29,16 @@ public final class ShmChild {
     }
 
     /**
-     * @param args session name, segment size
+     * @param args session name, segment size, optionally the session directory
      * @throws Exception on I/O failure
      */
     public static void main(final String[] args) throws Exception {
-        final ShmemFactory factory = new ShmemFactory(FactoryConfig.builder("child").session(args[0])
-                .segmentSize(Long.parseLong(args[1])).build());
+        final FactoryConfig.Builder builder = FactoryConfig.builder("child").session(args[0])
+                .segmentSize(Long.parseLong(args[1]));
+        if (args.length > 2) {
+            builder.option(ShmemFactory.OPTION_DIRECTORY, args[2]);
+        }
+        final ShmemFactory factory = new ShmemFactory(builder.build());
         final List<Message> held = new ArrayList<>();
         final Map<Integer, UnmanagedRegion> regions = new HashMap<>();
         println("READY " + ProcessHandle.current().pid());

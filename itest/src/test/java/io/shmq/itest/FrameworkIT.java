@@ -66,7 +66,8 @@ public class FrameworkIT {
     public void shouldResolveAndStartEveryBundle() {
         final List<String> notActive = new ArrayList<>();
         for (final Bundle bundle : context.getBundles()) {
-            final boolean fragment = (bundle.adapt(BundleRevision.class).getTypes() & BundleRevision.TYPE_FRAGMENT) != 0;
+            final int types = bundle.adapt(BundleRevision.class).getTypes();
+            final boolean fragment = (types & BundleRevision.TYPE_FRAGMENT) != 0;
             final int expected = fragment ? Bundle.RESOLVED : Bundle.ACTIVE;
             if (bundle.getState() != expected) {
                 notActive.add(bundle.getSymbolicName() + " state=" + bundle.getState());

@@ -15,6 +15,7 @@ import io.shmq.transport.api.Transport;
 import io.shmq.transport.api.TransportFactory;
 import io.shmq.transport.api.TransportKind;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 import javax.inject.Inject;
@@ -34,6 +35,8 @@ import org.ops4j.pax.exam.util.Filter;
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 public class ServicesIT {
+    private static final byte[] AB = "AB".getBytes(StandardCharsets.US_ASCII);
+
     @Inject
     @Filter(value = "(transport.kind=shmem)", timeout = 10_000)
     private Transport shmem;
@@ -63,10 +66,10 @@ public class ServicesIT {
         final String session = "itest-" + UUID.randomUUID().toString().substring(0, 8);
         try (TransportFactory producer = shmem.createFactory(FactoryConfig.of("producer", session));
              TransportFactory consumer = shmem.createFactory(FactoryConfig.of("consumer", session));
-             Message message = producer.createMessage(MemorySegment.ofArray("AB".getBytes(StandardCharsets.US_ASCII)))) {
+             Message message = producer.createMessage(MemorySegment.ofArray(AB))) {
             final MetaHeader header = ((SharedMemoryMessage) message).meta();
             final MemorySegment payload = resolver.resolve(consumer, MetaHeader.fromBytes(header.toBytes()));
-            assertArrayEquals("AB".getBytes(StandardCharsets.US_ASCII), payload.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+            assertArrayEquals(AB, payload.toArray(ValueLayout.JAVA_BYTE));
         }
     }
 

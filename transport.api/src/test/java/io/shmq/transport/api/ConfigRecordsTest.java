@@ -62,13 +62,15 @@ class ConfigRecordsTest {
         assertEquals(Duration.ofMillis(100), RegionConfig.DEFAULT.linger());
         assertTrue(RegionConfig.DEFAULT.removeOnDestruction());
         assertThrows(IllegalArgumentException.class, () -> RegionConfig.builder().id(65536).build());
-        assertThrows(IllegalArgumentException.class, () -> RegionConfig.builder().linger(Duration.ofMillis(-1)).build());
+        assertThrows(IllegalArgumentException.class,
+                () -> RegionConfig.builder().linger(Duration.ofMillis(-1)).build());
         assertEquals(7, RegionConfig.builder().id(7).build().id());
     }
 
     @Test
     void shouldValidateChannelConfig() {
-        final ChannelConfig channel = ChannelConfig.of("data", SocketType.PUSH, ChannelMethod.BIND, "tcp://127.0.0.1:0");
+        final ChannelConfig channel = ChannelConfig.of("data", SocketType.PUSH, ChannelMethod.BIND,
+                "tcp://127.0.0.1:0");
         assertEquals(1000, channel.sendHighWaterMark());
         assertThrows(IllegalArgumentException.class, () -> new ChannelConfig("data", SocketType.PUSH,
                 ChannelMethod.BIND, "x", 0, 1, Duration.ZERO));

@@ -153,6 +153,11 @@ public final class ShmemFactory implements TransportFactory {
         }
     }
 
+    /** @return whether {@link #close()} was called */
+    boolean isClosed() {
+        return closed;
+    }
+
     @Override
     public String id() {
         return config.id();

@@ -2,13 +2,19 @@ package io.shmq.transport.zeromq.internal;
 
 import io.shmq.transport.api.FactoryConfig;
 import io.shmq.transport.api.Transport;
+import io.shmq.transport.api.TransportClosedException;
 import io.shmq.transport.api.TransportFactory;
 import io.shmq.transport.api.TransportKind;
+import java.util.HashSet;
+import java.util.Set;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 
 /**
  * The zeromq {@link Transport} service: a DS component in OSGi, a {@link java.util.ServiceLoader} provider on the
- * module path. Stateless; every factory owns its own JeroMQ context.
+ * module path. Every factory owns its own JeroMQ context. When the component is deactivated (bundle stopped, updated
+ * or uninstalled) it closes every factory it made that is still open, so that no context thread outlives the
+ * bundle; a consumer still holding such a factory gets {@link io.shmq.transport.api.TransportClosedException}.
  *
  * <p>Options (keys of {@link FactoryConfig#options()} with the prefix {@value #OPTION_PREFIX}; another key of that
  * prefix is rejected): {@value #IO_THREADS} (the context's I/O threads, default 1, as FairMQ's
@@ -21,6 +27,9 @@ public final class ZmqTransport implements Transport {
     /** The number of JeroMQ I/O threads of a factory's context. */
     public static final String IO_THREADS = OPTION_PREFIX + "ioThreads";
 
+    private final Set<ZmqFactory> factories = new HashSet<>();
+    private boolean deactivated;
+
     /** For DS and ServiceLoader. */
     public ZmqTransport() {
     }
@@ -31,7 +40,11 @@ public final class ZmqTransport implements Transport {
     }
 
     @Override
-    public TransportFactory createFactory(final FactoryConfig config) {
+    public synchronized TransportFactory createFactory(final FactoryConfig config) {
+        if (deactivated) {
+            throw new TransportClosedException("the zeromq transport service was deactivated: cannot create factory id="
+                    + config.id());
+        }
         int ioThreads = 1;
         for (final var entry : config.options().entrySet()) {
             if (!entry.getKey().startsWith(OPTION_PREFIX)) {
@@ -51,7 +64,20 @@ public final class ZmqTransport implements Transport {
                         + entry.getValue());
             }
         }
-        return new ZmqFactory(config, ioThreads);
+        factories.removeIf(ZmqFactory::isClosed);
+        final ZmqFactory factory = new ZmqFactory(config, ioThreads);
+        factories.add(factory);
+        return factory;
+    }
+
+    /** Closes the factories this service made that are still open; called by DS when the component goes away. */
+    @Deactivate
+    synchronized void deactivate() {
+        deactivated = true;
+        for (final ZmqFactory factory : factories) {
+            factory.close();
+        }
+        factories.clear();
     }
 
     @Override

@@ -16,6 +16,7 @@ import io.shmq.transport.api.RegionEventSubscription;
 import io.shmq.transport.api.Socket;
 import io.shmq.transport.api.SocketType;
 import io.shmq.transport.api.Transport;
+import io.shmq.transport.api.TransportClosedException;
 import io.shmq.transport.api.TransportFactory;
 import io.shmq.transport.api.TransportKind;
 import io.shmq.transport.api.UnmanagedRegion;
@@ -32,6 +33,23 @@ class ZmqTransportTest {
                 .filter(t -> t.kind() == TransportKind.ZEROMQ).toList();
         assertEquals(1, found.size());
         assertTrue(found.getFirst() instanceof ZmqTransport);
+    }
+
+    @Test
+    void shouldCloseItsOpenFactoriesWhenDeactivated() {
+        final ZmqTransport transport = new ZmqTransport();
+        final TransportFactory first = transport.createFactory(FactoryConfig.of("first", "deactivate-1"));
+        final TransportFactory second = transport.createFactory(FactoryConfig.of("second", "deactivate-1"));
+        first.createSocket(SocketType.PUSH, "data").bind("inproc://deactivate");
+        transport.createFactory(FactoryConfig.of("closed-before", "deactivate-1")).close();
+
+        transport.deactivate();
+
+        assertThrows(TransportClosedException.class, () -> first.createMessage(8));
+        assertThrows(TransportClosedException.class, () -> second.createSocket(SocketType.PULL, "in"));
+        final TransportClosedException e = assertThrows(TransportClosedException.class,
+                () -> transport.createFactory(FactoryConfig.of("late", "deactivate-1")));
+        assertTrue(e.getMessage().contains("deactivated"), e.getMessage());
     }
 
     @Test

@@ -24,7 +24,12 @@ final class Native {
     private static final MethodHandle FALLOCATE;
     private static final MethodHandle GETUID;
     private static final MethodHandle MLOCK;
+    private static final MethodHandle SYSCALL;
     private static final boolean AVAILABLE;
+    /** {@code SYS_futex} on x86-64 (on aarch64 it is 98). */
+    private static final long SYS_FUTEX = "aarch64".equals(System.getProperty("os.arch")) ? 98 : 202;
+    private static final long FUTEX_WAIT = 0;
+    private static final long FUTEX_WAKE = 1;
 
     static {
         MethodHandle open = null;
@@ -32,6 +37,7 @@ final class Native {
         MethodHandle fallocate = null;
         MethodHandle getuid = null;
         MethodHandle mlock = null;
+        MethodHandle syscall = null;
         boolean ok;
         try {
             final Linker linker = Linker.nativeLinker();
@@ -48,6 +54,11 @@ final class Native {
             mlock = linker.downcallHandle(libc.findOrThrow("mlock"),
                     FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG),
                     Linker.Option.captureCallState("errno"));
+            // long syscall(long number, ...): every variadic argument passed as a 64-bit register value.
+            syscall = linker.downcallHandle(libc.findOrThrow("syscall"),
+                    FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
+                    Linker.Option.firstVariadicArg(1));
             ok = true;
         } catch (RuntimeException | Error e) {
             ok = false;
@@ -57,6 +68,7 @@ final class Native {
         FALLOCATE = fallocate;
         GETUID = getuid;
         MLOCK = mlock;
+        SYSCALL = syscall;
         AVAILABLE = ok;
     }
 
@@ -136,5 +148,41 @@ final class Native {
             // fall through to the user name
         }
         return System.getProperty("user.name", "").hashCode() & 0xFFFFFFFFL;
+    }
+
+    /**
+     * {@code futex(FUTEX_WAIT)} on a 32-bit word in a shared mapping (not the PRIVATE variant: waiter and waker may be
+     * different processes). Returns when woken, when the word no longer holds {@code expected}, on a signal or after
+     * {@code timeoutNanos}.
+     *
+     * @return false when the downcall is unavailable (the caller then parks for a short time instead)
+     */
+    static boolean futexWait(final long address, final int expected, final long timeoutNanos) {
+        if (!AVAILABLE) {
+            return false;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            final MemorySegment timespec = arena.allocate(16, 8);
+            timespec.set(ValueLayout.JAVA_LONG, 0, timeoutNanos / 1_000_000_000L);
+            timespec.set(ValueLayout.JAVA_LONG, 8, timeoutNanos % 1_000_000_000L);
+            final long ignored = (long) SYSCALL.invokeExact(SYS_FUTEX, address, FUTEX_WAIT,
+                    Integer.toUnsignedLong(expected), timespec.address());
+            return true;
+        } catch (Throwable t) {
+            return false;
+        }
+    }
+
+    /** {@code futex(FUTEX_WAKE)} of every waiter on the word at {@code address}; a no-op when unavailable. */
+    static void futexWakeAll(final long address) {
+        if (!AVAILABLE) {
+            return;
+        }
+        try {
+            final long ignored = (long) SYSCALL.invokeExact(SYS_FUTEX, address, FUTEX_WAKE,
+                    (long) Integer.MAX_VALUE, 0L);
+        } catch (Throwable t) {
+            // unavailable: waiters wake by their timeout
+        }
     }
 }

@@ -49,7 +49,7 @@ import java.util.concurrent.locks.LockSupport;
  * {@value #OPTION_SWEEP} (default {@code true}: after joining, remove the stale sessions of this user in the same
  * directory, see {@link SessionMonitor}). Other {@code shmem.*} keys are rejected.
  *
- * <p>Known limits: sockets and pollers are not part of this provider yet ({@link UnsupportedOperationException}).
+ * <p>Sockets ({@link ShmemSocket}) pass only headers through rings in shared memory; see the module README.
  */
 public final class ShmemFactory implements TransportFactory {
     /** Directory of the session's files. */
@@ -72,6 +72,10 @@ public final class ShmemFactory implements TransportFactory {
     private final List<LocalRegion> localRegions = new CopyOnWriteArrayList<>();
     private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
     private final OpenMessages openMessages = new OpenMessages();
+    private final List<ShmemSocket> sockets = new CopyOnWriteArrayList<>();
+    private final List<ShmemPoller> pollers = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicBoolean closingSockets =
+            new java.util.concurrent.atomic.AtomicBoolean();
     private final Thread worker;
     private volatile boolean closed;
     private volatile boolean interrupted;
@@ -288,6 +292,25 @@ public final class ShmemFactory implements TransportFactory {
             message.setRegion(region(meta.regionId()), meta.handle(), meta.size(), meta.hint(), meta.shared());
         }
         return message;
+    }
+
+    /**
+     * The receive path into a caller's message: releases what {@code target} held, then adopts {@code meta} into it.
+     *
+     * @param target a message of this factory
+     * @param meta   a header that carries one reference
+     */
+    void adoptInto(final ShmemMessage target, final MetaHeader meta) {
+        checkOpen();
+        resolve(meta);
+        target.rebuild();
+        if (meta.managed()) {
+            if (meta.size() > 0) {
+                target.setManaged(segment(meta.segmentId()), meta.handle(), meta.size());
+            }
+        } else {
+            target.setRegion(region(meta.regionId()), meta.handle(), meta.size(), meta.hint(), meta.shared());
+        }
     }
 
     /**
@@ -636,24 +659,44 @@ public final class ShmemFactory implements TransportFactory {
     }
 
     // ---------------------------------------------------------------------------------------------------------
-    // sockets (not part of this provider yet) and control
+    // sockets and control
 
     @Override
     public Socket createSocket(final SocketType type, final String name) {
         checkOpen();
-        throw new UnsupportedOperationException("sockets of the shared-memory transport are not implemented yet: "
-                + "type=" + type + ", name=" + name);
+        final ShmemSocket socket = new ShmemSocket(this, type, name);
+        sockets.add(socket);
+        return socket;
     }
 
     @Override
-    public Poller createPoller(final List<Socket> sockets) {
+    public Poller createPoller(final List<Socket> list) {
         checkOpen();
-        throw new UnsupportedOperationException("pollers of the shared-memory transport are not implemented yet");
+        Objects.requireNonNull(list, "sockets");
+        final ShmemPoller poller = new ShmemPoller(this, list);
+        pollers.add(poller);
+        return poller;
     }
 
+    boolean owns(final ShmemSocket socket) {
+        return sockets.contains(socket);
+    }
+
+    void socketClosed(final ShmemSocket socket) {
+        sockets.remove(socket);
+    }
+
+    void pollerClosed(final ShmemPoller poller) {
+        pollers.remove(poller);
+    }
+
+    /** Sets the flag, then wakes every socket of this factory sleeping on a ring futex. */
     @Override
     public void interrupt() {
         interrupted = true;
+        for (final ShmemSocket socket : sockets) {
+            socket.wake();
+        }
     }
 
     @Override
@@ -679,6 +722,15 @@ public final class ShmemFactory implements TransportFactory {
      */
     @Override
     public void close() {
+        // Sockets first, while the factory is still open: closing them releases the payloads queued to them.
+        if (!closed && closingSockets.compareAndSet(false, true)) {
+            for (final ShmemSocket socket : List.copyOf(sockets)) {
+                socket.close();
+            }
+            for (final ShmemPoller poller : List.copyOf(pollers)) {
+                poller.close();
+            }
+        }
         synchronized (this) {
             if (closed) {
                 return;

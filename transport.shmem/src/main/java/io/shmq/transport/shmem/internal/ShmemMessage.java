@@ -34,6 +34,10 @@ final class ShmemMessage implements SharedMemoryMessage {
         this.factory = factory;
     }
 
+    ShmemFactory factory() {
+        return factory;
+    }
+
     /** Takes ownership of a managed block (one reference). */
     void setManaged(final ManagedSegment value, final long block, final long payload) {
         this.segment = value;

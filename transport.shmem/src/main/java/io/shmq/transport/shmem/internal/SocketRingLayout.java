@@ -1,0 +1,82 @@
+package io.shmq.transport.shmem.internal;
+
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+
+import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
+
+/**
+ * One message ring of a socket endpoint ({@link EndpointLayout}): a bounded multi-producer, multi-consumer queue of
+ * {@link io.shmq.transport.api.MetaHeader}s (Vyukov's sequence-per-slot protocol), with two futex words on which
+ * blocked consumers and producers sleep. Native byte order. The payloads never enter the ring: only their headers.
+ *
+ * <pre>
+ *  0     | capacity u32 | producers u32 (attached) | consumers u32 (attached) | owner u32 (sub slot) | pad to 128 |
+ *  128   | tail u64 (next position to claim, CAS by producers)                                    | pad to 256 |
+ *  256   | head u64 (next position to read, CAS by consumers)                                     | pad to 384 |
+ *  384   | notEmpty u32 (futex) | emptyWaiters u32                                                | pad to 512 |
+ *  512   | notFull u32 (futex)  | fullWaiters u32                                                 | pad to 640 |
+ *  640   | records[capacity] { sequence u64, count u32, pad u32, header 40 B (MetaHeaderLayout), pad 8 } 64 B |
+ * </pre>
+ * A record at position p is free for a producer when {@code sequence == p}; the producer CASes the tail, writes the
+ * body and CASes {@code sequence} from p to {@code p + 1} (a CAS so that a record skipped as dead cannot be
+ * published late); a consumer acquire-loads {@code sequence == p + 1}, copies the body, CASes the head and
+ * release-stores {@code sequence = p + capacity}. {@code count} is 1 for a single message, 0 for "the header is a
+ * descriptor block holding n headers" of a multipart unit, whose part count is the descriptor's first long.
+ */
+final class SocketRingLayout {
+    static final StructLayout HEADER = MemoryLayout.structLayout(
+            ValueLayout.JAVA_INT.withName("capacity"),
+            ValueLayout.JAVA_INT.withName("producers"),
+            ValueLayout.JAVA_INT.withName("consumers"),
+            ValueLayout.JAVA_INT.withName("owner"),
+            MemoryLayout.paddingLayout(112),
+            ValueLayout.JAVA_LONG.withName("tail"),
+            MemoryLayout.paddingLayout(120),
+            ValueLayout.JAVA_LONG.withName("head"),
+            MemoryLayout.paddingLayout(120),
+            ValueLayout.JAVA_INT.withName("notEmpty"),
+            ValueLayout.JAVA_INT.withName("emptyWaiters"),
+            MemoryLayout.paddingLayout(120),
+            ValueLayout.JAVA_INT.withName("notFull"),
+            ValueLayout.JAVA_INT.withName("fullWaiters"),
+            MemoryLayout.paddingLayout(120));
+
+    static final StructLayout RECORD = MemoryLayout.structLayout(
+            ValueLayout.JAVA_LONG.withName("sequence"),
+            ValueLayout.JAVA_INT.withName("count"),
+            MemoryLayout.paddingLayout(4),
+            MemoryLayout.sequenceLayout(40, ValueLayout.JAVA_BYTE).withName("header"),
+            MemoryLayout.paddingLayout(8));
+
+    static final long RECORDS_OFFSET = HEADER.byteSize();
+    static final long RECORD_BYTES = RECORD.byteSize();
+    static final long HEADER_IN_RECORD = RECORD.byteOffset(groupElement("header"));
+    static final long NOT_EMPTY_OFFSET = HEADER.byteOffset(groupElement("notEmpty"));
+    static final long NOT_FULL_OFFSET = HEADER.byteOffset(groupElement("notFull"));
+
+    /** All (segment, ringBase). */
+    static final VarHandle CAPACITY_H = HEADER.varHandle(groupElement("capacity"));
+    static final VarHandle PRODUCERS_H = HEADER.varHandle(groupElement("producers"));
+    static final VarHandle CONSUMERS_H = HEADER.varHandle(groupElement("consumers"));
+    static final VarHandle OWNER_H = HEADER.varHandle(groupElement("owner"));
+    static final VarHandle TAIL_H = HEADER.varHandle(groupElement("tail"));
+    static final VarHandle HEAD_H = HEADER.varHandle(groupElement("head"));
+    static final VarHandle NOT_EMPTY_H = HEADER.varHandle(groupElement("notEmpty"));
+    static final VarHandle EMPTY_WAITERS_H = HEADER.varHandle(groupElement("emptyWaiters"));
+    static final VarHandle NOT_FULL_H = HEADER.varHandle(groupElement("notFull"));
+    static final VarHandle FULL_WAITERS_H = HEADER.varHandle(groupElement("fullWaiters"));
+    /** (segment, recordOffset). */
+    static final VarHandle SEQUENCE_H = RECORD.varHandle(groupElement("sequence"));
+    static final VarHandle COUNT_H = RECORD.varHandle(groupElement("count"));
+
+    private SocketRingLayout() {
+    }
+
+    /** @return the bytes of a ring of {@code capacity} records */
+    static long bytes(final int capacity) {
+        return RECORDS_OFFSET + capacity * RECORD_BYTES;
+    }
+}

@@ -38,7 +38,7 @@ final class EndpointLayout {
             ValueLayout.JAVA_INT.withName("closed"),
             MemoryLayout.paddingLayout(4),
             ValueLayout.JAVA_LONG.withName("nameHash"),
-            MemoryLayout.paddingLayout(80));
+            MemoryLayout.paddingLayout(72));
 
     static final long RINGS_OFFSET = HEADER.byteSize();
 

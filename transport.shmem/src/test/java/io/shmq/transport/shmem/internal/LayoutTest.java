@@ -97,4 +97,44 @@ class LayoutTest {
         assertEquals(24, at(AckRingLayout.RECORD, "hint"));
         assertEquals(384 + 4 * 32, AckRingLayout.bytes(4));
     }
+
+    @Test
+    void shouldPinSocketRingLayout() {
+        final StructLayout h = SocketRingLayout.HEADER;
+        assertEquals(0, at(h, "capacity"));
+        assertEquals(4, at(h, "producers"));
+        assertEquals(8, at(h, "consumers"));
+        assertEquals(12, at(h, "owner"));
+        assertEquals(128, at(h, "tail"));
+        assertEquals(256, at(h, "head"));
+        assertEquals(384, at(h, "notEmpty"));
+        assertEquals(388, at(h, "emptyWaiters"));
+        assertEquals(512, at(h, "notFull"));
+        assertEquals(516, at(h, "fullWaiters"));
+        assertEquals(640, h.byteSize());
+        final StructLayout r = SocketRingLayout.RECORD;
+        assertEquals(0, at(r, "sequence"));
+        assertEquals(8, at(r, "count"));
+        assertEquals(16, at(r, "header"));
+        assertEquals(64, r.byteSize());
+        assertEquals(640 + 4 * 64, SocketRingLayout.bytes(4));
+    }
+
+    @Test
+    void shouldPinEndpointLayout() {
+        final StructLayout l = EndpointLayout.HEADER;
+        assertEquals(0, at(l, "magic"));
+        assertEquals(8, at(l, "version"));
+        assertEquals(12, at(l, "pattern"));
+        assertEquals(16, at(l, "rings"));
+        assertEquals(20, at(l, "capacity"));
+        assertEquals(24, at(l, "binderPid"));
+        assertEquals(32, at(l, "binderToken"));
+        assertEquals(40, at(l, "closed"));
+        assertEquals(48, at(l, "nameHash"));
+        assertEquals(128, l.byteSize());
+        assertEquals(128 + 2 * (640 + 8 * 64), EndpointLayout.bytes(2, 8));
+        assertEquals(0x314B4F53514D4853L, EndpointLayout.MAGIC);
+        assertEquals(1, EndpointLayout.VERSION);
+    }
 }

@@ -118,6 +118,42 @@ public final class ShmChild {
                     }
                     case "stress" -> println("STRESS " + Payload.workload(factory, Integer.parseInt(a[1]),
                             Long.parseLong(a[2])));
+                    case "push" -> {
+                        // push ADDRESS COUNT: connects a push socket and sends COUNT numbered messages
+                        try (io.shmq.transport.api.Socket push = factory.createSocket(
+                                io.shmq.transport.api.SocketType.PUSH, "push")) {
+                            push.connect(a[1]);
+                            final int count = Integer.parseInt(a[2]);
+                            for (int seq = 0; seq < count; seq++) {
+                                try (Message message = factory.createMessage(SocketTest.sizeOf(seq))) {
+                                    Payload.fill(message.data(), seq);
+                                    if (push.send(message, 30_000) < 0) {
+                                        throw new IllegalStateException("send failed at seq=" + seq);
+                                    }
+                                }
+                            }
+                            println("PUSHED " + count);
+                        }
+                    }
+                    case "sub" -> {
+                        // sub ADDRESS COUNT: connects a sub socket, answers READY, receives COUNT messages
+                        try (io.shmq.transport.api.Socket sub = factory.createSocket(
+                                io.shmq.transport.api.SocketType.SUB, "sub")) {
+                            sub.connect(a[1]);
+                            println("SUBSCRIBED");
+                            final List<Message> got = new ArrayList<>();
+                            for (int i = 0; i < Integer.parseInt(a[2]); i++) {
+                                final Message message = factory.createMessage();
+                                if (sub.receive(message, 30_000) < 0) {
+                                    throw new IllegalStateException("receive failed at i=" + i);
+                                }
+                                got.add(message);
+                                println("GOT " + Payload.hex(((SharedMemoryMessage) message).meta()) + " "
+                                        + Payload.check(message.data(), i));
+                            }
+                            held.addAll(got);
+                        }
+                    }
                     case "exit" -> {
                         held.forEach(Message::close);
                         factory.close();

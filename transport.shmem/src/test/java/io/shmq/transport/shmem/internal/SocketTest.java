@@ -1,0 +1,229 @@
+package io.shmq.transport.shmem.internal;
+
+import io.shmq.transport.api.Message;
+import io.shmq.transport.api.MetaHeader;
+import io.shmq.transport.api.SharedMemoryMessage;
+import io.shmq.transport.api.Socket;
+import io.shmq.transport.api.SocketException;
+import io.shmq.transport.api.SocketType;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Shared-memory sockets beyond the provider contract: two JVMs, shared pub payloads, futex sleeps, cleanup. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class SocketTest {
+    /** Big enough for the few 16 MiB messages in flight next to the ring of small ones. */
+    private static final long SEGMENT = 256L << 20;
+
+    @RegisterExtension
+    final ShmSession shm = new ShmSession();
+
+    /** Mostly small messages, every 1000th 64 KiB to 1 MiB, every 10000th 16 MiB. */
+    static long sizeOf(final int seq) {
+        if (seq % 10_000 == 5_000) {
+            return 16L << 20;
+        }
+        if (seq % 1_000 == 500) {
+            return (64L << 10) << (seq / 1_000 % 5);
+        }
+        return 8 + Math.floorMod(Payload.mix(seq), 249);
+    }
+
+    private ShmemFactory factory(final String id) {
+        return shm.track(new ShmemFactory(shm.config(id).segmentSize(SEGMENT).build()));
+    }
+
+    @Test
+    void shouldDeliverAMillionMixedMessagesFromAnotherJvmInOrderOnceEachAndFreeEverything() throws Exception {
+        pushPullAcrossJvms(1_000_000);
+    }
+
+    @Test
+    @Tag("stress")
+    void shouldDeliverTenMillionMixedMessagesFromAnotherJvm() throws Exception {
+        pushPullAcrossJvms(10_000_000);
+    }
+
+    private void pushPullAcrossJvms(final int count) throws Exception {
+        final ShmemFactory parent = factory("parent");
+        final long start = parent.freeMemory();
+        try (Socket pull = parent.createSocket(SocketType.PULL, "pull");
+             ChildJvm child = new ChildJvm(shm.name(), SEGMENT);
+             Message into = parent.createMessage()) {
+            pull.setReceiveHighWaterMark(100);
+            pull.setSendHighWaterMark(100);
+            pull.bind("ipc://million");
+            child.send("push ipc://million " + count);
+            for (int seq = 0; seq < count; seq++) {
+                final long size = pull.receive(into, 30_000);
+                assertEquals(sizeOf(seq), size, "size of seq=" + seq);
+                final long bad = size > 4096 && seq % 1_000 != 500 && seq % 10_000 != 5_000 ? -1
+                        : Payload.check(into.data(), seq);
+                assertEquals(-1, bad, "payload of seq=" + seq);
+            }
+            assertEquals(Integer.toString(count), child.expect("PUSHED", 60));
+            assertEquals(Socket.TIMEOUT, pull.receive(into, 50), "nothing after the last message");
+            into.rebuild();
+            assertEquals(count, pull.messagesReceived());
+        }
+        assertEquals(start, parent.freeMemory(), "every payload freed once");
+    }
+
+    @Test
+    void shouldShareOnePublishedPayloadAmongThreeSubscribersOneInAnotherJvmAndFreeItOnce() throws Exception {
+        final ShmemFactory parent = factory("parent");
+        final long start = parent.freeMemory();
+        final int count = 50;
+        try (Socket pub = parent.createSocket(SocketType.PUB, "pub");
+             ChildJvm child = new ChildJvm(shm.name(), SEGMENT)) {
+            pub.bind("ipc://events");
+            final Socket sub1 = parent.createSocket(SocketType.SUB, "sub1");
+            final Socket sub2 = parent.createSocket(SocketType.SUB, "sub2");
+            sub1.connect("ipc://events");
+            sub2.connect("ipc://events");
+            child.send("sub ipc://events " + count);
+            child.expect("SUBSCRIBED", 30);
+            final List<MetaHeader> sent = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                try (Message message = parent.createMessage(1000 + i)) {
+                    Payload.fill(message.data(), i);
+                    sent.add(((SharedMemoryMessage) message).meta());
+                    assertEquals(1000 + i, pub.send(message, 1000));
+                    assertEquals(0, message.size());
+                }
+            }
+            final List<Message> held = new ArrayList<>();
+            for (final Socket sub : List.of(sub1, sub2)) {
+                for (int i = 0; i < count; i++) {
+                    final Message message = parent.createMessage();
+                    assertEquals(1000 + i, sub.receive(message, 10_000));
+                    assertEquals(-1, Payload.check(message.data(), i));
+                    assertEquals(sent.get(i).handle(), ((SharedMemoryMessage) message).meta().handle(),
+                            "one payload shared, not copied");
+                    held.add(message);
+                }
+            }
+            for (int i = 0; i < count; i++) {
+                final String[] got = child.expect("GOT", 30).split(" ");
+                assertEquals(sent.get(i).handle(), Payload.meta(got[0]).handle(), "the child shares it too");
+                assertEquals("-1", got[1]);
+            }
+            sub1.close();
+            sub2.close();
+            for (final Message message : held) {
+                assertTrue(parent.freeMemory() < start, "alive while any subscriber holds it");
+                message.close();
+            }
+            assertTrue(parent.freeMemory() < start, "the child still holds its copies");
+            assertEquals("CLOSED", "CLOSED" + child.call("closeheld", "CLOSED", 30));
+        }
+        assertEquals(start, parent.freeMemory(), "freed exactly once, after the last subscriber closed its copy");
+    }
+
+    @Test
+    void shouldWakeReceiverSleepingInFutexOnInterruptAndBurnNoCpuWhileIdle() throws Exception {
+        final ShmemFactory parent = factory("parent");
+        final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        final AtomicLong cpu = new AtomicLong(-1);
+        try (Socket pull = parent.createSocket(SocketType.PULL, "pull"); Message into = parent.createMessage()) {
+            pull.bind("ipc://idle");
+            final CompletableFuture<Long> blocked = CompletableFuture.supplyAsync(() -> {
+                final long before = threads.getCurrentThreadCpuTime();
+                final long idle = pull.receive(into, 1000);
+                cpu.set(threads.getCurrentThreadCpuTime() - before);
+                return idle == Socket.TIMEOUT ? pull.receive(into, -1) : idle;
+            });
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (cpu.get() < 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertTrue(cpu.get() >= 0, "the timed receive ended");
+            assertTrue(cpu.get() < TimeUnit.MILLISECONDS.toNanos(50),
+                    "an idle receiver sleeps (resource check, not speed): cpuNanos=" + cpu.get());
+            Thread.sleep(200);
+            assertFalse(blocked.isDone());
+            parent.interrupt();
+            assertEquals(Socket.INTERRUPTED, blocked.get(10, TimeUnit.SECONDS));
+            parent.resume();
+        }
+    }
+
+    @Test
+    void shouldRefuseTcpAndSecondBindAndReleaseQueuedMessagesWhenBinderCloses() {
+        final ShmemFactory parent = factory("parent");
+        final long start = parent.freeMemory();
+        final Path endpoint = Endpoint.file(parent.directory(), parent.shmId(), "queue");
+        try (Socket push = parent.createSocket(SocketType.PUSH, "push")) {
+            final Socket pull = parent.createSocket(SocketType.PULL, "pull");
+            final SocketException tcp = assertThrows(SocketException.class, () -> pull.bind("tcp://127.0.0.1:5555"));
+            assertTrue(tcp.getMessage().contains("tcp://127.0.0.1:5555"), tcp.getMessage());
+            pull.bind("shm://queue");
+            assertTrue(Files.exists(endpoint));
+            try (Socket again = parent.createSocket(SocketType.PULL, "again")) {
+                assertThrows(SocketException.class, () -> again.bind("ipc://queue"));
+            }
+            push.connect("inproc://queue");
+            for (int i = 0; i < 10; i++) {
+                try (Message message = parent.createMessage(10_000)) {
+                    assertEquals(10_000, push.send(message, 1000));
+                }
+            }
+            assertNotEquals(start, parent.freeMemory());
+            pull.close();
+            assertFalse(Files.exists(endpoint), "the binder's close removes the endpoint");
+            assertEquals(start, parent.freeMemory(), "queued payloads released when the binder closed");
+        }
+    }
+
+    @Test
+    void shouldLetConnectComeBeforeBind() throws Exception {
+        final ShmemFactory parent = factory("parent");
+        try (Socket push = parent.createSocket(SocketType.PUSH, "push");
+             Socket pull = parent.createSocket(SocketType.PULL, "pull");
+             Message message = parent.createMessage(8); Message into = parent.createMessage()) {
+            push.connect("ipc://late");
+            assertEquals(Socket.TIMEOUT, push.send(message, 50), "no binder yet: the message stays");
+            assertEquals(8, message.size());
+            pull.bind("ipc://late");
+            assertEquals(8, push.send(message, 5000));
+            assertEquals(8, pull.receive(into, 5000));
+        }
+    }
+
+    @Test
+    void shouldAnswerOutOfTurnRequestAndReplyWithError() {
+        final ShmemFactory parent = factory("parent");
+        try (Socket rep = parent.createSocket(SocketType.REP, "rep");
+             Socket req = parent.createSocket(SocketType.REQ, "req");
+             Message message = parent.createMessage(4); Message into = parent.createMessage()) {
+            rep.bind("ipc://rr");
+            req.connect("ipc://rr");
+            assertEquals(Socket.ERROR, req.receive(into, 0), "req must send first");
+            assertEquals(Socket.ERROR, rep.send(message, 0), "rep must receive first");
+            assertEquals(4, req.send(message, 1000));
+            message.rebuild(4);
+            assertEquals(Socket.ERROR, req.send(message, 0), "req awaits its reply");
+            assertEquals(4, rep.receive(into, 1000));
+            assertEquals(Socket.ERROR, rep.receive(into, 0), "rep owes a reply");
+            assertEquals(4, rep.send(message, 1000));
+            assertEquals(4, req.receive(into, 1000));
+        }
+    }
+}

@@ -162,14 +162,19 @@ final class ShmemSocket implements Socket {
             case PUSH -> sendIndex = 0;
             case PULL -> receiveIndex = 0;
             case PAIR, REQ, REP -> {
+                // Exclusive: one peer per endpoint (replies are not routed among several requesters).
+                if (!bound && !attached.ring(0).claimOwner(owner())) {
+                    attached.unmap();
+                    throw new SocketException("address " + address + " has its " + type + " peer already (one"
+                            + " connecting socket per pair, req or rep endpoint)");
+                }
                 receiveIndex = bound ? 0 : 1;
                 sendIndex = bound ? 1 : 0;
             }
             case PUB -> sendIndex = -1;
             case SUB -> {
-                final int owner = (int) (ProcessIdentity.PID & 0x7FFFFFFF) | 1;
                 for (int i = 0; i < attached.ringCount(); i++) {
-                    if (attached.ring(i).claimOwner(owner)) {
+                    if (attached.ring(i).claimOwner(owner())) {
                         receiveIndex = i;
                         break;
                     }
@@ -193,7 +198,14 @@ final class ShmemSocket implements Socket {
         endpoint = attached;
     }
 
+    private static int owner() {
+        return (int) (ProcessIdentity.PID & 0x7FFFFFFF) | 1;
+    }
+
     private void detachRoles(final Endpoint attached) {
+        if (!bound && (type == SocketType.PAIR || type == SocketType.REQ || type == SocketType.REP)) {
+            attached.ring(0).releaseOwner();
+        }
         if (receiveIndex >= 0) {
             attached.ring(receiveIndex).addConsumers(-1);
             if (type == SocketType.SUB) {

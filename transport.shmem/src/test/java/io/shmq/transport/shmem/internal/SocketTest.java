@@ -226,4 +226,18 @@ class SocketTest {
             assertEquals(4, req.receive(into, 1000));
         }
     }
+
+    @Test
+    void shouldAcceptOnePairPeerAtATime() {
+        final ShmemFactory parent = factory("parent");
+        try (Socket a = parent.createSocket(SocketType.PAIR, "a"); Socket b = parent.createSocket(SocketType.PAIR, "b");
+             Socket c = parent.createSocket(SocketType.PAIR, "c"); Socket d = parent.createSocket(SocketType.PAIR, "d")) {
+            a.bind("ipc://pair");
+            b.connect("ipc://pair");
+            final SocketException e = assertThrows(SocketException.class, () -> c.connect("ipc://pair"));
+            assertTrue(e.getMessage().contains("ipc://pair"), e.getMessage());
+            b.close();
+            d.connect("ipc://pair");
+        }
+    }
 }

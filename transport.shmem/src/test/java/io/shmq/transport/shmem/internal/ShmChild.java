@@ -135,6 +135,26 @@ public final class ShmChild {
                             println("PUSHED " + count);
                         }
                     }
+                    case "pushforever" -> {
+                        // pushforever ADDRESS: sends numbered 64-byte messages until the process is killed
+                        final io.shmq.transport.api.Socket push = factory.createSocket(
+                                io.shmq.transport.api.SocketType.PUSH, "push");
+                        push.connect(a[1]);
+                        for (int seq = 0; ; seq++) {
+                            try (Message message = factory.createMessage(64)) {
+                                Payload.fill(message.data(), seq);
+                                push.send(message, 30_000);
+                            }
+                            if (seq == 100) {
+                                println("PUSHING");
+                            }
+                        }
+                    }
+                    case "pullidle" -> {
+                        // pullidle ADDRESS: connects a pull socket and never receives
+                        factory.createSocket(io.shmq.transport.api.SocketType.PULL, "pull").connect(a[1]);
+                        println("PULLING");
+                    }
                     case "sub" -> {
                         // sub ADDRESS COUNT: connects a sub socket, answers READY, receives COUNT messages
                         try (io.shmq.transport.api.Socket sub = factory.createSocket(

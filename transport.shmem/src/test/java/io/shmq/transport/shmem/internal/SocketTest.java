@@ -240,4 +240,60 @@ class SocketTest {
             d.connect("ipc://pair");
         }
     }
+
+    @Test
+    void shouldKeepReceivingAfterAProducerProcessIsKilledMidStream() throws Exception {
+        final ShmemFactory parent = factory("parent");
+        try (Socket pull = parent.createSocket(SocketType.PULL, "pull");
+             Socket push = parent.createSocket(SocketType.PUSH, "push");
+             ChildJvm child = new ChildJvm(shm.name(), SEGMENT);
+             Message into = parent.createMessage(); Message mine = parent.createMessage(8)) {
+            pull.setReceiveHighWaterMark(16);
+            pull.setSendHighWaterMark(16);
+            pull.bind("ipc://crash");
+            child.send("pushforever ipc://crash");
+            int seq = 0;
+            for (; seq < 200; seq++) {
+                assertEquals(64, pull.receive(into, 10_000));
+                assertEquals(-1, Payload.check(into.data(), seq));
+            }
+            child.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            // What the child published arrives in order; then the ring is empty (or holds one dead record).
+            while (pull.receive(into, 100) == 64) {
+                assertEquals(-1, Payload.check(into.data(), seq++));
+            }
+            push.connect("ipc://crash");
+            mine.data().set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 42);
+            assertEquals(8, push.send(mine, 10_000));
+            assertEquals(8, pull.receive(into, 10_000), "a record the dead producer claimed is skipped in time");
+            assertEquals(42, into.data().get(java.lang.foreign.ValueLayout.JAVA_LONG, 0));
+        }
+    }
+
+    @Test
+    void shouldTimeOutSendsInsteadOfHangingWhenTheConsumerProcessIsKilled() throws Exception {
+        final ShmemFactory parent = factory("parent");
+        try (Socket push = parent.createSocket(SocketType.PUSH, "push");
+             ChildJvm child = new ChildJvm(shm.name(), SEGMENT)) {
+            push.setSendHighWaterMark(2);
+            push.setReceiveHighWaterMark(2);
+            push.bind("ipc://deadpull");
+            child.call("pullidle ipc://deadpull", "PULLING", 30);
+            child.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            long result = 0;
+            int sent = 0;
+            while (sent < 100) {
+                try (Message message = parent.createMessage(8)) {
+                    result = push.send(message, 100);
+                    if (result == Socket.TIMEOUT) {
+                        assertEquals(8, message.size(), "the timed-out message stays with the sender");
+                        break;
+                    }
+                }
+                sent++;
+            }
+            assertEquals(Socket.TIMEOUT, result, "the ring fills and sends time out: sent=" + sent);
+            push.setLinger(java.time.Duration.ZERO);
+        }
+    }
 }

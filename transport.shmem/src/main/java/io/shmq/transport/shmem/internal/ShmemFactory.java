@@ -74,6 +74,7 @@ public final class ShmemFactory implements TransportFactory {
     private final OpenMessages openMessages = new OpenMessages();
     private final List<ShmemSocket> sockets = new CopyOnWriteArrayList<>();
     private final List<ShmemPoller> pollers = new CopyOnWriteArrayList<>();
+    private final List<Thread> lingering = new CopyOnWriteArrayList<>();
     private final java.util.concurrent.atomic.AtomicBoolean closingSockets =
             new java.util.concurrent.atomic.AtomicBoolean();
     private final Thread worker;
@@ -686,6 +687,11 @@ public final class ShmemFactory implements TransportFactory {
         sockets.remove(socket);
     }
 
+    /** A closed socket delivering its queue in the background; {@link #close()} waits for it. */
+    void lingering(final Thread thread) {
+        lingering.add(thread);
+    }
+
     void pollerClosed(final ShmemPoller poller) {
         pollers.remove(poller);
     }
@@ -730,6 +736,16 @@ public final class ShmemFactory implements TransportFactory {
             for (final ShmemPoller poller : List.copyOf(pollers)) {
                 poller.close();
             }
+            // Sockets linger in parallel: this waits at most the largest linger.
+            for (final Thread thread : lingering) {
+                try {
+                    thread.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            lingering.clear();
         }
         synchronized (this) {
             if (closed) {

@@ -708,8 +708,9 @@ final class ShmemSocket implements Socket {
     /**
      * Closes the socket. A connected socket lets go of the endpoint: what it sent stays in the ring for the
      * receivers (a sub drains and releases its own ring). A bound socket that sends (push, pub, pair, req, rep)
-     * first waits, up to its linger, while receivers are attached and its rings still hold messages; then it marks
-     * the endpoint closed, removes the file and releases every payload still queued, so nothing leaks.
+     * keeps the endpoint, in the background, for up to its linger while receivers are attached and its rings still
+     * hold messages (the factory's close waits for that); then it marks the endpoint closed, removes the file and
+     * releases every payload still queued, so nothing leaks. Returns at once.
      */
     @Override
     public void close() {
@@ -734,6 +735,15 @@ final class ShmemSocket implements Socket {
         if (current == null) {
             return;
         }
+        if (bound && canSend() && queued(current)) {
+            // Deliver in the background for up to the linger; the factory's close waits for it.
+            factory.lingering(Thread.ofPlatform().daemon().name("shmq-linger-" + id).start(() -> finish(current)));
+        } else {
+            finish(current);
+        }
+    }
+
+    private void finish(final Endpoint current) {
         try {
             if (bound && canSend()) {
                 lingerWhileQueued(current);
@@ -745,27 +755,28 @@ final class ShmemSocket implements Socket {
                     drain(current.ring(i));
                 }
             }
-        } catch (IllegalStateException e) {
-            // the mapping went with the factory
+        } catch (IllegalStateException | TransportClosedException e) {
+            // the mapping or the factory went first: the session reclaims the payloads when it ends
         } finally {
             endpoint = null;
             current.unmap();
         }
     }
 
+    /** @return whether rings this socket sends into hold messages that attached receivers may still take */
+    private boolean queued(final Endpoint current) {
+        for (int i = 0; i < current.ringCount(); i++) {
+            final SocketRing ring = current.ring(i);
+            if (i != receiveIndex && ring.consumers() > 0 && ring.hasInput()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private void lingerWhileQueued(final Endpoint current) {
         final long until = System.nanoTime() + linger.toNanos();
-        while (System.nanoTime() - until < 0) {
-            boolean queued = false;
-            for (int i = 0; i < current.ringCount(); i++) {
-                final SocketRing ring = current.ring(i);
-                if (i != receiveIndex && ring.consumers() > 0 && ring.hasInput()) {
-                    queued = true;
-                }
-            }
-            if (!queued) {
-                return;
-            }
+        while (queued(current) && System.nanoTime() - until < 0) {
             LockSupport.parkNanos(1_000_000L);
         }
     }

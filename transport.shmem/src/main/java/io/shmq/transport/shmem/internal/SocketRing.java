@@ -173,7 +173,8 @@ final class SocketRing {
                     entry = null; // torn by a racing consumer and the next lap's producer, or corrupt: see the CAS
                 }
                 if (HEAD_H.compareAndSet(memory, base, position, position + 1)) {
-                    SEQUENCE_H.setRelease(memory, record, position + capacity);
+                    // A CAS, not a plain release store: a producer may have freed the record as dead meanwhile.
+                    SEQUENCE_H.compareAndSet(memory, record, position + 1, position + capacity);
                     signalNotFull();
                     if (entry == null) {
                         LOG.log(System.Logger.Level.WARNING, "dropped a corrupt ring record: position=" + position);

@@ -23,7 +23,8 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  * A record at position p is free for a producer when {@code sequence == p}; the producer CASes the tail, writes the
  * body and CASes {@code sequence} from p to {@code p + 1} (a CAS so that a record skipped as dead cannot be
  * published late); a consumer acquire-loads {@code sequence == p + 1}, copies the body, CASes the head and
- * release-stores {@code sequence = p + capacity}. {@code count} is 1 for a single message, 0 for "the header is a
+ * CASes {@code sequence} from p + 1 to {@code p + capacity} (a CAS: a producer may have freed the record of a
+ * consumer that died between the two steps). {@code count} is 1 for a single message, 0 for "the header is a
  * descriptor block holding n headers" of a multipart unit, whose part count is the descriptor's first long.
  */
 final class SocketRingLayout {

@@ -296,4 +296,34 @@ class SocketTest {
             push.setLinger(java.time.Duration.ZERO);
         }
     }
+
+    @Test
+    void shouldDeliverWhatABoundPushQueuedAfterItsClose() throws Exception {
+        final ShmemFactory parent = factory("parent");
+        final long start = parent.freeMemory();
+        final Path endpoint = Endpoint.file(parent.directory(), parent.shmId(), "linger");
+        try (Socket pull = parent.createSocket(SocketType.PULL, "pull"); Message into = parent.createMessage()) {
+            final Socket push = parent.createSocket(SocketType.PUSH, "push");
+            push.bind("ipc://linger");
+            pull.connect("ipc://linger");
+            for (int i = 0; i < 5; i++) {
+                try (Message message = parent.createMessage(100)) {
+                    Payload.fill(message.data(), i);
+                    assertEquals(100, push.send(message, 1000));
+                }
+            }
+            push.close();
+            for (int i = 0; i < 5; i++) {
+                assertEquals(100, pull.receive(into, 5000), "message " + i + " delivered after the close");
+                assertEquals(-1, Payload.check(into.data(), i));
+            }
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (Files.exists(endpoint) && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertFalse(Files.exists(endpoint), "the endpoint goes once its queue is delivered");
+            into.rebuild();
+        }
+        assertEquals(start, parent.freeMemory());
+    }
 }

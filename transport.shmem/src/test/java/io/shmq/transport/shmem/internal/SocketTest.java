@@ -326,4 +326,62 @@ class SocketTest {
         }
         assertEquals(start, parent.freeMemory());
     }
+
+    @Test
+    void shouldPublishMultipartUnitsAndRegionMessagesToEverySubscriber() throws Exception {
+        final ShmemFactory parent = factory("parent");
+        final long start = parent.freeMemory();
+        final java.util.concurrent.BlockingQueue<io.shmq.transport.api.RegionBlock> acks =
+                new java.util.concurrent.LinkedBlockingQueue<>();
+        try (Socket pub = parent.createSocket(SocketType.PUB, "pub");
+             Socket sub1 = parent.createSocket(SocketType.SUB, "sub1");
+             Socket sub2 = parent.createSocket(SocketType.SUB, "sub2");
+             io.shmq.transport.api.UnmanagedRegion region = parent.createUnmanagedRegion(1 << 16, acks::add,
+                     io.shmq.transport.api.RegionConfig.DEFAULT)) {
+            sub1.bind("ipc://multi");
+            pub.connect("ipc://multi");
+            sub2.connect("ipc://multi");
+            final Message head = parent.createMessage(10);
+            final Message body = parent.createMessage(region, 256, 32, 7);
+            final long headHandle = ((SharedMemoryMessage) head).meta().handle();
+            assertEquals(42, pub.send(List.of(head, body), 1000));
+            assertEquals(0, head.size());
+            assertEquals(0, body.size());
+            head.close();
+            body.close();
+            for (final Socket sub : List.of(sub1, sub2)) {
+                final List<Message> parts = new ArrayList<>();
+                assertEquals(42, sub.receive(parts, 5000));
+                assertEquals(2, parts.size());
+                assertEquals(headHandle, ((SharedMemoryMessage) parts.get(0)).meta().handle());
+                assertEquals(256, ((SharedMemoryMessage) parts.get(1)).meta().handle());
+                assertEquals(1, sub.messagesReceived());
+                parts.forEach(Message::close);
+            }
+            assertEquals(new io.shmq.transport.api.RegionBlock(256, 32, 7), acks.poll(10, TimeUnit.SECONDS),
+                    "the region block is acknowledged once, after the last subscriber released it");
+            Thread.sleep(100);
+            assertTrue(acks.isEmpty(), "acknowledged once: " + acks);
+        }
+        assertEquals(start, parent.freeMemory());
+    }
+
+    @Test
+    void shouldReportOutputForPushOnlyWhenAPullIsAttachedAndAlwaysForPub() {
+        final ShmemFactory parent = factory("parent");
+        try (Socket push = parent.createSocket(SocketType.PUSH, "push");
+             Socket pub = parent.createSocket(SocketType.PUB, "pub");
+             Socket pull = parent.createSocket(SocketType.PULL, "pull");
+             io.shmq.transport.api.Poller poller = parent.createPoller(List.of(push, pub, pull))) {
+            push.bind("ipc://out");
+            pub.bind("ipc://pubout");
+            assertEquals(1, poller.poll(0));
+            assertFalse(poller.checkOutput(0), "no pull attached");
+            assertTrue(poller.checkOutput(1));
+            assertFalse(poller.checkInput(2));
+            pull.connect("ipc://out");
+            assertEquals(2, poller.poll(1000));
+            assertTrue(poller.checkOutput(0));
+        }
+    }
 }

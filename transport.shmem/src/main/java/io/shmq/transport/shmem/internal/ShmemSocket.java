@@ -195,6 +195,7 @@ final class ShmemSocket implements Socket {
         if (sendIndex >= 0) {
             attached.ring(sendIndex).addProducers(1);
         }
+        addParkers(attached, 1);
         endpoint = attached;
     }
 
@@ -202,7 +203,20 @@ final class ShmemSocket implements Socket {
         return (int) (ProcessIdentity.PID & 0x7FFFFFFF) | 1;
     }
 
+    /** Without the futex downcall this process cannot wake peers: tell them to poll (see SocketRing#addParkers). */
+    private void addParkers(final Endpoint attached, final int delta) {
+        if (Native.available()) {
+            return;
+        }
+        for (int i = 0; i < attached.ringCount(); i++) {
+            if (i == receiveIndex || i == sendIndex || type == SocketType.PUB) {
+                attached.ring(i).addParkers(delta);
+            }
+        }
+    }
+
     private void detachRoles(final Endpoint attached) {
+        addParkers(attached, -1);
         if (!bound && (type == SocketType.PAIR || type == SocketType.REQ || type == SocketType.REP)) {
             attached.ring(0).releaseOwner();
         }

@@ -83,6 +83,18 @@ final class SocketRing {
         signalNotEmpty();
     }
 
+    /**
+     * Counts attached sockets of processes without the futex downcall: they cannot wake sleepers, so while any is
+     * attached, waiters sleep at most 1 ms at a time.
+     */
+    void addParkers(final int delta) {
+        SocketRingLayout.PARKERS_H.getAndAdd(memory, base, delta);
+    }
+
+    private long slice(final long nanos) {
+        return (int) SocketRingLayout.PARKERS_H.getVolatile(memory, base) > 0 ? Math.min(nanos, 1_000_000L) : nanos;
+    }
+
     int consumers() {
         return (int) SocketRingLayout.CONSUMERS_H.getVolatile(memory, base);
     }
@@ -236,7 +248,7 @@ final class SocketRing {
         try {
             final int value = (int) NOT_EMPTY_H.getVolatile(memory, base);
             if (!hasInput()) {
-                sleep(notEmptyAddress, value, nanos);
+                sleep(notEmptyAddress, value, slice(nanos));
             }
         } finally {
             EMPTY_WAITERS_H.getAndAdd(memory, base, -1);
@@ -249,7 +261,7 @@ final class SocketRing {
         try {
             final int value = (int) NOT_FULL_H.getVolatile(memory, base);
             if (!hasRoom() || (needConsumer && consumers() <= 0)) {
-                sleep(notFullAddress, value, nanos);
+                sleep(notFullAddress, value, slice(nanos));
             }
         } finally {
             FULL_WAITERS_H.getAndAdd(memory, base, -1);

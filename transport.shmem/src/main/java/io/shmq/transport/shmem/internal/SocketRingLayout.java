@@ -13,7 +13,8 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  * blocked consumers and producers sleep. Native byte order. The payloads never enter the ring: only their headers.
  *
  * <pre>
- *  0     | capacity u32 | producers u32 (attached) | consumers u32 (attached) | owner u32 (sub slot) | pad to 128 |
+ *  0     | capacity u32 | producers u32 | consumers u32 (both attached) | owner u32 (peer slot) | parkers u32 |
+ *        |   (sockets attached without futex: waiters then sleep 1 ms at a time)                  | pad to 128 |
  *  128   | tail u64 (next position to claim, CAS by producers)                                    | pad to 256 |
  *  256   | head u64 (next position to read, CAS by consumers)                                     | pad to 384 |
  *  384   | notEmpty u32 (futex) | emptyWaiters u32                                                | pad to 512 |
@@ -33,7 +34,8 @@ final class SocketRingLayout {
             ValueLayout.JAVA_INT.withName("producers"),
             ValueLayout.JAVA_INT.withName("consumers"),
             ValueLayout.JAVA_INT.withName("owner"),
-            MemoryLayout.paddingLayout(112),
+            ValueLayout.JAVA_INT.withName("parkers"),
+            MemoryLayout.paddingLayout(108),
             ValueLayout.JAVA_LONG.withName("tail"),
             MemoryLayout.paddingLayout(120),
             ValueLayout.JAVA_LONG.withName("head"),
@@ -63,6 +65,7 @@ final class SocketRingLayout {
     static final VarHandle PRODUCERS_H = HEADER.varHandle(groupElement("producers"));
     static final VarHandle CONSUMERS_H = HEADER.varHandle(groupElement("consumers"));
     static final VarHandle OWNER_H = HEADER.varHandle(groupElement("owner"));
+    static final VarHandle PARKERS_H = HEADER.varHandle(groupElement("parkers"));
     static final VarHandle TAIL_H = HEADER.varHandle(groupElement("tail"));
     static final VarHandle HEAD_H = HEADER.varHandle(groupElement("head"));
     static final VarHandle NOT_EMPTY_H = HEADER.varHandle(groupElement("notEmpty"));

@@ -26,8 +26,14 @@ final class ChildJvm implements AutoCloseable {
     }
 
     ChildJvm(final String session, final long segmentSize, final Path directory) throws IOException {
+        this(session, segmentSize, directory, "--enable-native-access=ALL-UNNAMED");
+    }
+
+    /** @param nativeAccess the JVM option that grants or denies native access (downcalls) */
+    ChildJvm(final String session, final long segmentSize, final Path directory, final String nativeAccess)
+            throws IOException {
         final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        process = new ProcessBuilder(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-cp",
+        process = new ProcessBuilder(List.of(java, nativeAccess, "-Xmx256m", "-cp",
                 System.getProperty("java.class.path"), ShmChild.class.getName(), session, Long.toString(segmentSize),
                 directory.toString())).start();
         in = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);

@@ -105,6 +105,7 @@ class LayoutTest {
         assertEquals(4, at(h, "producers"));
         assertEquals(8, at(h, "consumers"));
         assertEquals(12, at(h, "owner"));
+        assertEquals(16, at(h, "parkers"));
         assertEquals(128, at(h, "tail"));
         assertEquals(256, at(h, "head"));
         assertEquals(384, at(h, "notEmpty"));

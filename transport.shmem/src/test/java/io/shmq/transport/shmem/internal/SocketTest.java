@@ -384,4 +384,26 @@ class SocketTest {
             assertTrue(poller.checkOutput(0));
         }
     }
+
+    @Test
+    void shouldWorkWithTimedParkingWhenTheOtherJvmHasNoNativeAccess() throws Exception {
+        final ShmemFactory parent = factory("parent");
+        final int count = 20_000;
+        try (Socket pull = parent.createSocket(SocketType.PULL, "pull");
+             ChildJvm child = new ChildJvm(shm.name(), SEGMENT, ShmSession.DIRECTORY, "--illegal-native-access=deny");
+             Message into = parent.createMessage()) {
+            pull.setReceiveHighWaterMark(4);
+            pull.setSendHighWaterMark(4);
+            pull.bind("ipc://nonative");
+            child.send("push ipc://nonative " + count);
+            for (int seq = 0; seq < count; seq++) {
+                assertEquals(sizeOf(seq), pull.receive(into, 30_000), "seq=" + seq);
+                assertEquals(-1, Payload.check(into.data(), seq));
+                if (seq % 5_000 == 0) {
+                    Thread.sleep(50); // let the child sleep on a full ring, in its fallback
+                }
+            }
+            assertEquals(Integer.toString(count), child.expect("PUSHED", 60));
+        }
+    }
 }

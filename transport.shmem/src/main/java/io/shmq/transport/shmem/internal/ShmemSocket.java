@@ -34,6 +34,8 @@ final class ShmemSocket implements Socket {
     /** The longest futex sleep: a dead peer or a lost wake-up costs at most this. */
     static final long SLICE_NANOS = 100_000_000L;
     private static final int MAX_CAPACITY = 1 << 16;
+    /** How often a connected socket whose endpoint does not exist yet looks for it while a call waits. */
+    private static final long NO_ENDPOINT_NANOS = 10_000_000L;
 
     private final ShmemFactory factory;
     private final SocketType type;
@@ -379,7 +381,7 @@ final class ShmemSocket implements Socket {
                 } else if (ring != null) {
                     ring.awaitNotFull(Math.min(remaining, SLICE_NANOS), true);
                 } else {
-                    LockSupport.parkNanos(Math.min(remaining, 1_000_000L));
+                    LockSupport.parkNanos(Math.min(remaining, NO_ENDPOINT_NANOS));
                 }
             }
         } finally {
@@ -594,7 +596,7 @@ final class ShmemSocket implements Socket {
             } else if (ring != null) {
                 ring.awaitNotEmpty(Math.min(remaining, SLICE_NANOS));
             } else {
-                LockSupport.parkNanos(Math.min(remaining, 1_000_000L));
+                LockSupport.parkNanos(Math.min(remaining, NO_ENDPOINT_NANOS));
             }
         }
     }

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * <ul>
  *   <li>push/pull throughput: the other JVM allocates each message, writes a sequence number into its first and last
  *   8 bytes and pushes it; this JVM pulls, reads both numbers (checking them) and frees the message. Messages/s
- *   measured at the receiver after a warm-up.</li>
+ *   measured at the receiver after a warm-up of as many messages.</li>
  *   <li>req/rep round trip: this JVM sends a 64-byte request and waits for the reply; the other JVM receives and
  *   sends the same message back. Median and p99 of the round trips after a warm-up.</li>
  * </ul>
@@ -81,7 +81,9 @@ public final class SocketRun {
 
     private static double pull(final long size, final long count) throws Exception {
         final String session = "sockets-" + UUID.randomUUID().toString().substring(0, 8);
-        final long warmUp = Math.min(count, 200_000);
+        // As many warm-up messages as measured ones: the pusher is a fresh JVM per size, and a warm-up of 200,000
+        // messages (0.05-0.1 s) left the measured window slower and noisier than a longer one.
+        final long warmUp = count;
         try (TransportFactory factory = Transports.transport(TransportKind.SHMEM)
                 .createFactory(FactoryConfig.of("pull", session));
              Socket pull = factory.createSocket(SocketType.PULL, "pull");

@@ -79,7 +79,8 @@ public abstract class TransportContractTest {
      * A fresh address to bind one socket to, unused by any other test, for sockets of one factory.
      *
      * @param name a name unique in the run (letters, digits, dashes), usable as a path or inproc name
-     * @return the address, e.g. {@code inproc://name}, {@code ipc:///tmp/dir/name} or {@code tcp://127.0.0.1:port}
+     * @return the address, e.g. {@code inproc://name}, {@code ipc://<temporary directory>/name} or
+     *         {@code tcp://127.0.0.1:port}
      */
     protected abstract String address(String name);
 

@@ -16,16 +16,14 @@ import org.osgi.service.component.annotations.Deactivate;
  * or uninstalled) it closes every factory it made that is still open, so that no context thread outlives the
  * bundle; a consumer still holding such a factory gets {@link io.shmq.transport.api.TransportClosedException}.
  *
- * <p>Options (keys of {@link FactoryConfig#options()} with the prefix {@value #OPTION_PREFIX}; another key of that
- * prefix is rejected): {@value #IO_THREADS} (the context's I/O threads, default 1, as FairMQ's
- * {@code --io-threads}).
+ * <p>Options: {@link ZmqOptions} ({@value #IO_THREADS}, the context's I/O threads, default 1).
  */
 @Component(service = Transport.class, property = Transport.KIND_PROPERTY + "=zeromq")
 public final class ZmqTransport implements Transport {
     /** The prefix of this provider's options. */
-    public static final String OPTION_PREFIX = "zeromq.";
+    public static final String OPTION_PREFIX = ZmqOptions.PREFIX;
     /** The number of JeroMQ I/O threads of a factory's context. */
-    public static final String IO_THREADS = OPTION_PREFIX + "ioThreads";
+    public static final String IO_THREADS = ZmqOptions.IO_THREADS;
 
     private final Set<ZmqFactory> factories = new HashSet<>();
     private boolean deactivated;
@@ -45,27 +43,9 @@ public final class ZmqTransport implements Transport {
             throw new TransportClosedException("the zeromq transport service was deactivated: cannot create factory id="
                     + config.id());
         }
-        int ioThreads = 1;
-        for (final var entry : config.options().entrySet()) {
-            if (!entry.getKey().startsWith(OPTION_PREFIX)) {
-                continue;
-            }
-            if (!entry.getKey().equals(IO_THREADS)) {
-                throw new IllegalArgumentException("unknown zeromq option: key=" + entry.getKey() + ", known="
-                        + IO_THREADS);
-            }
-            try {
-                ioThreads = Integer.parseInt(entry.getValue());
-            } catch (final NumberFormatException e) {
-                ioThreads = 0;
-            }
-            if (ioThreads < 1) {
-                throw new IllegalArgumentException(IO_THREADS + " must be a positive integer: " + IO_THREADS + "="
-                        + entry.getValue());
-            }
-        }
+        final ZmqOptions options = ZmqOptions.of(config);
         factories.removeIf(ZmqFactory::isClosed);
-        final ZmqFactory factory = new ZmqFactory(config, ioThreads);
+        final ZmqFactory factory = new ZmqFactory(config, options.ioThreads());
         factories.add(factory);
         return factory;
     }

@@ -20,6 +20,7 @@ import io.shmq.transport.api.TransportKind;
 import io.shmq.transport.api.UnmanagedRegion;
 import io.shmq.transport.shmem.internal.mapping.SessionMappings;
 import io.shmq.transport.shmem.internal.mapping.ShmemMessage;
+import io.shmq.transport.shmem.internal.os.Native;
 import io.shmq.transport.shmem.internal.region.LocalRegion;
 import io.shmq.transport.shmem.internal.region.RegionEvents;
 import io.shmq.transport.shmem.internal.region.Regions;
@@ -68,6 +69,7 @@ public final class ShmemFactory implements TransportFactory {
     public ShmemFactory(final FactoryConfig config) {
         this.config = Objects.requireNonNull(config, "config");
         this.options = ShmemOptions.of(config);
+        Native.warnIfUnavailable();
         final Path directory = options.directory();
         if (!Files.isDirectory(directory)) {
             throw new SharedMemoryException("shared-memory directory does not exist: " + OPTION_DIRECTORY + "="
@@ -83,7 +85,7 @@ public final class ShmemFactory implements TransportFactory {
         }
         regions.onDestroyed(mappings::evict);
         this.events = new RegionEvents(session);
-        this.sockets = new Sockets(config.id(), mappings);
+        this.sockets = new Sockets(config.id(), mappings, options.spinRounds(), options.yieldRounds());
         if (options.sweepStaleSessions()) {
             // After joining: our own session has a live slot now, and the sweep never throws.
             SessionMonitor.sweep(directory, session.shmId());

@@ -433,6 +433,9 @@ class SocketTest {
                 }
             }
             assertEquals(Integer.toString(count), child.expect("PUSHED", 60));
+            assertTrue(child.stderr().contains("runs without native access")
+                    && child.stderr().contains("--enable-native-access"), "the degraded mode is said once, loudly:\n"
+                    + child.stderr());
         }
     }
 }

@@ -87,9 +87,25 @@ public final class SessionMappings {
     }
 
     /** @return the exception for a mapping that went away under a call (the factory closed meanwhile) */
-    public TransportClosedException closedDuring(final String what, final IllegalStateException cause) {
+    public TransportClosedException closedDuring(final String what, final RuntimeException cause) {
         return new TransportClosedException("factory id=" + factoryId + " of session " + session.shmId()
                 + " closed during " + what, cause);
+    }
+
+    /**
+     * What a call that failed reports: a closed mapping ({@link IllegalStateException} from the FFM API), and any
+     * failure once the factory is closing (a block its close released, for instance), become
+     * {@link TransportClosedException}, so that a consumer sees only the documented exception while its provider
+     * goes away; anything else is rethrown as it is.
+     */
+    RuntimeException failure(final String what, final RuntimeException e) {
+        if (e instanceof TransportClosedException) {
+            return e;
+        }
+        if (e instanceof IllegalStateException || closed) {
+            return closedDuring(what, e);
+        }
+        return e;
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -105,7 +121,13 @@ public final class SessionMappings {
     public ShmemMessage allocate(final long size, final long alignment) {
         checkOpen();
         final ShmemMessage message = new ShmemMessage(this);
-        allocateInto(message, size, alignment);
+        try {
+            allocateInto(message, size, alignment);
+        } catch (IllegalArgumentException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw failure("allocate size=" + size, e);
+        }
         return message;
     }
 
@@ -118,7 +140,11 @@ public final class SessionMappings {
             return;
         }
         final long block = allocateBlock(size, alignment);
-        message.setManaged(own, block, size, own.dataOffset(block));
+        try {
+            message.setManaged(own, block, size, own.dataOffset(block));
+        } catch (IllegalStateException e) {
+            throw closedDuring("allocate", e);
+        }
     }
 
     /** Allocates a block in segment 0 following the retry policy; returns its handle. */
@@ -167,8 +193,8 @@ public final class SessionMappings {
         final ShmemMessage message = emptyMessage();
         try {
             adoptChecked(message, meta);
-        } catch (IllegalStateException e) {
-            throw closedDuring("adopt " + meta, e);
+        } catch (RuntimeException e) {
+            throw failure("adopt " + meta, e);
         }
         return message;
     }
@@ -179,8 +205,8 @@ public final class SessionMappings {
         Objects.requireNonNull(meta, "meta");
         try {
             adoptCheckedInto(target, meta);
-        } catch (IllegalStateException e) {
-            throw closedDuring("adopt " + meta, e);
+        } catch (RuntimeException e) {
+            throw failure("adopt " + meta, e);
         }
     }
 
@@ -233,8 +259,8 @@ public final class SessionMappings {
                 return segment.memory().asSlice(checkedOffset(segment, meta), meta.size());
             }
             return checkedRegion(meta).data().asSlice(meta.handle(), meta.size());
-        } catch (IllegalStateException e) {
-            throw closedDuring("resolve " + meta, e);
+        } catch (RuntimeException e) {
+            throw failure("resolve " + meta, e);
         }
     }
 

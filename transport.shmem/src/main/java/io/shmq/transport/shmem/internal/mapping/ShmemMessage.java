@@ -121,6 +121,14 @@ public final class ShmemMessage implements SharedMemoryMessage {
     @Override
     public Message copy() {
         checkOpen();
+        try {
+            return copyOwned();
+        } catch (RuntimeException e) {
+            throw mappings.failure("copy", e);
+        }
+    }
+
+    private Message copyOwned() {
         final ShmemMessage copy = new ShmemMessage(mappings);
         if (segment != null) {
             segment.retain(handle);

@@ -9,6 +9,7 @@ import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The few libc calls the provider needs, as FFM downcalls: {@code open}/{@code posix_fallocate}/{@code close} to
@@ -26,6 +27,9 @@ public final class Native {
     private static final MethodHandle MLOCK;
     private static final MethodHandle SYSCALL;
     private static final boolean AVAILABLE;
+    /** Why the downcalls could not be linked, or null. */
+    private static final Throwable UNAVAILABLE_CAUSE;
+    private static final AtomicBoolean WARNED = new AtomicBoolean();
     /** {@code SYS_futex} on x86-64 (on aarch64 it is 98). */
     private static final long SYS_FUTEX = "aarch64".equals(System.getProperty("os.arch")) ? 98 : 202;
     private static final long FUTEX_WAIT = 0;
@@ -39,6 +43,7 @@ public final class Native {
         MethodHandle mlock = null;
         MethodHandle syscall = null;
         boolean ok;
+        Throwable cause = null;
         try {
             final Linker linker = Linker.nativeLinker();
             final var libc = linker.defaultLookup();
@@ -62,6 +67,7 @@ public final class Native {
             ok = true;
         } catch (RuntimeException | Error e) {
             ok = false;
+            cause = e;
         }
         OPEN = open;
         CLOSE = close;
@@ -70,6 +76,7 @@ public final class Native {
         MLOCK = mlock;
         SYSCALL = syscall;
         AVAILABLE = ok;
+        UNAVAILABLE_CAUSE = cause;
     }
 
     private Native() {
@@ -77,6 +84,25 @@ public final class Native {
 
     /** @return whether the downcalls could be linked */
     public static boolean available() {
+        return AVAILABLE;
+    }
+
+    /**
+     * Says once per JVM, as a WARNING, that the provider runs in its degraded mode because native access was denied
+     * (documented in the module README): no {@code posix_fallocate} (a full tmpfs may then raise SIGBUS instead of a
+     * {@code SharedMemoryException}: only a free-space check is left), no futex (blocked calls poll every 1 ms), no
+     * {@code mlock}.
+     *
+     * @return whether the downcalls are available
+     */
+    public static boolean warnIfUnavailable() {
+        if (!AVAILABLE && WARNED.compareAndSet(false, true)) {
+            System.getLogger(Native.class.getName()).log(System.Logger.Level.WARNING, "shmq shared memory runs"
+                    + " without native access (" + UNAVAILABLE_CAUSE + "): no posix_fallocate, so a full tmpfs can"
+                    + " crash the JVM with SIGBUS instead of throwing SharedMemoryException; no futex, so blocked"
+                    + " calls poll every 1 ms. Start the JVM with --enable-native-access=ALL-UNNAMED (class path,"
+                    + " OSGi) or --enable-native-access=io.shmq.transport.shmem (module path).");
+        }
         return AVAILABLE;
     }
 

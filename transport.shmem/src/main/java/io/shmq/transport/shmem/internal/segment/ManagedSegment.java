@@ -155,6 +155,31 @@ public final class ManagedSegment {
         }
     }
 
+    /**
+     * Reads the free memory of a segment file without attaching it (the monitor): maps its header read-only and
+     * checks it first.
+     *
+     * @param file the segment file
+     * @param size the segment size from the session's table
+     * @return bytes not held by live blocks
+     * @throws SharedMemoryException when the file is not a ready segment
+     */
+    public static long peekFreeMemory(final Path file, final long size) {
+        try (Arena arena = Arena.ofConfined();
+             FileChannel channel = FileChannel.open(file, java.nio.file.StandardOpenOption.READ,
+                     java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            if (channel.size() < HEAP_OFFSET) {
+                throw FileHeaderLayout.incompatible(file, "size", "at least " + HEAP_OFFSET,
+                        Long.toString(channel.size()));
+            }
+            final MemorySegment header = channel.map(FileChannel.MapMode.READ_ONLY, 0, HEAP_OFFSET, arena);
+            FileHeaderLayout.checkReady(header, file, SegmentLayout.MAGIC, SegmentLayout.VERSION);
+            return (size & ~15L) - HEAP_OFFSET - (long) USED_BYTES_H.getVolatile(header, 0L);
+        } catch (IOException e) {
+            throw new SharedMemoryException("cannot read segment file " + file + ": " + e, e);
+        }
+    }
+
     private void format(final long reservedEnd) {
         FileHeaderLayout.format(memory, SegmentLayout.MAGIC);
         SegmentLayout.TAG_H.set(memory, 0L, tag);

@@ -6,6 +6,7 @@ import io.shmq.transport.shmem.internal.os.Native;
 import io.shmq.transport.shmem.internal.os.ProcessIdentity;
 import io.shmq.transport.shmem.internal.os.RobustLock;
 import io.shmq.transport.shmem.internal.os.ShmFiles;
+import io.shmq.transport.shmem.internal.segment.ManagedSegment;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.foreign.Arena;
@@ -24,6 +25,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static io.shmq.transport.shmem.internal.session.ManagementLayout.ACTIVE;
+import static io.shmq.transport.shmem.internal.session.ManagementLayout.SEGMENT_STATE_H;
+import static io.shmq.transport.shmem.internal.session.ManagementLayout.SEGMENT_SIZE_ENTRY_H;
+import static io.shmq.transport.shmem.internal.session.ManagementLayout.SEGMENT_ID_H;
+import static io.shmq.transport.shmem.internal.session.ManagementLayout.SEGMENTS_OFFSET;
+import static io.shmq.transport.shmem.internal.session.ManagementLayout.DEVICE_BEAT_H;
 import static io.shmq.transport.shmem.internal.session.ManagementLayout.DEVICES_OFFSET;
 import static io.shmq.transport.shmem.internal.session.ManagementLayout.DEVICE_PID_H;
 import static io.shmq.transport.shmem.internal.session.ManagementLayout.DEVICE_TOKEN_H;
@@ -96,10 +102,11 @@ public final class SessionMonitor {
     private static final Pattern NAME = Pattern.compile("shmq_([0-9a-f]{8})_(mng|m_\\d+|rg_\\d+|rgq_\\d+)");
     private static final System.Logger LOG = System.getLogger(SessionMonitor.class.getName());
     private static final String USAGE = """
-            usage: sessions list [--dir D]
+            usage: sessions list [--dir D] [--details]
                    sessions cleanup [--dir D] [--force] <shmId>
                    sessions cleanup --stale [--dir D]
-              list           every shmq session of this user in D (default /dev/shm), one line each
+              list           every shmq session of this user in D (default /dev/shm), one line each;
+                             --details adds its devices (last heartbeat), segments (free memory), regions
               cleanup shmId  removes a session without a live device (stale or idle); --force also a live one
               cleanup --stale  removes every stale session (no live device, at least one dead one)
             exit codes: 0 ok, 1 something refused or failed, 2 usage error""";
@@ -226,6 +233,59 @@ public final class SessionMonitor {
             state = dead > 0 ? State.STALE : State.IDLE;
         }
         return new SessionInfo(shmId, state, creator, List.copyOf(live), dead, regions, files, bytes, "");
+    }
+
+    /**
+     * The details of a session that is live, idle or stale: its devices (pid, alive, age of the last heartbeat), its
+     * managed segments (size and free memory) and its regions (size and file). Read-only; nothing is attached.
+     *
+     * @return one line per device, segment and region; empty when the session is not there or not readable
+     */
+    public static List<String> details(final Path dir, final String shmId) {
+        final SessionInfo info = inspect(dir, shmId);
+        if (info == null || info.state() == State.INVALID || info.state() == State.BUSY) {
+            return List.of();
+        }
+        final List<String> lines = new ArrayList<>();
+        try (Arena arena = Arena.ofConfined();
+             FileChannel channel = FileChannel.open(ShmFiles.management(dir, shmId), StandardOpenOption.READ,
+                     LinkOption.NOFOLLOW_LINKS)) {
+            final MemorySegment memory = channel.map(FileChannel.MapMode.READ_ONLY, 0, Session.MNG_BYTES, arena);
+            final long now = System.currentTimeMillis();
+            for (int i = 0; i < MAX_DEVICES; i++) {
+                final long pid = (long) DEVICE_PID_H.getAcquire(memory, DEVICES_OFFSET, (long) i);
+                if (pid != 0) {
+                    final boolean alive = ProcessIdentity.alive(pid, (long) DEVICE_TOKEN_H.get(memory, DEVICES_OFFSET,
+                            (long) i));
+                    final long beat = (long) DEVICE_BEAT_H.getAcquire(memory, DEVICES_OFFSET, (long) i);
+                    lines.add("  device slot=" + i + " pid=" + pid + (alive ? " alive" : " dead") + " last-beat="
+                            + (beat == 0 ? "never" : (now - beat) + " ms ago"));
+                }
+            }
+            for (long i = 0; i < ManagementLayout.MAX_SEGMENTS; i++) {
+                if ((int) SEGMENT_STATE_H.getAcquire(memory, SEGMENTS_OFFSET, i) == ACTIVE) {
+                    final int id = (int) SEGMENT_ID_H.get(memory, SEGMENTS_OFFSET, i);
+                    final long size = (long) SEGMENT_SIZE_ENTRY_H.get(memory, SEGMENTS_OFFSET, i);
+                    String free;
+                    try {
+                        free = Long.toString(ManagedSegment.peekFreeMemory(ShmFiles.segment(dir, shmId, id), size));
+                    } catch (RuntimeException e) {
+                        free = "unreadable (" + e.getMessage() + ")";
+                    }
+                    lines.add("  segment id=" + id + " size=" + size + " free=" + free);
+                }
+            }
+            for (long i = 0; i < MAX_REGIONS; i++) {
+                if ((int) REGION_STATE_H.getAcquire(memory, REGIONS_OFFSET, i) == ACTIVE) {
+                    lines.add("  region id=" + (int) ManagementLayout.REGION_ID_H.get(memory, REGIONS_OFFSET, i)
+                            + " size=" + (long) ManagementLayout.REGION_SIZE_H.get(memory, REGIONS_OFFSET, i)
+                            + " creator=" + (long) ManagementLayout.REGION_CREATOR_H.get(memory, REGIONS_OFFSET, i));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            lines.add("  unreadable: " + e.getMessage());
+        }
+        return lines;
     }
 
     /** @return why {@code file} is not ours to touch, or null when it is a regular file of this user */
@@ -391,6 +451,7 @@ public final class SessionMonitor {
         Path dir = DEFAULT_DIRECTORY;
         boolean force = false;
         boolean stale = false;
+        boolean details = false;
         final List<String> rest = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -402,6 +463,7 @@ public final class SessionMonitor {
                 }
                 case "--force" -> force = true;
                 case "--stale" -> stale = true;
+                case "--details" -> details = true;
                 case "-h", "--help" -> {
                     out.println(USAGE);
                     return 0;
@@ -424,14 +486,20 @@ public final class SessionMonitor {
             switch (rest.getFirst()) {
                 case "list" -> {
                     if (rest.size() != 1 || force || stale) {
-                        return usage(err, "list takes only --dir");
+                        return usage(err, "list takes only --dir and --details");
                     }
                     for (final SessionInfo info : list(dir)) {
                         out.println(info);
+                        if (details && NAME.matcher(ShmFiles.PREFIX + info.shmId() + "_mng").matches()) {
+                            details(dir, info.shmId()).forEach(out::println);
+                        }
                     }
                     return 0;
                 }
                 case "cleanup" -> {
+                    if (details) {
+                        return usage(err, "--details belongs to list");
+                    }
                     if (stale == (rest.size() == 2) || rest.size() > 2 || stale && force) {
                         return usage(err, "cleanup takes either one shmId (optionally --force) or --stale");
                     }

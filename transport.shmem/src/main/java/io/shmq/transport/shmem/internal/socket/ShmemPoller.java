@@ -17,7 +17,6 @@ import java.util.concurrent.locks.LockSupport;
  * {@link Socket#INTERRUPTED}.
  */
 final class ShmemPoller implements Poller {
-    private static final int SPINS = 200;
     /** How long a poller over several sockets sleeps between two looks. */
     private static final long MULTI_POLL_NANOS = 1_000_000L;
 
@@ -25,17 +24,21 @@ final class ShmemPoller implements Poller {
     private final ShmemSocket[] sockets;
     private final boolean[] input;
     private final boolean[] output;
-    private final IdleStrategy idle = new IdleStrategy(SPINS, 0, MULTI_POLL_NANOS, MULTI_POLL_NANOS);
+    private final IdleStrategy idle;
     private volatile boolean closed;
 
     ShmemPoller(final Sockets owner, final List<Socket> list) {
         this.owner = owner;
+        this.idle = owner.idleStrategy(0, MULTI_POLL_NANOS);
         this.sockets = new ShmemSocket[list.size()];
         for (int i = 0; i < sockets.length; i++) {
             final Socket socket = Objects.requireNonNull(list.get(i), "socket");
-            if (!(socket instanceof ShmemSocket shm) || !owner.owns(shm)) {
+            if (!(socket instanceof ShmemSocket shm) || shm.sockets() != owner) {
                 throw new IllegalArgumentException("not a socket of factory id=" + owner.factoryId() + ": "
                         + socket);
+            }
+            if (!owner.owns(shm)) {
+                throw new TransportClosedException("socket id=" + shm.id() + " is closed");
             }
             sockets[i] = shm;
         }
@@ -51,6 +54,15 @@ final class ShmemPoller implements Poller {
         if (timeoutMs < -1) {
             throw new IllegalArgumentException("timeout must be -1, 0 or positive: timeoutMs=" + timeoutMs);
         }
+        try {
+            return await(timeoutMs);
+        } catch (IllegalStateException e) {
+            // A socket's endpoint was unmapped under the poll: its factory is closing.
+            throw new TransportClosedException("poller of factory id=" + owner.factoryId() + " closed during poll", e);
+        }
+    }
+
+    private int await(final long timeoutMs) {
         final long deadline = System.nanoTime() + Math.max(0, timeoutMs) * 1_000_000L;
         idle.reset();
         while (true) {

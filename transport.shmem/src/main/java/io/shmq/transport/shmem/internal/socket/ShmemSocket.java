@@ -31,10 +31,6 @@ import java.util.concurrent.locks.LockSupport;
  * the address scheme, the patterns, linger and crash behaviour.
  */
 public final class ShmemSocket implements Socket {
-    /** Busy-spin rounds before a blocked call sleeps on the ring's futex. */
-    private static final int SPINS = 200;
-    /** Yields after the spin. */
-    private static final int YIELDS = 20;
     /** The longest futex sleep: a dead peer or a lost wake-up costs at most this. */
     static final long FUTEX_SLICE_NANOS = 100_000_000L;
     private static final int MAX_CAPACITY = 1 << 16;
@@ -52,8 +48,8 @@ public final class ShmemSocket implements Socket {
     private final String id;
     private final AtomicInteger busy = new AtomicInteger();
     /** One strategy per direction: spin, yield, then sleep on the ring's futex for up to a slice. */
-    private final IdleStrategy sendIdle = new IdleStrategy(SPINS, YIELDS, FUTEX_SLICE_NANOS, FUTEX_SLICE_NANOS);
-    private final IdleStrategy receiveIdle = new IdleStrategy(SPINS, YIELDS, FUTEX_SLICE_NANOS, FUTEX_SLICE_NANOS);
+    private final IdleStrategy sendIdle;
+    private final IdleStrategy receiveIdle;
     private final ArrayDeque<MetaHeader> pending = new ArrayDeque<>();
     private volatile boolean closed;
     private volatile Endpoint endpoint;
@@ -79,6 +75,13 @@ public final class ShmemSocket implements Socket {
         this.type = Objects.requireNonNull(type, "type");
         this.name = Objects.requireNonNull(name, "name");
         this.id = owner.factoryId() + "." + name;
+        this.sendIdle = owner.idleStrategy(owner.yieldRounds(), FUTEX_SLICE_NANOS);
+        this.receiveIdle = owner.idleStrategy(owner.yieldRounds(), FUTEX_SLICE_NANOS);
+    }
+
+    /** @return the sockets of the factory that made this socket */
+    Sockets sockets() {
+        return owner;
     }
 
     @Override

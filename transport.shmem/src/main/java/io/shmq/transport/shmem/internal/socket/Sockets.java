@@ -4,6 +4,7 @@ import io.shmq.transport.api.Poller;
 import io.shmq.transport.api.Socket;
 import io.shmq.transport.api.SocketType;
 import io.shmq.transport.shmem.internal.mapping.SessionMappings;
+import io.shmq.transport.shmem.internal.os.IdleStrategy;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -16,6 +17,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class Sockets {
     private final String factoryId;
     private final SessionMappings mappings;
+    private final int spinRounds;
+    private final int yieldRounds;
     private final List<ShmemSocket> sockets = new CopyOnWriteArrayList<>();
     private final List<ShmemPoller> pollers = new CopyOnWriteArrayList<>();
     private final List<Thread> lingering = new CopyOnWriteArrayList<>();
@@ -24,11 +27,26 @@ public final class Sockets {
 
     /**
      * @param factoryId names the factory in socket ids and errors
-     * @param mappings  the factory's mappings (sockets adopt and allocate through them)
+     * @param mappings    the factory's mappings (sockets adopt and allocate through them)
+     * @param spinRounds  busy-spin rounds of a blocked call before it yields
+     * @param yieldRounds yield rounds before it sleeps on its ring's futex
      */
-    public Sockets(final String factoryId, final SessionMappings mappings) {
+    public Sockets(final String factoryId, final SessionMappings mappings, final int spinRounds,
+                   final int yieldRounds) {
         this.factoryId = Objects.requireNonNull(factoryId, "factoryId");
         this.mappings = Objects.requireNonNull(mappings, "mappings");
+        this.spinRounds = spinRounds;
+        this.yieldRounds = yieldRounds;
+    }
+
+    /** @return a new idle strategy for a blocked call: spin, yield, then sleep for up to {@code sleepNanos} */
+    IdleStrategy idleStrategy(final int yields, final long sleepNanos) {
+        return new IdleStrategy(spinRounds, Math.min(yields, yieldRounds), sleepNanos, sleepNanos);
+    }
+
+    /** @return the yield rounds configured */
+    int yieldRounds() {
+        return yieldRounds;
     }
 
     String factoryId() {

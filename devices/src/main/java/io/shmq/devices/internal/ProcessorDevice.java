@@ -9,7 +9,7 @@ import org.osgi.service.metatype.annotations.Designate;
 
 /** The processor device: one instance per factory configuration of PID {@value #PID} (see {@link ProcessorTask}). */
 @Component(name = ProcessorDevice.PID, service = Device.class, configurationPolicy = ConfigurationPolicy.REQUIRE,
-        property = Device.TYPE_PROPERTY + "=processor")
+        immediate = true, property = Device.TYPE_PROPERTY + "=processor")
 @Designate(ocd = DeviceOptions.class, factory = true)
 public final class ProcessorDevice extends DeviceComponent {
     /** The factory PID. */

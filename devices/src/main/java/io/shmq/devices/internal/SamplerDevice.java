@@ -9,7 +9,7 @@ import org.osgi.service.metatype.annotations.Designate;
 
 /** The sampler device: one instance per factory configuration of PID {@value #PID} (see {@link SamplerTask}). */
 @Component(name = SamplerDevice.PID, service = Device.class, configurationPolicy = ConfigurationPolicy.REQUIRE,
-        property = Device.TYPE_PROPERTY + "=sampler")
+        immediate = true, property = Device.TYPE_PROPERTY + "=sampler")
 @Designate(ocd = DeviceOptions.class, factory = true)
 public final class SamplerDevice extends DeviceComponent {
     /** The factory PID. */

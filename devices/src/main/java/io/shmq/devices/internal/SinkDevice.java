@@ -9,7 +9,7 @@ import org.osgi.service.metatype.annotations.Designate;
 
 /** The sink device: one instance per factory configuration of PID {@value #PID} (see {@link SinkTask}). */
 @Component(name = SinkDevice.PID, service = Device.class, configurationPolicy = ConfigurationPolicy.REQUIRE,
-        property = Device.TYPE_PROPERTY + "=sink")
+        immediate = true, property = Device.TYPE_PROPERTY + "=sink")
 @Designate(ocd = DeviceOptions.class, factory = true)
 public final class SinkDevice extends DeviceComponent {
     /** The factory PID. */

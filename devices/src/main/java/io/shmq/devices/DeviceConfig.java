@@ -35,6 +35,59 @@ public record DeviceConfig(String id, String session, TransportKind transport, L
         }
     }
 
+    /**
+     * Reads a device's Configuration Admin properties: {@code id} (default: {@code service.pid}), {@code session}
+     * (default {@value FactoryConfig#DEFAULT_SESSION}), {@code transport} (default {@code shmem}),
+     * {@code channel-config} (FairMQ syntax: a string or an array of strings, several entries in one string
+     * separated by white space); every other property whose key has no {@code .} (so not {@code service.pid},
+     * {@code component.name}, {@code felix.fileinstall.filename}) becomes an option, as a string.
+     *
+     * @param properties the configuration
+     * @return the device configuration
+     * @throws IllegalArgumentException for a missing or bad key, naming it
+     */
+    public static DeviceConfig fromProperties(final Map<String, ?> properties) {
+        final String pid = String.valueOf(properties.get("service.pid"));
+        final String id = text(properties, "id", pid);
+        final String kindName = text(properties, "transport", TransportKind.SHMEM.configName());
+        final TransportKind kind;
+        try {
+            kind = TransportKind.fromConfigName(kindName);
+        } catch (final IllegalArgumentException e) {
+            throw new IllegalArgumentException("bad value: key=transport, value=" + kindName + ", id=" + id, e);
+        }
+        final Object raw = properties.get("channel-config");
+        final java.util.List<String> values = new java.util.ArrayList<>();
+        if (raw instanceof String one) {
+            values.add(one);
+        } else if (raw instanceof String[] many) {
+            values.addAll(java.util.Arrays.asList(many));
+        } else if (raw instanceof java.util.Collection<?> many) {
+            many.forEach(v -> values.add(String.valueOf(v)));
+        } else if (raw != null) {
+            throw new IllegalArgumentException("bad value: key=channel-config, type=" + raw.getClass().getName()
+                    + ", id=" + id);
+        }
+        final java.util.List<String> entries = values.stream().flatMap(v -> java.util.Arrays.stream(
+                v.strip().split("\\s+"))).filter(v -> !v.isEmpty()).toList();
+        if (entries.isEmpty()) {
+            throw new IllegalArgumentException("missing key: key=channel-config, id=" + id);
+        }
+        final Map<String, String> options = new java.util.TreeMap<>();
+        properties.forEach((k, v) -> {
+            if (!k.contains(".") && !k.equals("channel-config") && v != null && !v.getClass().isArray()) {
+                options.put(k, String.valueOf(v));
+            }
+        });
+        return new DeviceConfig(id, text(properties, "session", FactoryConfig.DEFAULT_SESSION), kind,
+                ChannelSyntax.parse(entries, kind), options);
+    }
+
+    private static String text(final Map<String, ?> properties, final String key, final String defaultValue) {
+        final Object v = properties.get(key);
+        return v == null || String.valueOf(v).isBlank() ? defaultValue : String.valueOf(v).strip();
+    }
+
     /** @return the transport kinds the channels use */
     public Set<TransportKind> kinds() {
         final Set<TransportKind> kinds = EnumSet.noneOf(TransportKind.class);

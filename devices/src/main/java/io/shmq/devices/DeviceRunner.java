@@ -225,10 +225,25 @@ public final class DeviceRunner implements Device, AutoCloseable {
     @Override
     public void reset() {
         synchronized (lock) {
-            resetRequested = true;
+            if (inUse.isEmpty() && states.state() != DeviceState.ERROR) {
+                // Nothing is open (no cycle between awaitTransports and the end of teardown): just stay idle.
+                hold = true;
+                taskDone = false;
+            } else {
+                resetRequested = true;
+            }
             lock.notifyAll();
         }
         interruptFactories();
+    }
+
+    /** Takes a reset request (under the lock): the device stays idle until {@link #start()}. */
+    private void consumeReset() {
+        synchronized (lock) {
+            resetRequested = false;
+            hold = true;
+            taskDone = false;
+        }
     }
 
     /** Ends the device: closes channels and factories, calls {@link DeviceTask#reset}, waits for the thread. */
@@ -311,11 +326,6 @@ public final class DeviceRunner implements Device, AutoCloseable {
     private Map<TransportKind, Transport> awaitTransports() {
         synchronized (lock) {
             while (!exit) {
-                if (resetRequested) {
-                    resetRequested = false;
-                    hold = true;
-                    taskDone = false;
-                }
                 final Map<TransportKind, Transport> chosen = new EnumMap<>(TransportKind.class);
                 for (final TransportKind kind : config.kinds()) {
                     final Transport t = best(kind);
@@ -345,6 +355,7 @@ public final class DeviceRunner implements Device, AutoCloseable {
             }
             states.apply(DeviceTransition.RESET_DEVICE);
             callReset();
+            consumeReset();
             states.apply(DeviceTransition.RESET_DONE);
             return true;
         }
@@ -502,6 +513,9 @@ public final class DeviceRunner implements Device, AutoCloseable {
         if (explicitReset && states.canApply(DeviceTransition.RESET_DEVICE)) {
             states.apply(DeviceTransition.RESET_DEVICE);
             callReset();
+        }
+        if (explicitReset && resetRequestedNow()) {
+            consumeReset();
         }
         open.clear();
         for (final TransportFactory f : factories.values()) {

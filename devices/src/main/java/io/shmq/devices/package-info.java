@@ -8,7 +8,8 @@
  * {@link io.shmq.transport.api.ChannelConfig} or in FairMQ's syntax, parsed by
  * {@link io.shmq.devices.ChannelSyntax}) are opened on the transports the runner is given; when a transport goes
  * away the runner closes its channels, counts the outage and starts again once a transport of the same kind is back.
- * A running device is published as a {@link io.shmq.devices.Device} service.
+ * A running device is published as a {@link io.shmq.devices.Device} service; device bundles extend
+ * {@link io.shmq.devices.DeviceComponent}, which makes one device per Configuration Admin factory configuration.
  */
 @Export
 @Version("1.0.0")

@@ -5,7 +5,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
  * The configuration keys of every example device (one Configuration Admin factory configuration per device
- * instance). {@code $_$} in a method name is a {@code -} in the key, so {@code channel$_$config} is
+ * instance), described for Metatype; {@link io.shmq.devices.DeviceConfig#fromProperties} reads them. {@code $_$} in a method name is a {@code -} in the key, so {@code channel$_$config} is
  * {@code channel-config}, as FairMQ spells its options.
  */
 @ObjectClassDefinition(id = "io.shmq.devices.options", name = "shmq device",

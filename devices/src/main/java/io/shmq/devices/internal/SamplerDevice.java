@@ -1,6 +1,7 @@
 package io.shmq.devices.internal;
 
 import io.shmq.devices.Device;
+import io.shmq.devices.DeviceComponent;
 import io.shmq.devices.DeviceConfig;
 import io.shmq.devices.DeviceTask;
 import org.osgi.service.component.annotations.Component;

@@ -1,18 +1,11 @@
-package io.shmq.devices.internal;
+package io.shmq.devices;
 
-import io.shmq.devices.ChannelSyntax;
-import io.shmq.devices.Device;
-import io.shmq.devices.DeviceConfig;
-import io.shmq.devices.DeviceRunner;
-import io.shmq.devices.DeviceStatus;
-import io.shmq.devices.DeviceTask;
 import io.shmq.transport.api.Transport;
-import io.shmq.transport.api.TransportKind;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import org.osgi.annotation.versioning.ConsumerType;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
@@ -21,12 +14,22 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
- * The DS side of a device: one instance per Configuration Admin factory configuration. It references every
+ * The DS side of a device, for device bundles to extend: one instance per Configuration Admin factory configuration
+ * (its properties are read by {@link DeviceConfig#fromProperties}). It references every
  * {@link Transport} (dynamic, greedy, multiple: the runner picks per kind the best by {@code service.ranking}, so
  * the filter by {@value Transport#KIND_PROPERTY} is the channel's {@code transport}; a {@code transport.target}
  * property narrows it further, as DS allows) and hands them to its {@link DeviceRunner}. Unbinding a transport in
  * use returns once the device closed its channels, before the provider deactivates.
+ *
+ * <p>A subclass is a DS component ({@code @Component(configurationPolicy = REQUIRE, service = Device.class,
+ * immediate = true)}) that names its type and makes its task. The DS annotations of this class's methods reach the
+ * subclass's component description only if the subclass's bundle is built with bnd's
+ * {@code -dsannotations-options: inherit}; a hand-written description names {@code activate}, {@code deactivate}
+ * and the reference {@code transport} with {@code addTransport} / {@code removeTransport}.
+ *
+ * <p>{@code @ConsumerType}: device bundles extend it.
  */
+@ConsumerType
 public abstract class DeviceComponent implements Device {
     private final Map<Transport, Map<String, Object>> transports = new IdentityHashMap<>();
     private DeviceRunner runner;
@@ -42,23 +45,14 @@ public abstract class DeviceComponent implements Device {
     protected abstract DeviceTask createTask(DeviceConfig config);
 
     /**
-     * @param options    the typed configuration
-     * @param properties the raw configuration ({@code service.pid} for the default id)
+     * Parses the configuration and starts the device.
+     *
+     * @param properties the component's properties: its configuration
+     * @throws IllegalArgumentException for a bad configuration, naming the key (the component does not activate)
      */
     @Activate
-    protected void activate(final DeviceOptions options, final Map<String, Object> properties) {
-        final String id = options.id().isBlank() ? String.valueOf(properties.get("service.pid")) : options.id();
-        final TransportKind kind = TransportKind.fromConfigName(options.transport());
-        final String[] raw = options.channel$_$config() == null ? new String[0] : options.channel$_$config();
-        final List<String> entries = Arrays.stream(raw).flatMap(v -> Arrays.stream(v.strip().split("\\s+")))
-                .filter(v -> !v.isEmpty()).toList();
-        if (entries.isEmpty()) {
-            throw new IllegalArgumentException("missing key: key=channel-config, id=" + id);
-        }
-        final DeviceConfig config = new DeviceConfig(id, options.session(), kind,
-                ChannelSyntax.parse(entries, kind), Map.of("msg-size", String.valueOf(options.msg$_$size()),
-                "max-iterations", String.valueOf(options.max$_$iterations()), "msg-rate",
-                String.valueOf(options.msg$_$rate()), "multipart", String.valueOf(options.multipart())));
+    protected void activate(final Map<String, Object> properties) {
+        final DeviceConfig config = DeviceConfig.fromProperties(properties);
         final DeviceRunner created = new DeviceRunner(config, type(), createTask(config), System.out::println);
         final List<Map.Entry<Transport, Map<String, Object>>> offered;
         synchronized (this) {

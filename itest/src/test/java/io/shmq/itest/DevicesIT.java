@@ -159,12 +159,12 @@ public class DevicesIT {
                 && l.contains("received=")));
         assertTrue(devices, devices.contains("data2[0]: in: ") && devices.contains("msg/s"));
 
-        assertTrue(run("shmq:stop " + sink).contains("stopped: id=" + sink));
+        assertTrue(run("shmq:devstop " + sink).contains("stopped: id=" + sink));
         waitForState(sinkDevice, DeviceState.READY);
         assertTrue(run("shmq:devices").lines().anyMatch(l -> l.startsWith(sink) && l.contains("READY")));
-        assertTrue(run("shmq:start " + sink).contains("started: id=" + sink));
+        assertTrue(run("shmq:devstart " + sink).contains("started: id=" + sink));
         waitForState(sinkDevice, DeviceState.RUNNING);
-        assertTrue(run("shmq:reset " + sink).contains("reset: id=" + sink));
+        assertTrue(run("shmq:devreset " + sink).contains("reset: id=" + sink));
         waitForState(sinkDevice, DeviceState.IDLE);
         assertTrue(run("shmq:devices").lines().anyMatch(l -> l.startsWith(sink) && l.contains("IDLE")));
 

@@ -20,12 +20,14 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
- * Gogo commands of scope {@code shmq}: {@code transports}, {@code devices}, {@code start}, {@code stop},
- * {@code reset} and {@code bench}. Output goes to {@code System.out}, which Gogo routes to the session.
+ * Gogo commands of scope {@code shmq}: {@code transports}, {@code devices}, {@code devstart}, {@code devstop},
+ * {@code devreset} and {@code bench}. Output goes to {@code System.out}, which Gogo routes to the session. The
+ * device commands are not called start and stop: those would shadow the framework's own {@code start} and
+ * {@code stop} (of bundles) for users who type them without a scope.
  */
 @Component(service = Object.class, property = {"osgi.command.scope=shmq", "osgi.command.function=transports",
-        "osgi.command.function=devices", "osgi.command.function=start", "osgi.command.function=stop",
-        "osgi.command.function=reset", "osgi.command.function=bench"})
+        "osgi.command.function=devices", "osgi.command.function=devstart", "osgi.command.function=devstop",
+        "osgi.command.function=devreset", "osgi.command.function=bench"})
 public final class ShmqCommands {
     private final Map<Transport, Map<String, Object>> transports = new ConcurrentHashMap<>();
     private final List<Device> devices = new CopyOnWriteArrayList<>();
@@ -88,20 +90,20 @@ public final class ShmqCommands {
         }
     }
 
-    /** @param id a device id: {@code shmq:start ID} runs it (again) */
-    public void start(final String id) {
+    /** @param id a device id: {@code shmq:devstart ID} runs it (again) */
+    public void devstart(final String id) {
         device(id).start();
         System.out.println("started: id=" + id);
     }
 
-    /** @param id a device id: {@code shmq:stop ID} stops it (RUNNING to READY) */
-    public void stop(final String id) {
+    /** @param id a device id: {@code shmq:devstop ID} stops it (RUNNING to READY) */
+    public void devstop(final String id) {
         device(id).stop();
         System.out.println("stopped: id=" + id);
     }
 
-    /** @param id a device id: {@code shmq:reset ID} resets it (to IDLE) */
-    public void reset(final String id) {
+    /** @param id a device id: {@code shmq:devreset ID} resets it (to IDLE) */
+    public void devreset(final String id) {
         device(id).reset();
         System.out.println("reset: id=" + id);
     }

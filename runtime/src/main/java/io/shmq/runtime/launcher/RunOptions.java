@@ -41,7 +41,7 @@ public record RunOptions(Map<String, String> values, boolean help) {
               --deploy DIR              folder watched for bundles and .cfg/.config files (default ./deploy, if it
                                         exists)
               --no-devices              start no default devices (only what is deployed)
-              --shell                   stay in the Gogo shell (commands of scope shmq: shmq:devices, ...)
+              --shell                   stay in the Gogo shell (shmq:devices, shmq:transports, shmq:bench, ...)
               --config FILE             read these options from a properties file (keys without --)
               --help                    this text
             """;

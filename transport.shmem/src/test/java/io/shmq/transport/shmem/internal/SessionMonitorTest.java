@@ -3,9 +3,9 @@ package io.shmq.transport.shmem.internal;
 import io.shmq.transport.api.FactoryConfig;
 import io.shmq.transport.api.Message;
 import io.shmq.transport.api.SharedMemoryMessage;
+import io.shmq.transport.api.Socket;
+import io.shmq.transport.api.SocketType;
 import io.shmq.transport.shmem.internal.os.ShmFiles;
-import io.shmq.transport.shmem.internal.session.ManagementLayout;
-import io.shmq.transport.shmem.internal.session.Session;
 import io.shmq.transport.shmem.internal.session.SessionMonitor;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -144,6 +144,19 @@ class SessionMonitorTest {
         assertEquals(List.of(), files(), "the directory is as before");
         assertFalse(Files.exists(ShmFiles.management(ShmSession.DIRECTORY, shmId)));
         assertNull(SessionMonitor.inspect(dir, shmId));
+    }
+
+    @Test
+    void shouldCountSocketEndpointFilesWithTheirSession() throws Exception {
+        final String session = newSession();
+        final ShmemFactory factory = factory(session);
+        try (Socket pull = factory.createSocket(SocketType.PULL, "pull")) {
+            pull.bind("ipc://monitored");
+            final List<SessionMonitor.SessionInfo> sessions = SessionMonitor.list(dir);
+            assertEquals(1, sessions.size(), "the endpoint is no session of its own: " + sessions);
+            assertEquals(SessionMonitor.State.LIVE, sessions.getFirst().state());
+            assertEquals(3, sessions.getFirst().files(), "management, segment 0 and the endpoint: " + files());
+        }
     }
 
     @Test

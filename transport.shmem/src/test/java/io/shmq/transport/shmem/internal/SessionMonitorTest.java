@@ -6,6 +6,8 @@ import io.shmq.transport.api.SharedMemoryMessage;
 import io.shmq.transport.api.Socket;
 import io.shmq.transport.api.SocketType;
 import io.shmq.transport.shmem.internal.os.ShmFiles;
+import io.shmq.transport.shmem.internal.session.ManagementLayout;
+import io.shmq.transport.shmem.internal.session.Session;
 import io.shmq.transport.shmem.internal.session.SessionMonitor;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

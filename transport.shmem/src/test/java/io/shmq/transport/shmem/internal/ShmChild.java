@@ -150,6 +150,20 @@ public final class ShmChild {
                             }
                         }
                     }
+                    case "bindpushforever" -> {
+                        // bindpushforever ADDRESS: binds a push socket, answers BOUND, sends 64-byte messages until
+                        // the process is killed
+                        final io.shmq.transport.api.Socket push = factory.createSocket(
+                                io.shmq.transport.api.SocketType.PUSH, "push");
+                        push.bind(a[1]);
+                        println("BOUND");
+                        for (int seq = 0; ; seq++) {
+                            try (Message message = factory.createMessage(64)) {
+                                Payload.fill(message.data(), seq);
+                                push.send(message, 30_000);
+                            }
+                        }
+                    }
                     case "pullidle" -> {
                         // pullidle ADDRESS: connects a pull socket and never receives
                         factory.createSocket(io.shmq.transport.api.SocketType.PULL, "pull").connect(a[1]);

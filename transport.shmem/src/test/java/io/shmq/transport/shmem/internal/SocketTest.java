@@ -300,6 +300,35 @@ class SocketTest {
     }
 
     @Test
+    void shouldReattachAConnectedPullToTheNextBinderWhenTheBindingProcessIsKilled() throws Exception {
+        final ShmemFactory parent = factory("parent");
+        try (Socket pull = parent.createSocket(SocketType.PULL, "pull");
+             Message into = parent.createMessage()) {
+            pull.connect("ipc://rebind");
+            try (ChildJvm first = new ChildJvm(shm.name(), SEGMENT)) {
+                first.send("bindpushforever ipc://rebind");
+                first.expect("BOUND", 30);
+                for (int i = 0; i < 200; i++) {
+                    assertEquals(64, pull.receive(into, 10_000), "message " + i + " of the first binder");
+                }
+                first.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+            while (pull.receive(into, 200) == 64) {
+                // what the first binder had queued
+            }
+            try (ChildJvm second = new ChildJvm(shm.name(), SEGMENT)) {
+                second.send("bindpushforever ipc://rebind");
+                second.expect("BOUND", 30);
+                final long started = System.nanoTime();
+                assertEquals(64, pull.receive(into, 10_000), "the connected pull reattached to the new binder");
+                assertEquals(-1, Payload.check(into.data(), 0), "the new binder's first message");
+                System.out.printf("reattached to the new binder after %d ms%n",
+                        (System.nanoTime() - started) / 1_000_000);
+            }
+        }
+    }
+
+    @Test
     void shouldTimeOutSendsInsteadOfHangingWhenTheConsumerProcessIsKilled() throws Exception {
         final ShmemFactory parent = factory("parent");
         try (Socket push = parent.createSocket(SocketType.PUSH, "push");

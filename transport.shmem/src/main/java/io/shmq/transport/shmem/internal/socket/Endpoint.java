@@ -138,9 +138,7 @@ public final class Endpoint {
             return false;
         }
         try {
-            final long pid = (long) EndpointLayout.BINDER_PID_H.get(old.memory, 0L);
-            final long token = (long) EndpointLayout.BINDER_TOKEN_H.get(old.memory, 0L);
-            if (old.isClosed() || !ProcessIdentity.alive(pid, token)) {
+            if (old.isClosed() || !old.binderAlive()) {
                 Files.deleteIfExists(file);
                 return true;
             }
@@ -154,7 +152,7 @@ public final class Endpoint {
 
     private static Endpoint attachQuietly(final Path file) {
         try {
-            return attach(file, "", -1);
+            return attach(file, "", -1, false);
         } catch (SocketException e) {
             return null;
         }
@@ -168,6 +166,15 @@ public final class Endpoint {
      * @throws SocketException when it belongs to another pattern
      */
     static Endpoint attach(final Path file, final String address, final int pattern) {
+        return attach(file, address, pattern, true);
+    }
+
+    /**
+     * @param liveBinder whether an endpoint whose binder died counts as none (a connecting socket waits for the next
+     *                   binder, who replaces the file) or is returned (to inspect and remove it)
+     */
+    private static Endpoint attach(final Path file, final String address, final int pattern,
+                                   final boolean liveBinder) {
         final Arena arena = Arena.ofShared();
         try (FileChannel channel = FileChannel.open(file, java.nio.file.StandardOpenOption.READ,
                 java.nio.file.StandardOpenOption.WRITE)) {
@@ -189,7 +196,7 @@ public final class Endpoint {
                 throw new SocketException("address " + address + " is bound by a socket of another pattern: "
                         + "pattern=" + endpoint.pattern + ", expected=" + pattern);
             }
-            if (endpoint.isClosed()) {
+            if (endpoint.isClosed() || liveBinder && !endpoint.binderAlive()) {
                 endpoint.unmap();
                 return null;
             }
@@ -214,6 +221,12 @@ public final class Endpoint {
 
     int ringCount() {
         return rings.length;
+    }
+
+    /** @return whether the process that bound the endpoint still runs (pid and start token; reads /proc) */
+    boolean binderAlive() {
+        return ProcessIdentity.alive((long) EndpointLayout.BINDER_PID_H.get(memory, 0L),
+                (long) EndpointLayout.BINDER_TOKEN_H.get(memory, 0L));
     }
 
     boolean isClosed() {

@@ -38,6 +38,8 @@ public final class ShmemSocket implements Socket {
     private static final long NO_ENDPOINT_NANOS = 10_000_000L;
     /** How long a close waits for calls still running on other threads. */
     private static final long CLOSE_WAIT_NANOS = 2_000_000_000L;
+    /** How often a connected call that waits checks that the endpoint's binder still lives. */
+    private static final long BINDER_CHECK_NANOS = 100_000_000L;
     /** How often a close looks at those calls, and a lingering close at the queue it delivers. */
     private static final long CLOSE_POLL_NANOS = 1_000_000L;
 
@@ -68,6 +70,7 @@ public final class ShmemSocket implements Socket {
     private long messagesSent;
     private long messagesReceived;
     private long pendingBytes;
+    private long nextBinderCheck;
 
     ShmemSocket(final Sockets owner, final SocketType type, final String name) {
         this.owner = owner;
@@ -251,6 +254,29 @@ public final class ShmemSocket implements Socket {
         receiveIndex = type == SocketType.SUB ? -1 : receiveIndex;
     }
 
+    /**
+     * The wait path of a connected socket (nothing to receive, no room to send): at most every
+     * {@link #BINDER_CHECK_NANOS}, lets go of an endpoint whose binder died without closing it (killed), so that a
+     * later call attaches to the endpoint of the next binder of the address, as after a graceful close.
+     */
+    private void checkBinder(final Endpoint current) {
+        if (bound || current == null) {
+            return;
+        }
+        final long now = System.nanoTime();
+        if (now - nextBinderCheck < 0) {
+            return;
+        }
+        nextBinderCheck = now + BINDER_CHECK_NANOS;
+        if (!current.binderAlive()) {
+            System.getLogger(ShmemSocket.class.getName()).log(System.Logger.Level.INFO, "socket id=" + id
+                    + ": the binder of " + address + " died; waiting for the next one");
+            detachRoles(current);
+            endpoint = null;
+            current.unmap();
+        }
+    }
+
     /** @return the endpoint, attaching a connected socket lazily; null while there is none */
     private Endpoint ensureEndpoint() {
         Endpoint current = endpoint;
@@ -392,7 +418,8 @@ public final class ShmemSocket implements Socket {
                 if (remaining == 0) {
                     return TIMEOUT;
                 }
-                if (ring != null) {
+                checkBinder(current);
+                if (ring != null && endpoint == current) {
                     sendIdle.idle(nanos -> ring.awaitNotFull(Math.min(remaining, nanos), true));
                 } else {
                     sendIdle.idle(nanos -> LockSupport.parkNanos(Math.min(remaining, NO_ENDPOINT_NANOS)));
@@ -587,7 +614,8 @@ public final class ShmemSocket implements Socket {
             if (remaining == 0) {
                 return null;
             }
-            if (ring != null) {
+            checkBinder(current);
+            if (ring != null && endpoint == current) {
                 receiveIdle.idle(nanos -> ring.awaitNotEmpty(Math.min(remaining, nanos)));
             } else {
                 receiveIdle.idle(nanos -> LockSupport.parkNanos(Math.min(remaining, NO_ENDPOINT_NANOS)));

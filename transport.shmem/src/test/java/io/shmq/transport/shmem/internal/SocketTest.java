@@ -8,6 +8,7 @@ import io.shmq.transport.api.Socket;
 import io.shmq.transport.api.SocketException;
 import io.shmq.transport.api.SocketType;
 import io.shmq.transport.shmem.internal.socket.Endpoint;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
@@ -218,6 +219,88 @@ class SocketTest {
             assertTrue(e.getMessage().contains(endpoint.toString()) && e.getMessage().contains("field=version")
                     && e.getMessage().contains("version=99 (expected 1)"), e.getMessage());
             assertTrue(waitedMs < 30_000, "an error, not the send timeout: waited " + waitedMs + " ms");
+        }
+    }
+
+    /** Makes the endpoint file at {@code endpoint} look like the one of a binder that was killed. */
+    private static void killBinderOf(final Path endpoint) throws IOException {
+        try (FileChannel channel = FileChannel.open(endpoint, StandardOpenOption.WRITE)) {
+            // binderPid at offset 24 (LayoutTest pins it): a pid above the kernel's pid_max never runs
+            channel.write(ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(0, 1L << 40), 24);
+        }
+    }
+
+    @Test
+    void shouldBindAnAddressWhoseLastBinderWasKilledInsideBind() throws Exception {
+        final ShmemFactory parent = factory("parent");
+        final Path endpoint = Endpoint.file(parent.directory(), parent.shmId(), "killed-in-bind");
+        // Killed before publishing: only its private file is left (a pid above pid_max never runs).
+        final Path leftover = endpoint.resolveSibling(endpoint.getFileName() + Endpoint.BIND_SUFFIX + (1L << 40)
+                + "-1");
+        Files.write(leftover, new byte[4096]);
+        try (Socket pull = parent.createSocket(SocketType.PULL, "pull")) {
+            pull.bind("ipc://killed-in-bind");
+            assertFalse(Files.exists(leftover), "the dead binder's private file is removed by the next binder");
+            // Killed after publishing: a complete endpoint of a dead binder, replaced by the next one.
+            killBinderOf(endpoint);
+            try (Socket next = parent.createSocket(SocketType.PULL, "next")) {
+                next.bind("ipc://killed-in-bind");
+            }
+        }
+    }
+
+    @Test
+    void shouldLetExactlyOneOfFourBindersRacingForAStaleAddressWin() throws Exception {
+        final ShmemFactory parent = factory("parent");
+        final Path endpoint = Endpoint.file(parent.directory(), parent.shmId(), "race");
+        final List<ShmemFactory> binders = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            binders.add(factory("binder-" + i));
+        }
+        Socket stale = parent.createSocket(SocketType.PULL, "stale");
+        stale.bind("ipc://race");
+        final var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            for (int round = 0; round < 100; round++) {
+                killBinderOf(endpoint);
+                final java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(4);
+                final List<java.util.concurrent.Future<Socket>> attempts = new ArrayList<>();
+                for (int i = 0; i < 4; i++) {
+                    final ShmemFactory binder = binders.get(i);
+                    final String name = "r" + round;
+                    attempts.add(pool.submit(() -> {
+                        final Socket socket = binder.createSocket(SocketType.PULL, name);
+                        start.await();
+                        try {
+                            socket.bind("ipc://race");
+                            return socket;
+                        } catch (SocketException e) {
+                            assertTrue(e.getMessage().contains("already bound"), e.getMessage());
+                            socket.close();
+                            return null;
+                        }
+                    }));
+                }
+                final List<Socket> winners = new ArrayList<>();
+                for (final var attempt : attempts) {
+                    final Socket socket = attempt.get(30, TimeUnit.SECONDS);
+                    if (socket != null) {
+                        winners.add(socket);
+                    }
+                }
+                assertEquals(1, winners.size(), "exactly one winner in round " + round);
+                stale.close(); // the loser of the round before: its close must not delete the winner's file
+                assertTrue(Files.exists(endpoint), "the winner's endpoint survives the close of the one it replaced");
+                stale = winners.getFirst();
+            }
+        } finally {
+            pool.shutdownNow();
+            stale.close();
+        }
+        assertFalse(Files.exists(endpoint), "the last binder's close removes the endpoint");
+        try (var files = Files.list(parent.directory())) {
+            assertEquals(List.of(), files.map(f -> f.getFileName().toString())
+                    .filter(n -> n.contains(Endpoint.BIND_SUFFIX)).toList(), "no private bind file left");
         }
     }
 

@@ -99,9 +99,12 @@ public final class SessionMonitor {
 
     /** The default directory. */
     public static final Path DEFAULT_DIRECTORY = Path.of("/dev/shm");
-    /** Every file kind a session creates: management, segments, regions, region rings, socket endpoints. */
+    /**
+     * Every file kind a session creates: management, segments, regions, region rings, socket endpoints and the
+     * private file a binder builds an endpoint in.
+     */
     private static final Pattern NAME = Pattern.compile(
-            "shmq_([0-9a-f]{8})_(mng|m_\\d+|rg_\\d+|rgq_\\d+|ep_[0-9a-f]{16})");
+            "shmq_([0-9a-f]{8})_(mng|m_\\d+|rg_\\d+|rgq_\\d+|ep_[0-9a-f]{16}(_bind_\\d+-\\d+)?)");
     private static final System.Logger LOG = System.getLogger(SessionMonitor.class.getName());
     private static final String USAGE = """
             usage: sessions list [--dir D] [--details]

@@ -1,9 +1,11 @@
 package io.shmq.transport.shmem.internal.socket;
 
+import io.shmq.transport.api.SharedMemoryException;
 import io.shmq.transport.api.SocketException;
 import io.shmq.transport.api.SocketType;
 import io.shmq.transport.shmem.internal.os.FileHeaderLayout;
 import io.shmq.transport.shmem.internal.os.ProcessIdentity;
+import io.shmq.transport.shmem.internal.os.RobustLock;
 import io.shmq.transport.shmem.internal.os.ShmFiles;
 import io.shmq.transport.shmem.internal.ring.SocketRing;
 import io.shmq.transport.shmem.internal.ring.SocketRingLayout;
@@ -13,27 +15,45 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A mapped socket endpoint ({@link EndpointLayout}): created by {@link #bind}, attached by {@link #attach}; its
  * mapping lives in its own shared arena, closed once by {@link #unmap}.
  */
 public final class Endpoint {
+    /** The private file a binder builds before publishing it: {@code <endpoint file name>_bind_<pid>-<n>}. */
+    public static final String BIND_SUFFIX = "_bind_";
+    private static final AtomicLong BINDS = new AtomicLong();
+
     private final Path file;
     private final Arena arena;
     private final MemorySegment memory;
     private final SocketRing[] rings;
     private final int pattern;
+    /** The session lock, held while the binder's file is published, replaced or deleted; null when attached. */
+    private final RobustLock lock;
+    /** The binder's file identity (inode), so that its close never deletes a successor's file; null when attached. */
+    private final Object fileKey;
 
     private Endpoint(final Path file, final Arena arena, final MemorySegment memory) {
+        this(file, arena, memory, null, null);
+    }
+
+    private Endpoint(final Path file, final Arena arena, final MemorySegment memory, final RobustLock lock,
+                     final Object fileKey) {
         this.file = file;
+        this.lock = lock;
+        this.fileKey = fileKey;
         this.arena = arena;
         this.memory = memory;
         this.pattern = (int) EndpointLayout.PATTERN_H.get(memory, 0L);
@@ -79,33 +99,32 @@ public final class Endpoint {
     }
 
     /**
-     * Creates the endpoint file exclusively (a second bind of the address fails); a file left by a binder that
-     * died or closed is replaced.
+     * Binds: builds the whole endpoint in a file of this process's own ({@code <name>_bind_<pid>-<n>}), then,
+     * under the session lock, publishes it with an atomic hard link to the endpoint's name, replacing a file whose
+     * binder is dead or closed it. So the endpoint's name only ever holds complete files (a binder killed inside bind
+     * leaves at most its private file, removed by the next binder of the address), and of binders racing for an
+     * address exactly one wins.
      *
-     * @throws SocketException when the address is bound already or the file cannot be made
+     * @param lock the session lock
+     * @throws SocketException when the address is bound by a live binder or the file cannot be made
      */
-    static Endpoint bind(final Path file, final String address, final SocketType type, final int capacity) {
+    static Endpoint bind(final Path file, final String address, final SocketType type, final int capacity,
+                         final RobustLock lock) {
         final int pattern = pattern(type);
         final int count = ringCount(pattern);
         final long bytes = EndpointLayout.bytes(count, capacity);
-        for (int attempt = 0; ; attempt++) {
-            try {
-                Files.createFile(file, ShmFiles.OWNER_ONLY);
-            } catch (FileAlreadyExistsException e) {
-                if (attempt < 3 && removeStale(file)) {
-                    continue;
-                }
-                throw new SocketException("address already bound in this session: " + address);
-            } catch (IOException e) {
-                throw new SocketException("cannot bind " + address + ": " + e);
-            }
-            break;
-        }
+        final Path temp = file.resolveSibling(file.getFileName() + BIND_SUFFIX + ProcessIdentity.PID + "-"
+                + BINDS.incrementAndGet());
         final Arena arena = Arena.ofShared();
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
-            raf.setLength(bytes);
-            ShmFiles.reserve(file, 0, bytes);
-            final MemorySegment memory = raf.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, bytes, arena);
+        try {
+            Files.deleteIfExists(temp);
+            Files.createFile(temp, ShmFiles.OWNER_ONLY);
+            final MemorySegment memory;
+            try (RandomAccessFile raf = new RandomAccessFile(temp.toFile(), "rw")) {
+                raf.setLength(bytes);
+                ShmFiles.reserve(temp, 0, bytes);
+                memory = raf.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, bytes, arena);
+            }
             FileHeaderLayout.format(memory, EndpointLayout.MAGIC);
             EndpointLayout.PATTERN_H.set(memory, 0L, pattern);
             EndpointLayout.RINGS_H.set(memory, 0L, count);
@@ -116,18 +135,47 @@ public final class Endpoint {
                 SocketRing.format(memory, EndpointLayout.RINGS_OFFSET + i * SocketRingLayout.bytes(capacity), capacity);
             }
             FileHeaderLayout.signalReady(memory, EndpointLayout.VERSION);
-            return new Endpoint(file, arena, memory);
+            final Object key = Files.readAttributes(temp, BasicFileAttributes.class).fileKey();
+            lock.lock();
+            try {
+                removeDeadBinds(file);
+                if (Files.exists(file, LinkOption.NOFOLLOW_LINKS) && !removeStale(file)) {
+                    throw new SocketException("address already bound in this session: " + address);
+                }
+                Files.createLink(file, temp);
+            } finally {
+                lock.unlock();
+            }
+            return new Endpoint(file, arena, memory, lock, key);
         } catch (IOException | RuntimeException e) {
             arena.close();
-            try {
-                Files.deleteIfExists(file);
-            } catch (IOException ignored) {
-                // best effort
-            }
             if (e instanceof SocketException se) {
                 throw se;
             }
+            if (e instanceof SharedMemoryException sm) {
+                throw sm;
+            }
             throw new SocketException("cannot bind " + address + ": " + e, e);
+        } finally {
+            try {
+                Files.deleteIfExists(temp);
+            } catch (IOException ignored) {
+                // the session's cleanup removes it
+            }
+        }
+    }
+
+    /** Removes the private files of binders of this address that died inside bind (under the session lock). */
+    private static void removeDeadBinds(final Path file) throws IOException {
+        final String prefix = file.getFileName() + BIND_SUFFIX;
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(file.getParent(), prefix + "*")) {
+            for (final Path temp : stream) {
+                final String rest = temp.getFileName().toString().substring(prefix.length());
+                final String pid = rest.substring(0, Math.max(0, rest.indexOf('-')));
+                if (pid.matches("\\d{1,18}") && ProcessHandle.of(Long.parseLong(pid)).isEmpty()) {
+                    Files.deleteIfExists(temp);
+                }
+            }
         }
     }
 
@@ -233,16 +281,28 @@ public final class Endpoint {
         return (int) EndpointLayout.CLOSED_H.getVolatile(memory, 0L) != 0;
     }
 
-    /** The binder's close: marks the endpoint closed (connectors let go of it) and removes the file. */
+    /**
+     * The binder's close: marks the endpoint closed (connectors let go of it) and removes the file, under the session
+     * lock and only while the name still holds this binder's file (a successor may have replaced it already).
+     */
     void markClosedAndDelete() {
         EndpointLayout.CLOSED_H.setVolatile(memory, 0L, 1);
         for (final SocketRing ring : rings) {
             ring.wakeAll();
         }
+        if (lock == null) {
+            return;
+        }
+        lock.lock();
         try {
-            Files.deleteIfExists(file);
+            if (fileKey.equals(Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                    .fileKey())) {
+                Files.delete(file);
+            }
         } catch (IOException ignored) {
-            // the session's cleanup removes it
+            // gone already, or the session's cleanup removes it
+        } finally {
+            lock.unlock();
         }
     }
 

@@ -146,7 +146,7 @@ public final class ShmemSocket implements Socket {
         final String endpointName = endpointName(value);
         checkNoEndpoint(value);
         final Path path = Endpoint.file(mappings.session().directory(), mappings.session().shmId(), endpointName);
-        final Endpoint created = Endpoint.bind(path, value, type, capacity());
+        final Endpoint created = Endpoint.bind(path, value, type, capacity(), mappings.session().lock());
         this.address = value;
         this.bound = true;
         this.file = path;

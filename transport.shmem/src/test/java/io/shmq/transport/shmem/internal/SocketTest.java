@@ -4,6 +4,7 @@ import io.shmq.transport.api.Message;
 import io.shmq.transport.api.MetaHeader;
 import io.shmq.transport.api.SharedMemoryException;
 import io.shmq.transport.api.SharedMemoryMessage;
+import io.shmq.transport.api.Poller;
 import io.shmq.transport.api.Socket;
 import io.shmq.transport.api.SocketException;
 import io.shmq.transport.api.SocketType;
@@ -169,6 +170,52 @@ class SocketTest {
             parent.interrupt();
             assertEquals(Socket.INTERRUPTED, blocked.get(10, TimeUnit.SECONDS));
             parent.resume();
+        }
+    }
+
+    @Test
+    void shouldSleepInOneFutexWaitOverFourSocketsAndWakeWhenAnyGetsAMessage() throws Exception {
+        final ShmemFactory parent = factory("parent");
+        final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        final List<Socket> pulls = new ArrayList<>();
+        final List<Socket> pushes = new ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) {
+                final Socket pull = parent.createSocket(SocketType.PULL, "pull" + i);
+                pull.bind("ipc://poll4-" + i);
+                pulls.add(pull);
+                final Socket push = parent.createSocket(SocketType.PUSH, "push" + i);
+                push.connect("ipc://poll4-" + i);
+                pushes.add(push);
+            }
+            try (Poller poller = parent.createPoller(pulls); Message message = parent.createMessage(8)) {
+                final long[] cpu = new long[1];
+                final CompletableFuture<Integer> idle = CompletableFuture.supplyAsync(() -> {
+                    final long before = threads.getCurrentThreadCpuTime();
+                    final int events = poller.poll(2000);
+                    cpu[0] = threads.getCurrentThreadCpuTime() - before;
+                    return events;
+                });
+                assertEquals(0, idle.get(30, TimeUnit.SECONDS), "nothing arrived for 2 s");
+                assertTrue(cpu[0] < TimeUnit.MILLISECONDS.toNanos(20),
+                        "an idle poller over 4 sockets sleeps (resource check, not speed): cpuNanos=" + cpu[0]);
+                final long[] woke = new long[1];
+                final CompletableFuture<Integer> waiting = CompletableFuture.supplyAsync(() -> {
+                    final int events = poller.poll(-1);
+                    woke[0] = System.nanoTime();
+                    return events;
+                });
+                Thread.sleep(300); // into its futex wait
+                final long sent = System.nanoTime();
+                assertEquals(8, pushes.get(2).send(message, 1000));
+                assertEquals(1, waiting.get(30, TimeUnit.SECONDS), "woken by the message");
+                assertTrue(poller.checkInput(2) && !poller.checkInput(0), "the socket that got it");
+                System.out.printf("idle poller over 4 sockets: cpu %d us in 2 s, woken %d us after the send%n",
+                        cpu[0] / 1000, (woke[0] - sent) / 1000);
+            }
+        } finally {
+            pushes.forEach(Socket::close);
+            pulls.forEach(Socket::close);
         }
     }
 

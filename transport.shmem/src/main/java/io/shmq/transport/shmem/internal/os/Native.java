@@ -3,13 +3,18 @@ package io.shmq.transport.shmem.internal.os;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+
+import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 
 /**
  * The few libc calls the provider needs, as FFM downcalls: {@code open}/{@code posix_fallocate}/{@code close} to
@@ -26,6 +31,26 @@ public final class Native {
     private static final MethodHandle GETUID;
     private static final MethodHandle MLOCK;
     private static final MethodHandle SYSCALL;
+    /** {@code syscall} with five arguments and errno captured (futex_waitv). */
+    private static final MethodHandle SYSCALL5;
+    /** {@code SYS_futex_waitv} (Linux 5.16+), the same number on x86-64 and aarch64. */
+    private static final long SYS_FUTEX_WAITV = 449;
+    private static final int ENOSYS = 38;
+    /** {@code FUTEX2_SIZE_U32}: a 32-bit futex word, shared between processes (no FUTEX2_PRIVATE). */
+    private static final int FUTEX2_SIZE_U32 = 0x02;
+    private static final int CLOCK_MONOTONIC = 1;
+    /** The most words one futex_waitv call takes. */
+    public static final int MAX_WAITV = 128;
+    /** One {@code struct futex_waitv}: value, address, flags, reserved. */
+    private static final StructLayout WAITV = MemoryLayout.structLayout(
+            ValueLayout.JAVA_LONG.withName("val"),
+            ValueLayout.JAVA_LONG.withName("uaddr"),
+            ValueLayout.JAVA_INT.withName("flags"),
+            ValueLayout.JAVA_INT.withName("reserved"));
+    private static final VarHandle WAITV_VAL = WAITV.arrayElementVarHandle(groupElement("val"));
+    private static final VarHandle WAITV_ADDR = WAITV.arrayElementVarHandle(groupElement("uaddr"));
+    private static final VarHandle WAITV_FLAGS = WAITV.arrayElementVarHandle(groupElement("flags"));
+    private static volatile boolean waitvSupported = true;
     private static final boolean AVAILABLE;
     /** Why the downcalls could not be linked, or null. */
     private static final Throwable UNAVAILABLE_CAUSE;
@@ -42,6 +67,7 @@ public final class Native {
         MethodHandle getuid = null;
         MethodHandle mlock = null;
         MethodHandle syscall = null;
+        MethodHandle syscall5 = null;
         boolean ok;
         Throwable cause = null;
         try {
@@ -64,6 +90,11 @@ public final class Native {
                     FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
                             ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
                     Linker.Option.firstVariadicArg(1));
+            syscall5 = linker.downcallHandle(libc.findOrThrow("syscall"),
+                    FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                            ValueLayout.JAVA_LONG),
+                    Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
             ok = true;
         } catch (RuntimeException | Error e) {
             ok = false;
@@ -75,6 +106,7 @@ public final class Native {
         GETUID = getuid;
         MLOCK = mlock;
         SYSCALL = syscall;
+        SYSCALL5 = syscall5;
         AVAILABLE = ok;
         UNAVAILABLE_CAUSE = cause;
     }
@@ -193,6 +225,48 @@ public final class Native {
             timespec.set(ValueLayout.JAVA_LONG, 8, timeoutNanos % 1_000_000_000L);
             final long ignored = (long) SYSCALL.invokeExact(SYS_FUTEX, address, FUTEX_WAIT,
                     Integer.toUnsignedLong(expected), timespec.address());
+            return true;
+        } catch (Throwable t) {
+            return false;
+        }
+    }
+
+    /**
+     * Sleeps until one of several futex words changes from its expected value ({@code futex_waitv}, Linux 5.16+):
+     * a poller over several sockets sleeps on all their rings at once. Returns at once when a word already differs.
+     *
+     * @param addresses    the words' addresses, at most {@link #MAX_WAITV}
+     * @param expected     the value each word held when the caller last checked its condition
+     * @param count        how many of the arrays' entries are used
+     * @param timeoutNanos the longest sleep
+     * @return false when the call is unavailable (no native access, or a kernel without futex_waitv): the caller
+     * parks instead
+     */
+    public static boolean futexWaitAny(final long[] addresses, final int[] expected, final int count,
+                                       final long timeoutNanos) {
+        if (!AVAILABLE || !waitvSupported || count < 1 || count > MAX_WAITV) {
+            return false;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            final MemorySegment waiters = arena.allocate(WAITV, count);
+            for (long i = 0; i < count; i++) {
+                WAITV_VAL.set(waiters, 0L, i, Integer.toUnsignedLong(expected[(int) i]));
+                WAITV_ADDR.set(waiters, 0L, i, addresses[(int) i]);
+                WAITV_FLAGS.set(waiters, 0L, i, FUTEX2_SIZE_U32);
+            }
+            // An absolute CLOCK_MONOTONIC deadline: System.nanoTime() is that clock on Linux.
+            final long deadline = System.nanoTime() + timeoutNanos;
+            final MemorySegment timespec = arena.allocate(16, 8);
+            timespec.set(ValueLayout.JAVA_LONG, 0, deadline / 1_000_000_000L);
+            timespec.set(ValueLayout.JAVA_LONG, 8, deadline % 1_000_000_000L);
+            final var stateLayout = Linker.Option.captureStateLayout();
+            final MemorySegment state = arena.allocate(stateLayout);
+            final long rc = (long) SYSCALL5.invokeExact(state, SYS_FUTEX_WAITV, waiters.address(), (long) count, 0L,
+                    timespec.address(), (long) CLOCK_MONOTONIC);
+            if (rc < 0 && (int) stateLayout.varHandle(groupElement("errno")).get(state, 0L) == ENOSYS) {
+                waitvSupported = false;
+                return false;
+            }
             return true;
         } catch (Throwable t) {
             return false;

@@ -172,6 +172,33 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
         }
     }
 
+    /**
+     * A poller's registration as a sleeper on this ring (with {@link #exitWait}): counts it in the waiter count, so
+     * that wakers issue {@code FUTEX_WAKE}, and returns the futex word's value to wait on. The caller checks its
+     * condition after this and before sleeping.
+     *
+     * @param input true for "something was published" (notEmpty), false for "a record was freed" (notFull)
+     */
+    public int enterWait(final boolean input) {
+        (input ? EMPTY_WAITERS_H : FULL_WAITERS_H).getAndAdd(memory, base, 1);
+        return (int) (input ? NOT_EMPTY_H : NOT_FULL_H).getVolatile(memory, base);
+    }
+
+    /** Ends a registration of {@link #enterWait}. */
+    public void exitWait(final boolean input) {
+        (input ? EMPTY_WAITERS_H : FULL_WAITERS_H).getAndAdd(memory, base, -1);
+    }
+
+    /** @return the address of the futex word {@link #enterWait} returned the value of */
+    public long waitAddress(final boolean input) {
+        return input ? notEmptyAddress : notFullAddress;
+    }
+
+    /** @return the longest sleep a waiter on this ring may take: short while a peer without futex is attached */
+    public long sleepSlice(final long nanos) {
+        return slice(nanos);
+    }
+
     private static void sleep(final long address, final int value, final long nanos) {
         if (!Native.futexWait(address, value, nanos)) {
             // No native access: timed parking in short slices (documented fallback).

@@ -4,6 +4,7 @@ import io.shmq.transport.api.Poller;
 import io.shmq.transport.api.Socket;
 import io.shmq.transport.api.TransportClosedException;
 import io.shmq.transport.shmem.internal.os.IdleStrategy;
+import io.shmq.transport.shmem.internal.os.Native;
 import io.shmq.transport.shmem.internal.ring.SocketRing;
 import java.util.List;
 import java.util.Objects;
@@ -25,6 +26,10 @@ final class ShmemPoller implements Poller {
     private final boolean[] input;
     private final boolean[] output;
     private final IdleStrategy idle;
+    /** Scratch of {@link #sleepOnAll}: each socket's ring, futex word address and expected value. */
+    private final SocketRing[] rings;
+    private final long[] addresses;
+    private final int[] values;
     private volatile boolean closed;
 
     ShmemPoller(final Sockets owner, final List<Socket> list) {
@@ -43,6 +48,9 @@ final class ShmemPoller implements Poller {
             sockets[i] = shm;
         }
         this.input = new boolean[sockets.length];
+        this.rings = new SocketRing[sockets.length];
+        this.addresses = new long[sockets.length];
+        this.values = new int[sockets.length];
         this.output = new boolean[sockets.length];
     }
 
@@ -88,14 +96,64 @@ final class ShmemPoller implements Poller {
             if (closed) {
                 throw new TransportClosedException("poller of factory id=" + owner.factoryId() + " is closed");
             }
-            // Over one socket: sleep on its ring's futex; over several: look again every MULTI_POLL_NANOS.
+            // Over one socket: sleep on its ring's futex; over several: on all their futex words at once
+            // (futex_waitv); while a socket has no endpoint yet, or without futex_waitv: look again every
+            // MULTI_POLL_NANOS.
             final SocketRing ring = sockets.length == 1 ? sockets[0].waitRing() : null;
             if (ring != null && sockets[0].canReceive()) {
                 idle.idle(nanos -> ring.awaitNotEmpty(Math.min(remaining, ShmemSocket.FUTEX_SLICE_NANOS)));
             } else if (ring != null) {
                 idle.idle(nanos -> ring.awaitNotFull(Math.min(remaining, ShmemSocket.FUTEX_SLICE_NANOS), true));
             } else {
-                idle.idle(nanos -> LockSupport.parkNanos(Math.min(remaining, nanos)));
+                idle.idle(nanos -> sleepOnAll(remaining));
+            }
+        }
+    }
+
+    /**
+     * Sleeps on the futex words of every socket's ring at once, after registering as their sleeper and checking
+     * once more that none is ready (so a publish in between is never missed), for at most {@code remaining} and one
+     * futex slice; parks for {@link #MULTI_POLL_NANOS} instead when a socket has no ring yet or futex_waitv is
+     * unavailable.
+     */
+    private void sleepOnAll(final long remaining) {
+        final long park = Math.min(remaining, MULTI_POLL_NANOS);
+        final int count = sockets.length;
+        boolean all = count <= Native.MAX_WAITV;
+        for (int i = 0; i < count && all; i++) {
+            rings[i] = sockets[i].waitRing();
+            all = rings[i] != null;
+        }
+        if (!all) {
+            LockSupport.parkNanos(park);
+            return;
+        }
+        long slice = Math.min(remaining, ShmemSocket.FUTEX_SLICE_NANOS);
+        for (int i = 0; i < count; i++) {
+            final boolean in = sockets[i].canReceive();
+            values[i] = rings[i].enterWait(in);
+            addresses[i] = rings[i].waitAddress(in);
+            slice = rings[i].sleepSlice(slice);
+        }
+        try {
+            // The rings themselves, not the sockets' checks, which may attach or let go of an endpoint.
+            for (int i = 0; i < count; i++) {
+                final boolean ready = sockets[i].canReceive() ? sockets[i].hasPendingParts() || rings[i].hasInput()
+                        : rings[i].hasRoom() && rings[i].consumers() > 0;
+                if (ready) {
+                    return;
+                }
+            }
+            if (!Native.futexWaitAny(addresses, values, count, slice)) {
+                LockSupport.parkNanos(park);
+            }
+        } finally {
+            for (int i = 0; i < count; i++) {
+                try {
+                    rings[i].exitWait(sockets[i].canReceive());
+                } catch (IllegalStateException e) {
+                    // its endpoint was unmapped meanwhile (the socket closed): nobody counts on the registration
+                }
             }
         }
     }

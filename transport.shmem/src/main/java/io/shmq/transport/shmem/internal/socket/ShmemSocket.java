@@ -626,6 +626,11 @@ public final class ShmemSocket implements Socket {
     // ---------------------------------------------------------------------------------------------------------
     // readiness (poller), options, counters
 
+    /** @return whether parts of a multipart unit wait for the next receive */
+    boolean hasPendingParts() {
+        return !pending.isEmpty();
+    }
+
     /** @return whether a receive would find something now */
     boolean hasInput() {
         if (closed || !canReceive()) {

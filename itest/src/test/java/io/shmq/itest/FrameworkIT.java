@@ -30,7 +30,7 @@ import org.osgi.framework.wiring.BundleRevision;
 
 /**
  * Boots Apache Felix with Felix SCR and the built shmq bundles, and checks that every bundle resolves and starts,
- * that the API exports its package at 1.0.0 and that the providers export nothing.
+ * that the API exports its package at 1.1.0 and that the providers export nothing.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -91,7 +91,7 @@ public class FrameworkIT {
         assertEquals("exports of " + API, 1, exports.size());
         final BundleCapability export = exports.get(0);
         assertEquals(API, export.getAttributes().get(PackageNamespace.PACKAGE_NAMESPACE));
-        assertEquals(new Version(1, 0, 0), export.getAttributes().get(PackageNamespace.CAPABILITY_VERSION_ATTRIBUTE));
+        assertEquals(new Version(1, 1, 0), export.getAttributes().get(PackageNamespace.CAPABILITY_VERSION_ATTRIBUTE));
     }
 
     @Test

@@ -37,6 +37,12 @@ public interface Socket extends AutoCloseable {
      * before exiting drops them. A peer that is gone holds up a factory's close for at most the linger.
      */
     Duration DEFAULT_LINGER = Duration.ofSeconds(10);
+    /**
+     * The longest topic prefix every provider accepts, in bytes.
+     *
+     * @since 1.1
+     */
+    int MAX_TOPIC_BYTES = 48;
 
     /** @return the socket's id: the factory id and the name */
     String id();
@@ -111,6 +117,46 @@ public interface Socket extends AutoCloseable {
      * @return the sum of the parts' sizes, or a negative code
      */
     long receive(List<Message> parts, long timeoutMs);
+
+    /**
+     * A {@link SocketType#SUB} socket's topic filter (ZeroMQ's rule): it receives the units whose first part starts
+     * with one of its prefixes; the empty prefix matches every unit. A new sub socket is subscribed to the empty
+     * prefix, as FairMQ's sub channels are (they receive everything): unsubscribe it to filter. Subscribing the same
+     * prefix twice counts twice (ZeroMQ's rule): it needs two unsubscribes.
+     *
+     * @param prefix the bytes a first part must start with, at most {@link #MAX_TOPIC_BYTES}
+     * @throws IllegalStateException    for a socket that is not a sub socket
+     * @throws IllegalArgumentException for a prefix that is too long, or when a provider's table of prefixes is full
+     * @since 1.1
+     */
+    void subscribe(byte[] prefix);
+
+    /**
+     * Removes one subscription of {@code prefix}; a prefix not subscribed is ignored.
+     *
+     * @param prefix the bytes given to {@link #subscribe}
+     * @throws IllegalStateException for a socket that is not a sub socket
+     * @since 1.1
+     */
+    void unsubscribe(byte[] prefix);
+
+    /**
+     * {@link #subscribe(byte[])} with the UTF-8 bytes of {@code prefix}.
+     *
+     * @since 1.1
+     */
+    default void subscribe(final String prefix) {
+        subscribe(prefix.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /**
+     * {@link #unsubscribe(byte[])} with the UTF-8 bytes of {@code prefix}.
+     *
+     * @since 1.1
+     */
+    default void unsubscribe(final String prefix) {
+        unsubscribe(prefix.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
 
     /** @return the most messages queued for sending before send blocks or times out */
     int sendHighWaterMark();

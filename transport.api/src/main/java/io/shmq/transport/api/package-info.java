@@ -16,10 +16,11 @@
  * size, a message of another factory) throws {@link java.lang.IllegalArgumentException}; socket transfers report
  * expected outcomes (timeout, interruption) as negative result codes, as FairMQ does.
  *
- * <p>This package imports only {@code java.*}.
+ * <p>This package imports only {@code java.*}. Versions: 1.0.0, the first release; 1.1.0 adds the sub sockets' topic
+ * filter ({@link io.shmq.transport.api.Socket#subscribe(byte[])}, {@code unsubscribe}, {@code MAX_TOPIC_BYTES}).
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.shmq.transport.api;
 
 import org.osgi.annotation.bundle.Export;

@@ -310,6 +310,49 @@ public abstract class TransportContractTest {
     }
 
     @Test
+    void shouldDeliverToEachSubscriberOnlyWhatMatchesItsPrefixes() {
+        try (Socket pub = bound(SocketType.PUB); Socket alpha = connected(SocketType.SUB, pub);
+             Socket beta = connected(SocketType.SUB, pub); Socket all = connected(SocketType.SUB, pub)) {
+            alpha.unsubscribe("");
+            alpha.subscribe("a.");
+            beta.unsubscribe("");
+            beta.subscribe("b.");
+            beta.subscribe("both");
+            awaitSubscribed(pub, alpha, "a." + PROBE);
+            awaitSubscribed(pub, beta, "b." + PROBE);
+            awaitSubscribed(pub, all, PROBE);
+            for (int i = 0; i < 5; i++) {
+                sendText(pub, "a." + i);
+                sendText(pub, "b." + i);
+                sendText(pub, "c." + i);
+                sendText(pub, "both" + i);
+            }
+            sendText(pub, "end");
+            for (int i = 0; i < 5; i++) {
+                assertEquals("a." + i, receiveSkippingProbes(alpha));
+            }
+            for (int i = 0; i < 5; i++) {
+                assertEquals("b." + i, receiveSkippingProbes(beta));
+                assertEquals("both" + i, receiveSkippingProbes(beta));
+            }
+            for (int i = 0; i < 5; i++) {
+                for (final String topic : List.of("a.", "b.", "c.", "both")) {
+                    assertEquals(topic + i, receiveSkippingProbes(all), "the default subscription: everything");
+                }
+            }
+            assertEquals("end", receiveSkippingProbes(all));
+            try (Message into = factory.createMessage()) {
+                assertEquals(Socket.TIMEOUT, alpha.receive(into, 100), "nothing else for a.");
+                assertEquals(Socket.TIMEOUT, beta.receive(into, 100), "nothing else for b.");
+            }
+            assertThrows(IllegalStateException.class, () -> pub.subscribe("a."), "only a sub socket subscribes");
+            assertThrows(IllegalArgumentException.class,
+                    () -> alpha.subscribe(new byte[Socket.MAX_TOPIC_BYTES + 1]), "a prefix too long");
+            alpha.unsubscribe("never-subscribed");
+        }
+    }
+
+    @Test
     void shouldSendMultipartAsOneUnit() {
         try (Socket pull = bound(SocketType.PULL); Socket push = connected(SocketType.PUSH, pull)) {
             final List<Message> parts = List.of(bytes("header"), factory.createMessage(), bytes("body-bytes"));
@@ -822,10 +865,15 @@ public abstract class TransportContractTest {
     private static final String PROBE = "probe";
 
     private void awaitSubscribed(final Socket pub, final Socket sub) {
+        awaitSubscribed(pub, sub, PROBE);
+    }
+
+    /** Publishes {@code probe} until {@code sub} hears one: its subscription has reached the publisher. */
+    private void awaitSubscribed(final Socket pub, final Socket sub, final String probe) {
         final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(GUARD_MS);
         try (Message into = factory.createMessage()) {
             while (System.nanoTime() < deadline) {
-                sendText(pub, PROBE);
+                sendText(pub, probe);
                 if (sub.receive(into, 20) >= 0) {
                     return;
                 }
@@ -838,7 +886,7 @@ public abstract class TransportContractTest {
         String text;
         do {
             text = receiveText(sub);
-        } while (text.equals(PROBE));
+        } while (text.endsWith(PROBE));
         return text;
     }
 

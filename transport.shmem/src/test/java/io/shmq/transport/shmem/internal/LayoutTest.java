@@ -154,14 +154,19 @@ class LayoutTest {
         assertEquals(388, at(h, "emptyWaiters"));
         assertEquals(512, at(h, "notFull"));
         assertEquals(516, at(h, "fullWaiters"));
-        assertEquals(640, h.byteSize());
+        assertEquals(640, at(h, "topicSeq"));
+        assertEquals(644, at(h, "topicCount"));
+        assertEquals(648, at(h, "topics"));
+        assertEquals(56, SocketRingLayout.TOPIC.byteSize());
+        assertEquals(8, at(SocketRingLayout.TOPIC, "prefix"));
+        assertEquals(1664, h.byteSize());
         final StructLayout r = SocketRingLayout.RECORD;
         assertEquals(0, at(r, "sequence"));
         assertEquals(8, at(r, "count"));
         assertEquals(16, at(r, "header"));
         assertEquals(16 + 32, r.byteOffset(groupElement("header"), groupElement("regionId")));
         assertEquals(64, r.byteSize());
-        assertEquals(640 + 4 * 64, SocketRingLayout.bytes(4));
+        assertEquals(1664 + 4 * 64, SocketRingLayout.bytes(4));
     }
 
     @Test
@@ -176,8 +181,8 @@ class LayoutTest {
         assertEquals(32, at(l, "binderToken"));
         assertEquals(40, at(l, "closed"));
         assertEquals(128, l.byteSize());
-        assertEquals(128 + 2 * (640 + 8 * 64), EndpointLayout.bytes(2, 8));
+        assertEquals(128 + 2 * (1664 + 8 * 64), EndpointLayout.bytes(2, 8));
         assertEquals(0x314B4F53514D4853L, EndpointLayout.MAGIC);
-        assertEquals(1, EndpointLayout.VERSION);
+        assertEquals(2, EndpointLayout.VERSION, "2: the socket rings hold a topic table");
     }
 }

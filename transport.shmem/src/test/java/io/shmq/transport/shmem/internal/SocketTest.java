@@ -2,13 +2,14 @@ package io.shmq.transport.shmem.internal;
 
 import io.shmq.transport.api.Message;
 import io.shmq.transport.api.MetaHeader;
+import io.shmq.transport.api.Poller;
 import io.shmq.transport.api.SharedMemoryException;
 import io.shmq.transport.api.SharedMemoryMessage;
-import io.shmq.transport.api.Poller;
 import io.shmq.transport.api.Socket;
 import io.shmq.transport.api.SocketException;
 import io.shmq.transport.api.SocketType;
 import io.shmq.transport.shmem.internal.socket.Endpoint;
+import io.shmq.transport.shmem.internal.socket.EndpointLayout;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -264,7 +265,7 @@ class SocketTest {
             });
             final long waitedMs = (System.nanoTime() - started) / 1_000_000;
             assertTrue(e.getMessage().contains(endpoint.toString()) && e.getMessage().contains("field=version")
-                    && e.getMessage().contains("version=99 (expected 1)"), e.getMessage());
+                    && e.getMessage().contains("version=99 (expected " + EndpointLayout.VERSION + ")"), e.getMessage());
             assertTrue(waitedMs < 30_000, "an error, not the send timeout: waited " + waitedMs + " ms");
         }
     }

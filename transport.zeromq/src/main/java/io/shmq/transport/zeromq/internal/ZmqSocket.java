@@ -478,6 +478,30 @@ final class ZmqSocket implements Socket {
     }
 
     @Override
+    public void subscribe(final byte[] prefix) {
+        checkTopic(prefix);
+        socket.subscribe(prefix);
+    }
+
+    @Override
+    public void unsubscribe(final byte[] prefix) {
+        checkTopic(prefix);
+        socket.unsubscribe(prefix);
+    }
+
+    private void checkTopic(final byte[] prefix) {
+        java.util.Objects.requireNonNull(prefix, "prefix");
+        checkOpen();
+        if (type != SocketType.SUB) {
+            throw new IllegalStateException("only a sub socket subscribes: socket id=" + id + ", type=" + type);
+        }
+        if (prefix.length > MAX_TOPIC_BYTES) {
+            throw new IllegalArgumentException("topic prefix too long: length=" + prefix.length + ", maximum="
+                    + MAX_TOPIC_BYTES);
+        }
+    }
+
+    @Override
     public int sendHighWaterMark() {
         return sendHighWaterMark;
     }

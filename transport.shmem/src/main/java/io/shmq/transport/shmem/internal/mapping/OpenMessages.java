@@ -3,6 +3,7 @@ package io.shmq.transport.shmem.internal.mapping;
 
 
 
+
 /**
  * The messages of one factory that hold a payload, so that closing the factory releases them (the API's promise;
  * without it a stopped OSGi bundle would leak its open messages into a session that goes on). Intrusive doubly

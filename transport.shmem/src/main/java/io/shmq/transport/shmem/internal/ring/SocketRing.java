@@ -4,6 +4,9 @@ import io.shmq.transport.api.MetaHeader;
 import io.shmq.transport.api.MetaHeaderLayout;
 import io.shmq.transport.shmem.internal.os.Native;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 
 import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.CAPACITY_H;
@@ -15,6 +18,9 @@ import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.NOT_EMPTY_H
 import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.NOT_FULL_H;
 import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.RECORDS_OFFSET;
 import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.RECORD_BYTES;
+import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.TOPIC_COUNT_H;
+import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.TOPIC_LENGTH_H;
+import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.TOPIC_SEQ_H;
 
 /**
  * A view of one {@link SocketRingLayout} ring inside an endpoint mapping. Producers {@link #tryClaim}, {@link #write}
@@ -28,6 +34,8 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
      * skipped: a process that died between the two steps would otherwise wedge it (Agrona's {@code unblock()}).
      */
     public static final long UNBLOCK_NANOS = 2_000_000_000L;
+    /** How often a publisher rereads a topic table that changes under it before it gives up on that subscriber. */
+    private static final int TOPIC_RETRIES = 100_000;
     /** The longest sleep while a process without the futex downcall is attached: it cannot wake anyone. */
     private static final long PARKER_SLICE_NANOS = 1_000_000L;
 
@@ -97,6 +105,71 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
     /** Frees the owner word. */
     public void releaseOwner() {
         SocketRingLayout.OWNER_H.setVolatile(memory, base, 0);
+    }
+
+    /**
+     * The subscriber's side of the topic table: replaces its prefixes under the ring's seqlock (odd while writing).
+     *
+     * @param prefixes at most {@link SocketRingLayout#MAX_TOPICS}, each at most
+     *                 {@link SocketRingLayout#TOPIC_BYTES} bytes
+     */
+    public void writeTopics(final List<byte[]> prefixes) {
+        if (prefixes.size() > SocketRingLayout.MAX_TOPICS) {
+            throw new IllegalArgumentException("too many topic prefixes: count=" + prefixes.size() + ", maximum="
+                    + SocketRingLayout.MAX_TOPICS);
+        }
+        // Even when settled (a writer that died half-way left it odd: start from the even below).
+        final int seq = (int) TOPIC_SEQ_H.getVolatile(memory, base) & ~1;
+        TOPIC_SEQ_H.setVolatile(memory, base, seq + 1);
+        VarHandle.storeStoreFence(); // the table's stores stay after the odd mark
+        final long topics = base + SocketRingLayout.TOPICS_OFFSET;
+        for (int i = 0; i < prefixes.size(); i++) {
+            final byte[] prefix = prefixes.get(i);
+            TOPIC_LENGTH_H.set(memory, topics, (long) i, prefix.length);
+            MemorySegment.copy(prefix, 0, memory, ValueLayout.JAVA_BYTE, topics + i * SocketRingLayout.TOPIC
+                    .byteSize() + SocketRingLayout.PREFIX_IN_TOPIC, prefix.length);
+        }
+        TOPIC_COUNT_H.set(memory, base, prefixes.size());
+        TOPIC_SEQ_H.setRelease(memory, base, seq + 2);
+    }
+
+    /**
+     * The publisher's side of the topic table: whether a unit whose first part is {@code first} goes to this
+     * subscriber (ZeroMQ's rule: one of its prefixes starts the part; the empty prefix matches everything). Reads
+     * under the seqlock; a subscriber that died while writing its table makes the ring match nothing after a bounded
+     * number of retries.
+     */
+    public boolean matches(final MemorySegment first) {
+        for (int attempt = 0; attempt < TOPIC_RETRIES; attempt++) {
+            final int seq = (int) TOPIC_SEQ_H.getAcquire(memory, base);
+            if ((seq & 1) != 0) {
+                Thread.onSpinWait();
+                continue;
+            }
+            final boolean match = matchesNow(first);
+            VarHandle.loadLoadFence();
+            if ((int) TOPIC_SEQ_H.getVolatile(memory, base) == seq) {
+                return match;
+            }
+        }
+        return false;
+    }
+
+    private boolean matchesNow(final MemorySegment first) {
+        final int count = Math.clamp((int) TOPIC_COUNT_H.get(memory, base), 0, SocketRingLayout.MAX_TOPICS);
+        final long topics = base + SocketRingLayout.TOPICS_OFFSET;
+        for (int i = 0; i < count; i++) {
+            final long length = Math.clamp((int) TOPIC_LENGTH_H.get(memory, topics, (long) i), 0,
+                    SocketRingLayout.TOPIC_BYTES);
+            if (length > first.byteSize()) {
+                continue;
+            }
+            final long prefix = topics + i * SocketRingLayout.TOPIC.byteSize() + SocketRingLayout.PREFIX_IN_TOPIC;
+            if (length == 0 || MemorySegment.mismatch(memory, prefix, prefix + length, first, 0, length) == -1) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Writes the body of a claimed record (plain stores, published by {@link #publish}). */

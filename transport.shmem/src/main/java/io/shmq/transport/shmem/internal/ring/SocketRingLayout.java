@@ -20,12 +20,25 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  *  128   | cursors (RingLayout): tail u64 | pad to 256 | head u64 | pad to 384                               |
  *  384   | notEmpty u32 (futex) | emptyWaiters u32                                                | pad to 512 |
  *  512   | notFull u32 (futex)  | fullWaiters u32                                                 | pad to 640 |
- *  640   | records[capacity] { sequence u64, count u32, pad u32, header (MetaHeaderLayout, 40 B), pad 8 }  64 B |
+ *  640   | topicSeq u32 (seqlock: odd while the subscriber writes) | topicCount u32                               |
+ *  648   | topics[16] { length u32, pad u32, prefix u8[48] }  56 B each (a sub ring's subscriptions)  | pad to 1664 |
+ *  1664  | records[capacity] { sequence u64, count u32, pad u32, header (MetaHeaderLayout, 40 B), pad 8 }  64 B |
  * </pre>
  * {@code count} is 1 for a single message, 0 for "the header is a multipart descriptor block" (the socket
- * package's {@code MultipartLayout}). The record protocol is {@link SequencedRing}'s.
+ * package's {@code MultipartLayout}). The record protocol is {@link SequencedRing}'s. The topics of a subscriber's
+ * ring are written by the subscriber only, under its seqlock, and read by publishers.
  */
 public final class SocketRingLayout {
+    /** The most topic prefixes one subscriber holds. */
+    public static final int MAX_TOPICS = 16;
+    /** The longest prefix, the API's {@code Socket.MAX_TOPIC_BYTES}. */
+    public static final int TOPIC_BYTES = 48;
+
+    public static final StructLayout TOPIC = MemoryLayout.structLayout(
+            ValueLayout.JAVA_INT.withName("length"),
+            MemoryLayout.paddingLayout(4),
+            MemoryLayout.sequenceLayout(TOPIC_BYTES, ValueLayout.JAVA_BYTE).withName("prefix"));
+
     public static final StructLayout HEADER = MemoryLayout.structLayout(
             ValueLayout.JAVA_INT.withName("capacity"),
             ValueLayout.JAVA_INT.withName("producers"),
@@ -39,6 +52,10 @@ public final class SocketRingLayout {
             MemoryLayout.paddingLayout(120),
             ValueLayout.JAVA_INT.withName("notFull"),
             ValueLayout.JAVA_INT.withName("fullWaiters"),
+            MemoryLayout.paddingLayout(120),
+            ValueLayout.JAVA_INT.withName("topicSeq"),
+            ValueLayout.JAVA_INT.withName("topicCount"),
+            MemoryLayout.sequenceLayout(MAX_TOPICS, TOPIC).withName("topics"),
             MemoryLayout.paddingLayout(120));
 
     public static final StructLayout RECORD = MemoryLayout.structLayout(
@@ -54,6 +71,8 @@ public final class SocketRingLayout {
     static final long HEADER_IN_RECORD = RECORD.byteOffset(groupElement("header"));
     static final long NOT_EMPTY_OFFSET = HEADER.byteOffset(groupElement("notEmpty"));
     static final long NOT_FULL_OFFSET = HEADER.byteOffset(groupElement("notFull"));
+    static final long TOPICS_OFFSET = HEADER.byteOffset(groupElement("topics"));
+    static final long PREFIX_IN_TOPIC = TOPIC.byteOffset(groupElement("prefix"));
 
     /** All (segment, ringBase). */
     static final VarHandle CAPACITY_H = HEADER.varHandle(groupElement("capacity"));
@@ -65,6 +84,10 @@ public final class SocketRingLayout {
     static final VarHandle EMPTY_WAITERS_H = HEADER.varHandle(groupElement("emptyWaiters"));
     static final VarHandle NOT_FULL_H = HEADER.varHandle(groupElement("notFull"));
     static final VarHandle FULL_WAITERS_H = HEADER.varHandle(groupElement("fullWaiters"));
+    static final VarHandle TOPIC_SEQ_H = HEADER.varHandle(groupElement("topicSeq"));
+    static final VarHandle TOPIC_COUNT_H = HEADER.varHandle(groupElement("topicCount"));
+    /** (segment, TOPICS_OFFSET + ringBase, index). */
+    static final VarHandle TOPIC_LENGTH_H = TOPIC.arrayElementVarHandle(groupElement("length"));
     /** (segment, recordOffset). */
     static final VarHandle COUNT_H = RECORD.varHandle(groupElement("count"));
 

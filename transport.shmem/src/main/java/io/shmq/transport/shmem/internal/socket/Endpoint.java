@@ -24,6 +24,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -44,6 +45,7 @@ public final class Endpoint {
     private final RobustLock lock;
     /** The binder's file identity (inode), so that its close never deletes a successor's file; null when attached. */
     private final Object fileKey;
+    private final AtomicBoolean unmapped = new AtomicBoolean();
 
     private Endpoint(final Path file, final Arena arena, final MemorySegment memory) {
         this(file, arena, memory, null, null);
@@ -306,7 +308,10 @@ public final class Endpoint {
         }
     }
 
+    /** Unmaps the endpoint, once; later calls do nothing. */
     void unmap() {
-        arena.close();
+        if (unmapped.compareAndSet(false, true)) {
+            arena.close();
+        }
     }
 }

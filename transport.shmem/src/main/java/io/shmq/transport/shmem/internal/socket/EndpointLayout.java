@@ -25,7 +25,7 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 public final class EndpointLayout {
     /** "SHMQSOK1" as a little-endian long. */
     public static final long MAGIC = 0x314B4F53514D4853L;
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
     /** Subscribers one pub endpoint serves. */
     static final int SUB_SLOTS = 16;
 

@@ -12,11 +12,13 @@ import io.shmq.transport.shmem.internal.os.IdleStrategy;
 import io.shmq.transport.shmem.internal.os.Native;
 import io.shmq.transport.shmem.internal.os.ProcessIdentity;
 import io.shmq.transport.shmem.internal.ring.SocketRing;
+import io.shmq.transport.shmem.internal.ring.SocketRingLayout;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -71,6 +73,8 @@ public final class ShmemSocket implements Socket {
     private long messagesReceived;
     private long pendingBytes;
     private long nextBinderCheck;
+    /** A sub socket's topic prefixes (FairMQ's default: everything), copied into its ring when it attaches. */
+    private final List<byte[]> topics = new ArrayList<>(List.of(new byte[0]));
 
     ShmemSocket(final Sockets owner, final SocketType type, final String name) {
         this.owner = owner;
@@ -208,6 +212,7 @@ public final class ShmemSocket implements Socket {
                     throw new SocketException("pub endpoint " + address + " serves " + attached.ringCount()
                             + " subscribers already");
                 }
+                attached.ring(receiveIndex).writeTopics(topics);
             }
         }
         if (receiveIndex >= 0) {
@@ -465,9 +470,10 @@ public final class ShmemSocket implements Socket {
         }
         final Endpoint current = ensureEndpoint();
         if (current != null) {
+            final MemorySegment first = parts.get(0).data();
             for (int i = 0; i < current.ringCount(); i++) {
                 final SocketRing ring = current.ring(i);
-                if (ring.consumers() <= 0) {
+                if (ring.consumers() <= 0 || !ring.matches(first)) {
                     continue;
                 }
                 final long position = ring.tryClaim();
@@ -686,6 +692,53 @@ public final class ShmemSocket implements Socket {
     }
 
     @Override
+    public synchronized void subscribe(final byte[] prefix) {
+        checkTopic(prefix);
+        if (topics.size() >= SocketRingLayout.MAX_TOPICS) {
+            throw new IllegalArgumentException("a shared-memory sub socket holds at most " + SocketRingLayout.MAX_TOPICS
+                    + " prefixes: socket id=" + id);
+        }
+        topics.add(prefix.clone());
+        publishTopics();
+    }
+
+    @Override
+    public synchronized void unsubscribe(final byte[] prefix) {
+        checkTopic(prefix);
+        for (int i = 0; i < topics.size(); i++) {
+            if (Arrays.equals(topics.get(i), prefix)) {
+                topics.remove(i);
+                publishTopics();
+                return;
+            }
+        }
+    }
+
+    private void checkTopic(final byte[] prefix) {
+        Objects.requireNonNull(prefix, "prefix");
+        checkOpen();
+        if (type != SocketType.SUB) {
+            throw new IllegalStateException("only a sub socket subscribes: socket id=" + id + ", type=" + type);
+        }
+        if (prefix.length > MAX_TOPIC_BYTES) {
+            throw new IllegalArgumentException("topic prefix too long: length=" + prefix.length + ", maximum="
+                    + MAX_TOPIC_BYTES);
+        }
+    }
+
+    /** Copies the prefixes into the ring this sub socket holds, if it holds one now. */
+    private void publishTopics() {
+        final Endpoint current = endpoint;
+        if (current != null && receiveIndex >= 0) {
+            try {
+                current.ring(receiveIndex).writeTopics(topics);
+            } catch (IllegalStateException e) {
+                throw closedDuring(e);
+            }
+        }
+    }
+
+    @Override
     public int sendHighWaterMark() {
         return sendHwm;
     }
@@ -757,13 +810,11 @@ public final class ShmemSocket implements Socket {
      */
     @Override
     public void close() {
-        final Endpoint current;
         synchronized (this) {
             if (closed) {
                 return;
             }
             closed = true;
-            current = endpoint;
         }
         wake();
         final long waitUntil = System.nanoTime() + CLOSE_WAIT_NANOS;
@@ -776,6 +827,8 @@ public final class ShmemSocket implements Socket {
         while (!pending.isEmpty()) {
             release(new SocketRing.Entry(1, pending.poll()));
         }
+        // Read after the calls ended: one of them may have let go of the endpoint (its binder closed or died).
+        final Endpoint current = endpoint;
         if (current == null) {
             return;
         }

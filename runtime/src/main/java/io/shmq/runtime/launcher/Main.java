@@ -27,10 +27,10 @@ import org.osgi.framework.wiring.BundleRevision;
 /**
  * Starts Apache Felix with every bundle stored under {@code bundles/} of this jar, in a framework storage folder
  * of its own (a temporary folder, deleted at exit). The product bundle {@code io.shmq.runtime} starts last (start
- * level 3, devices 2, the rest 1) and stops first, so it prints the summary while the devices still run. Ctrl-C (SIGINT) stops the
- * framework from a shutdown hook: devices close their channels and factories, the summary is printed, no
- * shared-memory file is left. Exit status: 0 when the run ended as asked, 1 when it failed, 2 for a wrong option,
- * 130 after SIGINT (the JVM's).
+ * level 3, devices 2, the rest 1) and stops first, so it prints the summary while the devices still run. Ctrl-C
+ * (SIGINT) stops the framework from a shutdown hook: devices close their channels and factories, the summary is
+ * printed, no shared-memory file is left. Exit status: 0 when the run ended as asked, 1 when it failed, 2 for a
+ * wrong option, 130 after SIGINT (the JVM's).
  */
 public final class Main {
     /** The system property the product component sets to the exit status it wants. */

@@ -216,7 +216,8 @@ public final class Product {
                     seconds > 0 ? c.getOrDefault("bytes", 0L) / seconds / 1e6 : 0.0,
                     (System.nanoTime() - startNanos) / 1e9));
         }
-        b.append("  outages=").append(outages).append(", unexpected errors=").append(unexpected);
+        b.append("  outages=").append(outages).append(", unexpected errors=").append(unexpected)
+                .append(" (summed over the devices)");
         System.out.println(b);
     }
 

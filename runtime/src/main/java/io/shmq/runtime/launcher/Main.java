@@ -1,7 +1,6 @@
 package io.shmq.runtime.launcher;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -128,10 +127,9 @@ public final class Main {
                     .filter(e -> e.getName().startsWith("bundles/") && e.getName().endsWith(".jar"))
                     .sorted(Comparator.comparing(JarEntry::getName)).toList();
             for (final JarEntry entry : entries) {
-                try (InputStream in = jar.getInputStream(entry)) {
-                    installed.add(framework.getBundleContext().installBundle("shmq-runtime:" + entry.getName(),
-                            in));
-                }
+                // A jar: URL as the location, so that Gogo's "update <id>" reads the bundle again from this jar.
+                installed.add(framework.getBundleContext().installBundle("jar:" + self.toUri() + "!/"
+                        + entry.getName()));
             }
         }
         for (final Bundle b : installed) {

@@ -94,6 +94,8 @@ public final class Main {
         p.put("shmq.run.pid", String.valueOf(ProcessHandle.current().pid()));
         // Without --shell, Gogo must not read stdin: at EOF it would stop the framework.
         p.put("gosh.args", Boolean.parseBoolean(options.get("shell")) ? "" : "--nointeractive");
+        // FileInstall's scratch folders go into the storage folder, which is deleted at exit.
+        p.put("felix.fileinstall.tmpdir", storage.resolve("fileinstall").toString());
         final String deploy = options.get("deploy");
         final Path dir = Path.of(deploy.isEmpty() ? "deploy" : deploy).toAbsolutePath();
         if (!deploy.isEmpty() || Files.isDirectory(dir)) {

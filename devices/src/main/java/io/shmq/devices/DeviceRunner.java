@@ -156,21 +156,29 @@ public final class DeviceRunner implements Device, AutoCloseable {
         }
         interruptFactories();
         final long deadline = System.nanoTime() + RELEASE_TIMEOUT_MS * 1_000_000L;
+        boolean interrupted = false;
         synchronized (lock) {
             while (inUse.containsValue(transport) && deviceThread.isAlive()) {
                 final long left = (deadline - System.nanoTime()) / 1_000_000L;
                 if (left <= 0) {
                     LOG.log(System.Logger.Level.WARNING, "device id={0} did not release transport kind={1} within "
                             + "timeoutMs={2}", config.id(), transport.kind(), RELEASE_TIMEOUT_MS);
-                    return;
+                    break;
                 }
                 try {
                     lock.wait(left);
                 } catch (final InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
+                    // Keep the promise to the caller (the device let go of the transport before the provider goes),
+                    // then hand the interrupt back.
+                    interrupted = true;
+                    LOG.log(System.Logger.Level.WARNING, "thread={0} interrupted while device id={1} releases "
+                            + "transport kind={2}; waiting on", Thread.currentThread().getName(), config.id(),
+                            transport.kind());
                 }
             }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 

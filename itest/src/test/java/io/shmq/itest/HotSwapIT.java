@@ -37,7 +37,8 @@ import org.osgi.service.cm.ConfigurationAdmin;
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 public class HotSwapIT {
-    private static final int SWAPS = 10;
+    /** Swaps per transport: 10, or the system property {@code shmq.hotswap.swaps} for a longer run. */
+    private static final int SWAPS = Integer.getInteger("shmq.hotswap.swaps", 10);
     /** Messages the sink must receive after each swap before the next one. */
     private static final long GROWTH = 200;
 

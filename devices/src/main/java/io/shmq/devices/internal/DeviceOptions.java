@@ -5,8 +5,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
  * The configuration keys of every example device (one Configuration Admin factory configuration per device
- * instance), described for Metatype; {@link io.shmq.devices.DeviceConfig#fromProperties} reads them. {@code $_$} in a method name is a {@code -} in the key, so {@code channel$_$config} is
- * {@code channel-config}, as FairMQ spells its options.
+ * instance), described for Metatype; {@link io.shmq.devices.DeviceConfig#fromProperties} reads them.
+ * {@code $_$} in a method name is a {@code -} in the key, so {@code channel$_$config} is {@code channel-config}, as
+ * FairMQ spells its options.
  */
 @ObjectClassDefinition(id = "io.shmq.devices.options", name = "shmq device",
         description = "A FairMQ-style device: its id, session, default transport, channels and benchmark options.")

@@ -23,6 +23,7 @@ final class ProcessorTask implements DeviceTask {
     static final String OUTPUT = "data2";
 
     private final boolean multipart;
+    private List<Channel> outputs = List.of();
     private volatile long processed;
     private volatile long errors;
 
@@ -32,7 +33,8 @@ final class ProcessorTask implements DeviceTask {
 
     @Override
     public void init(final DeviceContext context) {
-        if (context.channels(OUTPUT).isEmpty()) {
+        outputs = context.channels(OUTPUT);
+        if (outputs.isEmpty()) {
             throw new IllegalArgumentException("the processor needs a channel: channel=" + OUTPUT + ", id="
                     + context.config().id());
         }
@@ -41,7 +43,6 @@ final class ProcessorTask implements DeviceTask {
 
     @Override
     public boolean handleData(final DeviceContext context, final Channel channel, final List<Message> parts) {
-        final List<Channel> outputs = context.channels(OUTPUT);
         final Channel out = outputs.get(channel.index() % outputs.size());
         final Message payload = parts.get(parts.size() - 1);
         if (Payloads.readSequence(payload) == -2) {

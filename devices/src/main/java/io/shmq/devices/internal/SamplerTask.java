@@ -30,6 +30,7 @@ final class SamplerTask implements DeviceTask {
     private volatile long sent;
     private volatile long bytes;
     private List<Message> pending;
+    private List<Channel> channels = List.of();
     private long paceStartNanos;
     private long paceStartCount;
 
@@ -49,7 +50,8 @@ final class SamplerTask implements DeviceTask {
         pending = null;
         paceStartNanos = System.nanoTime();
         paceStartCount = sent;
-        if (context.channels(CHANNEL).isEmpty()) {
+        channels = context.channels(CHANNEL);
+        if (channels.isEmpty()) {
             throw new IllegalArgumentException("the sampler needs a channel: channel=" + CHANNEL + ", id="
                     + context.config().id());
         }
@@ -70,7 +72,6 @@ final class SamplerTask implements DeviceTask {
                 return true;
             }
         }
-        final List<Channel> channels = context.channels(CHANNEL);
         final Channel channel = channels.get((int) (n % channels.size()));
         if (pending == null) {
             pending = build(channel, n);

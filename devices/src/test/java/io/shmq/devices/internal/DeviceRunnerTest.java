@@ -41,7 +41,9 @@ class DeviceRunnerTest {
     @AfterEach
     void closeRunnersAndCheckFiles() throws Exception {
         runners.forEach(DeviceRunner::close);
-        assertEquals(0, sessionFiles(shmId(session)), "files of session " + session + " left");
+        final long files = sessionFiles(shmId(session));
+        deleteSessionFiles(shmId(session));
+        assertEquals(0, files, "files of session " + session + " left");
     }
 
     @Test
@@ -169,6 +171,16 @@ class DeviceRunnerTest {
     static long sessionFiles(final String shmId) throws Exception {
         try (Stream<Path> files = Files.list(Path.of("/dev/shm"))) {
             return files.filter(p -> p.getFileName().toString().startsWith("shmq_" + shmId + "_")).count();
+        }
+    }
+
+    /** Removes this test's session files only (after a failure), never another session's. */
+    static void deleteSessionFiles(final String shmId) throws Exception {
+        try (Stream<Path> files = Files.list(Path.of("/dev/shm"))) {
+            for (final Path p : files.filter(f -> f.getFileName().toString().startsWith("shmq_" + shmId + "_"))
+                    .toList()) {
+                Files.deleteIfExists(p);
+            }
         }
     }
 }

@@ -192,6 +192,7 @@ public final class Product {
         final StringBuilder b = new StringBuilder("summary (" + how + "):\n");
         long outages = 0;
         long unexpected = 0;
+        DeviceStatus sink = null;
         for (final String id : devices.keySet().stream().sorted().toList()) {
             final DeviceStatus s;
             try {
@@ -199,14 +200,16 @@ public final class Product {
             } catch (final IllegalStateException | NullPointerException e) {
                 continue;
             }
+            if (id.equals("sink")) {
+                sink = s;
+            }
             outages += s.outages();
             unexpected += s.unexpectedErrors();
             b.append(String.format(Locale.ROOT, "  %-12s %-9s %-8s %s%n", id, s.type(), s.state(),
                     new java.util.TreeMap<>(s.counters())));
         }
-        final Device sink = devices.get("sink");
         if (sink != null) {
-            final Map<String, Long> c = sink.status().counters();
+            final Map<String, Long> c = sink.counters();
             final long received = c.getOrDefault("received", 0L);
             final double seconds = c.getOrDefault("nanos", 0L) / 1e9;
             b.append(String.format(Locale.ROOT, "  sink: received=%d of %s, errors=%d, first to last message %.3f s,"
@@ -216,7 +219,8 @@ public final class Product {
                     seconds > 0 ? c.getOrDefault("bytes", 0L) / seconds / 1e6 : 0.0,
                     (System.nanoTime() - startNanos) / 1e9));
         }
-        b.append("  outages=").append(outages).append(", unexpected errors=").append(unexpected);
+        b.append("  outages=").append(outages).append(", unexpected errors=").append(unexpected)
+                .append(" (summed over the devices)");
         System.out.println(b);
     }
 

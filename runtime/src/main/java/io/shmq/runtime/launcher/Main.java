@@ -1,7 +1,6 @@
 package io.shmq.runtime.launcher;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -27,10 +26,10 @@ import org.osgi.framework.wiring.BundleRevision;
 /**
  * Starts Apache Felix with every bundle stored under {@code bundles/} of this jar, in a framework storage folder
  * of its own (a temporary folder, deleted at exit). The product bundle {@code io.shmq.runtime} starts last (start
- * level 3, devices 2, the rest 1) and stops first, so it prints the summary while the devices still run. Ctrl-C (SIGINT) stops the
- * framework from a shutdown hook: devices close their channels and factories, the summary is printed, no
- * shared-memory file is left. Exit status: 0 when the run ended as asked, 1 when it failed, 2 for a wrong option,
- * 130 after SIGINT (the JVM's).
+ * level 3, devices 2, the rest 1) and stops first, so it prints the summary while the devices still run. Ctrl-C
+ * (SIGINT) stops the framework from a shutdown hook: devices close their channels and factories, the summary is
+ * printed, no shared-memory file is left. Exit status: 0 when the run ended as asked, 1 when it failed, 2 for a
+ * wrong option, 130 after SIGINT (the JVM's).
  */
 public final class Main {
     /** The system property the product component sets to the exit status it wants. */
@@ -95,6 +94,8 @@ public final class Main {
         p.put("shmq.run.pid", String.valueOf(ProcessHandle.current().pid()));
         // Without --shell, Gogo must not read stdin: at EOF it would stop the framework.
         p.put("gosh.args", Boolean.parseBoolean(options.get("shell")) ? "" : "--nointeractive");
+        // FileInstall's scratch folders go into the storage folder, which is deleted at exit.
+        p.put("felix.fileinstall.tmpdir", storage.resolve("fileinstall").toString());
         final String deploy = options.get("deploy");
         final Path dir = Path.of(deploy.isEmpty() ? "deploy" : deploy).toAbsolutePath();
         if (!deploy.isEmpty() || Files.isDirectory(dir)) {
@@ -128,10 +129,9 @@ public final class Main {
                     .filter(e -> e.getName().startsWith("bundles/") && e.getName().endsWith(".jar"))
                     .sorted(Comparator.comparing(JarEntry::getName)).toList();
             for (final JarEntry entry : entries) {
-                try (InputStream in = jar.getInputStream(entry)) {
-                    installed.add(framework.getBundleContext().installBundle("shmq-runtime:" + entry.getName(),
-                            in));
-                }
+                // A jar: URL as the location, so that Gogo's "update <id>" reads the bundle again from this jar.
+                installed.add(framework.getBundleContext().installBundle("jar:" + self.toUri() + "!/"
+                        + entry.getName()));
             }
         }
         for (final Bundle b : installed) {

@@ -1,0 +1,82 @@
+package io.shmq.runtime.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.shmq.devices.ChannelSpec;
+import io.shmq.devices.ChannelSyntax;
+import io.shmq.transport.api.ChannelMethod;
+import io.shmq.transport.api.TransportKind;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class TopologyTest {
+    @Test
+    void shouldGiveEachProcessorItsOwnPairOfSharedMemoryAddresses() {
+        final Topology t = Topology.of("shmem", "s", 3, 1);
+        assertEquals(List.of("sampler", "processor-0", "processor-1", "processor-2", "sink"),
+                List.copyOf(t.devices().keySet()));
+        final List<ChannelSpec> sampler = specs(t, "sampler");
+        final List<ChannelSpec> sink = specs(t, "sink");
+        assertEquals(List.of("shm://s-a0", "shm://s-a1", "shm://s-a2"), addresses(sampler));
+        assertEquals(List.of("shm://s-b0", "shm://s-b1", "shm://s-b2"), addresses(sink));
+        for (int i = 0; i < 3; i++) {
+            final List<ChannelSpec> p = specs(t, "processor-" + i);
+            assertEquals(List.of("shm://s-a" + i, "shm://s-b" + i), addresses(p));
+            assertEquals(ChannelMethod.CONNECT, p.get(0).config().method());
+            assertEquals(ChannelMethod.BIND, p.get(1).config().method());
+        }
+        assertOnePusherAndOnePullerPerAddress(t);
+    }
+
+    @Test
+    void shouldLetTheSamplerPushStraightToTheSinkWithoutProcessors() {
+        final Topology t = Topology.of("shmem", "s", 0, 0);
+        assertEquals(List.of("sampler", "sink"), List.copyOf(t.devices().keySet()));
+        assertEquals(addresses(specs(t, "sampler")), addresses(specs(t, "sink")));
+        assertEquals(0, specs(t, "sink").get(0).rateLogging());
+        assertOnePusherAndOnePullerPerAddress(t);
+    }
+
+    @Test
+    void shouldUseDistinctLoopbackTcpPortsForZeromq() {
+        final Topology t = Topology.of("zeromq", "s", 2, 1);
+        final Set<String> bound = new HashSet<>();
+        for (final String id : t.devices().keySet()) {
+            for (final ChannelSpec c : specs(t, id)) {
+                assertTrue(c.config().address().startsWith("tcp://127.0.0.1:"), c.config().address());
+                if (c.config().method() == ChannelMethod.BIND) {
+                    assertTrue(bound.add(c.config().address()), "bound twice: " + c.config().address());
+                }
+            }
+        }
+        assertEquals(4, bound.size());
+        assertOnePusherAndOnePullerPerAddress(t);
+    }
+
+    private static void assertOnePusherAndOnePullerPerAddress(final Topology t) {
+        final Map<String, Integer> binds = new HashMap<>();
+        final Map<String, Integer> connects = new HashMap<>();
+        for (final String id : t.devices().keySet()) {
+            for (final ChannelSpec c : specs(t, id)) {
+                (c.config().method() == ChannelMethod.BIND ? binds : connects).merge(c.config().address(), 1,
+                        Integer::sum);
+            }
+        }
+        assertEquals(binds.keySet(), connects.keySet());
+        binds.values().forEach(n -> assertEquals(1, n));
+        connects.values().forEach(n -> assertEquals(1, n));
+    }
+
+    private static List<ChannelSpec> specs(final Topology t, final String id) {
+        return ChannelSyntax.parse(t.devices().get(id).channels(), TransportKind.SHMEM);
+    }
+
+    private static List<String> addresses(final List<ChannelSpec> specs) {
+        return specs.stream().map(c -> c.config().address()).toList();
+    }
+}

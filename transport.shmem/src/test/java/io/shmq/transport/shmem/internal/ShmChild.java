@@ -164,6 +164,22 @@ public final class ShmChild {
                             }
                         }
                     }
+                    case "reqonce" -> {
+                        // reqonce ADDRESS: connects a req socket, sends one request, answers SENT, never receives
+                        final io.shmq.transport.api.Socket req = factory.createSocket(
+                                io.shmq.transport.api.SocketType.REQ, "req");
+                        req.connect(a[1]);
+                        try (Message message = factory.createMessage(8)) {
+                            message.data().set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 1);
+                            req.send(message, 30_000);
+                        }
+                        println("SENT");
+                    }
+                    case "subidle" -> {
+                        // subidle ADDRESS: connects a sub socket, answers SUBSCRIBED and never receives
+                        factory.createSocket(io.shmq.transport.api.SocketType.SUB, "sub").connect(a[1]);
+                        println("SUBSCRIBED");
+                    }
                     case "pullidle" -> {
                         // pullidle ADDRESS: connects a pull socket and never receives
                         factory.createSocket(io.shmq.transport.api.SocketType.PULL, "pull").connect(a[1]);

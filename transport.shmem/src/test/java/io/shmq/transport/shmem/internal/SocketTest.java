@@ -460,6 +460,86 @@ class SocketTest {
     }
 
     @Test
+    void shouldServeANewRequesterAfterTheOneHoldingTheSlotIsKilled() throws Exception {
+        final ShmemFactory parent = factory("parent");
+        final long start = parent.freeMemory();
+        try (Socket rep = parent.createSocket(SocketType.REP, "rep"); Message into = parent.createMessage()) {
+            rep.bind("ipc://deadreq");
+            try (ChildJvm child = new ChildJvm(shm.name(), SEGMENT)) {
+                child.send("reqonce ipc://deadreq");
+                child.expect("SENT", 30);
+                assertEquals(8, rep.receive(into, 10_000));
+                assertEquals(1, into.data().get(java.lang.foreign.ValueLayout.JAVA_LONG, 0));
+                child.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+            try (Message reply = parent.createMessage(8)) {
+                reply.data().set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 1);
+                assertEquals(8, rep.send(reply, 1000), "the reply to the dead requester is queued");
+            }
+            try (Socket req = parent.createSocket(SocketType.REQ, "req"); Message ask = parent.createMessage(8);
+                 Message answer = parent.createMessage(8); Message got = parent.createMessage()) {
+                req.connect("ipc://deadreq"); // takes the dead requester's slot; its queued reply is released
+                ask.data().set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 2);
+                assertEquals(8, req.send(ask, 1000));
+                assertEquals(8, rep.receive(into, 10_000));
+                assertEquals(2, into.data().get(java.lang.foreign.ValueLayout.JAVA_LONG, 0));
+                answer.data().set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 22);
+                assertEquals(8, rep.send(answer, 1000));
+                assertEquals(8, req.receive(got, 10_000));
+                assertEquals(22, got.data().get(java.lang.foreign.ValueLayout.JAVA_LONG, 0), "its own reply, not the"
+                        + " dead requester's");
+            }
+            into.close();
+        }
+        assertEquals(start, parent.freeMemory(), "nothing of the dead requester is left held");
+    }
+
+    @Test
+    void shouldReleaseThePayloadsAndTheSlotOfAKilledSubscriber() throws Exception {
+        final ShmemFactory parent = factory("parent");
+        final long start = parent.freeMemory();
+        final int size = 256 << 10;
+        try (Socket pub = parent.createSocket(SocketType.PUB, "pub")) {
+            pub.bind("ipc://deadsub");
+            try (ChildJvm child = new ChildJvm(shm.name(), SEGMENT)) {
+                child.send("subidle ipc://deadsub");
+                child.expect("SUBSCRIBED", 30);
+                for (int i = 0; i < 200; i++) {
+                    try (Message message = parent.createMessage(size)) {
+                        pub.send(message, 1000);
+                    }
+                }
+                assertTrue(parent.freeMemory() <= start - 200L * size, "the idle subscriber holds what it got");
+                child.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+            // Four times the segment: without freeing the dead subscriber's ring, allocation fails within 1024.
+            for (int i = 0; i < 4 * (int) (SEGMENT / size); i++) {
+                try (Message message = parent.createMessage(size)) {
+                    pub.send(message, 1000);
+                }
+                if (i % 100 == 0) {
+                    Thread.sleep(2);
+                }
+            }
+            Thread.sleep(20);
+            try (Message message = parent.createMessage(8)) {
+                pub.send(message, 1000); // the publisher's housekeeping runs on a send
+            }
+            assertEquals(start, parent.freeMemory(), "the dead subscriber's references were released");
+            final List<Socket> subs = new ArrayList<>();
+            try {
+                for (int i = 0; i < EndpointLayout.SUB_SLOTS; i++) {
+                    final Socket sub = parent.createSocket(SocketType.SUB, "sub" + i);
+                    subs.add(sub);
+                    sub.connect("ipc://deadsub");
+                }
+            } finally {
+                subs.forEach(Socket::close);
+            }
+        }
+    }
+
+    @Test
     void shouldTimeOutSendsInsteadOfHangingWhenTheConsumerProcessIsKilled() throws Exception {
         final ShmemFactory parent = factory("parent");
         try (Socket push = parent.createSocket(SocketType.PUSH, "push");

@@ -102,6 +102,16 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
         return SocketRingLayout.OWNER_H.compareAndSet(memory, base, 0, owner);
     }
 
+    /** @return the owner word of a peer slot: the holder's pid, 0 when free */
+    public int owner() {
+        return (int) SocketRingLayout.OWNER_H.getVolatile(memory, base);
+    }
+
+    /** Takes the slot of a holder that died (CAS of the owner word). */
+    public boolean replaceOwner(final int holder, final int next) {
+        return SocketRingLayout.OWNER_H.compareAndSet(memory, base, holder, next);
+    }
+
     /** Frees the owner word. */
     public void releaseOwner() {
         SocketRingLayout.OWNER_H.setVolatile(memory, base, 0);

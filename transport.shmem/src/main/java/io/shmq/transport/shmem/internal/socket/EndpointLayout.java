@@ -27,7 +27,7 @@ public final class EndpointLayout {
     public static final long MAGIC = 0x314B4F53514D4853L;
     public static final int VERSION = 2;
     /** Subscribers one pub endpoint serves. */
-    static final int SUB_SLOTS = 16;
+    public static final int SUB_SLOTS = 16;
 
     public static final StructLayout HEADER = MemoryLayout.structLayout(
             FileHeaderLayout.MAGIC,

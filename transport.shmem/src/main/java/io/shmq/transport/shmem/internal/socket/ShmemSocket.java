@@ -40,6 +40,8 @@ public final class ShmemSocket implements Socket {
     private static final long NO_ENDPOINT_NANOS = 10_000_000L;
     /** How long a close waits for calls still running on other threads. */
     private static final long CLOSE_WAIT_NANOS = 2_000_000_000L;
+    /** How often a publisher looks for subscribers that died (a /proc check per subscriber). */
+    private static final long SUBSCRIBER_CHECK_NANOS = 10_000_000L;
     /** How often a connected call that waits checks that the endpoint's binder still lives. */
     private static final long BINDER_CHECK_NANOS = 100_000_000L;
     /** How often a close looks at those calls, and a lingering close at the queue it delivers. */
@@ -73,6 +75,7 @@ public final class ShmemSocket implements Socket {
     private long messagesReceived;
     private long pendingBytes;
     private long nextBinderCheck;
+    private long nextSubscriberCheck;
     /** A sub socket's topic prefixes (FairMQ's default: everything), copied into its ring when it attaches. */
     private final List<byte[]> topics = new ArrayList<>(List.of(new byte[0]));
 
@@ -187,21 +190,27 @@ public final class ShmemSocket implements Socket {
             case PUSH -> sendIndex = 0;
             case PULL -> receiveIndex = 0;
             case PAIR, REQ, REP -> {
-                // Exclusive: one peer per endpoint (replies are not routed among several requesters).
-                if (!bound && !attached.ring(0).claimOwner(owner())) {
+                // Exclusive: one peer per endpoint (replies are not routed among several requesters); the slot of a
+                // peer that died is taken over.
+                if (!bound && !claimSlot(attached, 0, 1, 0)) {
+                    final int holder = attached.ring(0).owner();
                     attached.unmap();
-                    throw new SocketException("address " + address + " has its " + type + " peer already (one"
-                            + " connecting socket per pair, req or rep endpoint)");
+                    throw new SocketException("address " + address + " has its " + type + " peer already: pid="
+                            + holder + " (one connecting socket per pair, req or rep endpoint)");
                 }
                 receiveIndex = bound ? 0 : 1;
                 sendIndex = bound ? 1 : 0;
             }
             case PUB -> sendIndex = -1;
             case SUB -> {
-                for (int i = 0; i < attached.ringCount(); i++) {
+                for (int i = 0; i < attached.ringCount() && receiveIndex < 0; i++) {
                     if (attached.ring(i).claimOwner(owner())) {
                         receiveIndex = i;
-                        break;
+                    }
+                }
+                for (int i = 0; i < attached.ringCount() && receiveIndex < 0; i++) {
+                    if (claimSlot(attached, i, i, -1)) {
+                        receiveIndex = i;
                     }
                 }
                 if (receiveIndex < 0) {
@@ -225,8 +234,40 @@ public final class ShmemSocket implements Socket {
         endpoint = attached;
     }
 
+    /** The owner word of the peer slots this process holds: its pid (Linux pids fit 31 bits and are never 0). */
     private static int owner() {
-        return (int) (ProcessIdentity.PID & 0x7FFFFFFF) | 1;
+        return (int) ProcessIdentity.PID;
+    }
+
+    /** @return whether the process holding a peer slot is gone (pid only: a reused pid keeps the slot) */
+    private static boolean holderDead(final int holder) {
+        return holder != 0 && holder != owner() && ProcessHandle.of(holder).isEmpty();
+    }
+
+    /**
+     * Takes slot {@code slot} of {@code attached}, or the slot of a holder that died: its counts go, and what was
+     * queued for it is released ({@code received}: the ring it consumed; {@code sent}: the ring it produced into,
+     * or -1).
+     *
+     * @return whether this socket holds the slot now
+     */
+    private boolean claimSlot(final Endpoint attached, final int slot, final int received, final int sent) {
+        final SocketRing ring = attached.ring(slot);
+        if (ring.claimOwner(owner())) {
+            return true;
+        }
+        final int holder = ring.owner();
+        if (!holderDead(holder) || !ring.replaceOwner(holder, owner())) {
+            return false;
+        }
+        System.getLogger(ShmemSocket.class.getName()).log(System.Logger.Level.INFO, "socket id=" + id + " took the "
+                + "slot of dead pid " + holder + " at " + address);
+        attached.ring(received).addConsumers(-1);
+        drain(attached.ring(received));
+        if (sent >= 0) {
+            attached.ring(sent).addProducers(-1);
+        }
+        return true;
     }
 
     /** Without the futex downcall this process cannot wake peers: tell them to poll (see SocketRing#addParkers). */
@@ -470,6 +511,7 @@ public final class ShmemSocket implements Socket {
         }
         final Endpoint current = ensureEndpoint();
         if (current != null) {
+            freeDeadSubscribers(current);
             final MemorySegment first = parts.get(0).data();
             for (int i = 0; i < current.ringCount(); i++) {
                 final SocketRing ring = current.ring(i);
@@ -504,6 +546,30 @@ public final class ShmemSocket implements Socket {
             part.rebuild();
         }
         return total;
+    }
+
+    /**
+     * A publisher's housekeeping, at most every {@link #SUBSCRIBER_CHECK_NANOS}: the ring of a subscriber that died
+     * is drained (its payload references released) and its slot freed, so that a killed subscriber neither holds
+     * segment memory nor keeps its slot.
+     */
+    private void freeDeadSubscribers(final Endpoint current) {
+        final long now = System.nanoTime();
+        if (now - nextSubscriberCheck < 0) {
+            return;
+        }
+        nextSubscriberCheck = now + SUBSCRIBER_CHECK_NANOS;
+        for (int i = 0; i < current.ringCount(); i++) {
+            final SocketRing ring = current.ring(i);
+            final int holder = ring.owner();
+            if (holderDead(holder) && ring.replaceOwner(holder, owner())) {
+                System.getLogger(ShmemSocket.class.getName()).log(System.Logger.Level.INFO, "pub socket id=" + id
+                        + " freed the slot of dead subscriber pid " + holder + " at " + address);
+                ring.addConsumers(-1);
+                drain(ring);
+                ring.releaseOwner();
+            }
+        }
     }
 
     // ---------------------------------------------------------------------------------------------------------

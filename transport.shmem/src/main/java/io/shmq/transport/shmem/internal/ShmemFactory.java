@@ -301,6 +301,19 @@ public final class ShmemFactory implements TransportFactory {
      */
     @Override
     public void close() {
+        // A DS deactivate may run on an interrupted thread: the linger and worker joins would give up at once and
+        // leave sockets half-closed. Close with the flag cleared and give it back.
+        final boolean interruptedThread = Thread.interrupted();
+        try {
+            closeAll();
+        } finally {
+            if (interruptedThread) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void closeAll() {
         // Sockets first, while the factory is still open: closing them releases the payloads queued to them.
         if (!mappings.isClosed()) {
             sockets.closeAll();

@@ -19,6 +19,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -67,6 +68,31 @@ class RobustnessTest {
         assertTrue(!ProcessIdentity.alive(1, ProcessIdentity.TOKEN + 1) || ProcessIdentity.TOKEN + 1 == 0,
                 "another start time is another process");
         assertTrue(!ProcessIdentity.alive(1L << 30, 0));
+    }
+
+    @Test
+    void shouldSeeLiveProcessesAliveFromAnInterruptedThreadAndLeaveTheSessionToTheOthers() throws Exception {
+        final long parent = ProcessHandle.current().parent().orElseThrow().pid();
+        final ShmemFactory stays = shm.factory("stays");
+        final boolean[] seen = new boolean[2];
+        final Thread interrupted = Thread.ofPlatform().start(() -> {
+            Thread.currentThread().interrupt(); // as a DS deactivate may run
+            seen[0] = ProcessIdentity.alive(parent, 0);
+            Thread.interrupted();
+            final ShmemFactory leaves = new ShmemFactory(shm.config("leaves").build());
+            Thread.currentThread().interrupt();
+            leaves.close();
+            seen[1] = Thread.currentThread().isInterrupted();
+        });
+        interrupted.join(30_000);
+        assertTrue(seen[0], "an interrupted thread's read of /proc must not make a live process dead");
+        assertTrue(seen[1], "the close gives the interrupt flag back");
+        assertTrue(Files.exists(ShmFiles.management(ShmSession.DIRECTORY, shm.shmId())),
+                "the session's files stay while another factory of it lives");
+        assertEquals(stays.freeMemory(), stays.freeMemory());
+        try (var message = stays.createMessage(8)) {
+            assertEquals(8, message.size());
+        }
     }
 
     @Test

@@ -1,6 +1,8 @@
 package io.shmq.transport.shmem.internal.os;
 
+import java.io.FileInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -33,11 +35,12 @@ public final class ProcessIdentity {
         if (pid == PID) {
             return token == 0 || token == TOKEN;
         }
-        final String stat;
-        try {
-            stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-        } catch (IOException e) {
+        final String stat = stat(pid);
+        if (stat == null) {
             return false;
+        }
+        if (stat.isEmpty()) {
+            return true; // it exists but its stat could not be read: never call a process dead on a doubt
         }
         // The command name (field 2) may hold spaces and parentheses: parse from the last ')'.
         final int close = stat.lastIndexOf(')');
@@ -53,12 +56,33 @@ public final class ProcessIdentity {
         return token == 0 || fields.length < 20 || (Long.parseLong(fields[19]) & 0xFFFFFFFFL) == token;
     }
 
+    /**
+     * Reads {@code /proc/<pid>/stat} in a way that an interrupted thread cannot break: NIO channels close on interrupt
+     * and would make a live process look dead (and its robust lock or its session be taken from it), so classic I/O.
+     *
+     * @return the line; null when the process does not exist; empty when it exists but the line could not be read
+     */
+    private static String stat(final long pid) {
+        final Path proc = Path.of("/proc", Long.toString(pid));
+        if (!Files.exists(proc)) {
+            return null;
+        }
+        try (FileInputStream in = new FileInputStream(proc.resolve("stat").toFile())) {
+            return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            return Files.exists(proc) ? "" : null;
+        }
+    }
+
     private static long startToken(final long pid) {
         try {
-            final String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            final String stat = stat(pid);
+            if (stat == null || stat.isEmpty()) {
+                return 0;
+            }
             final String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             return Long.parseLong(fields[19]) & 0xFFFFFFFFL;
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             return 0;
         }
     }

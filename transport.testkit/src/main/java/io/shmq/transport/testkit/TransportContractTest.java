@@ -310,6 +310,80 @@ public abstract class TransportContractTest {
     }
 
     @Test
+    void shouldGiveEachMessageOfOnePushToExactlyOneOfThreePullsAndServeThemAll() throws Exception {
+        try (Socket push = bound(SocketType.PUSH); Socket p1 = connected(SocketType.PULL, push);
+             Socket p2 = connected(SocketType.PULL, push); Socket p3 = connected(SocketType.PULL, push)) {
+            Thread.sleep(200); // connections are asynchronous in ZeroMQ: let all three attach before sending
+            final int count = 300;
+            for (int i = 0; i < count; i++) {
+                sendText(push, "m" + i);
+            }
+            final List<Socket> pulls = List.of(p1, p2, p3);
+            final int[] perPull = new int[3];
+            final java.util.Set<String> seen = new java.util.HashSet<>();
+            try (Message into = factory.createMessage()) {
+                int idle = 0;
+                while (seen.size() < count && idle < 3) {
+                    idle++;
+                    for (int i = 0; i < 3; i++) {
+                        if (pulls.get(i).receive(into, 200) >= 0) {
+                            assertTrue(seen.add(text(into)), "every message once: " + text(into));
+                            perPull[i]++;
+                            idle = 0;
+                        }
+                    }
+                }
+            }
+            assertEquals(count, seen.size(), "every message delivered");
+            for (int i = 0; i < 3; i++) {
+                // The documented bound: pulls that ask in turn share the messages evenly, within a third.
+                assertTrue(perPull[i] >= count / 3 - count / 9, "pull " + i + " got " + perPull[i] + " of " + count);
+            }
+        }
+    }
+
+    @Test
+    void shouldDeliverEveryMessageOfThreePushesToOnePullInOrderPerPush() {
+        try (Socket pull = bound(SocketType.PULL); Socket a = connected(SocketType.PUSH, pull);
+             Socket b = connected(SocketType.PUSH, pull); Socket c = connected(SocketType.PUSH, pull)) {
+            final List<Socket> pushes = List.of(a, b, c);
+            for (int i = 0; i < 100; i++) {
+                for (int p = 0; p < 3; p++) {
+                    sendText(pushes.get(p), p + ":" + i);
+                }
+            }
+            final int[] next = new int[3];
+            for (int n = 0; n < 300; n++) {
+                final String text = receiveText(pull);
+                final int p = text.charAt(0) - '0';
+                assertEquals(p + ":" + next[p], text, "in order per push");
+                next[p]++;
+            }
+            assertEquals(List.of(100, 100, 100), List.of(next[0], next[1], next[2]));
+        }
+    }
+
+    @Test
+    void shouldRouteEveryReplyOfOneRepToItsRequesterAmongThree() {
+        try (Socket rep = bound(SocketType.REP); Socket r1 = connected(SocketType.REQ, rep);
+             Socket r2 = connected(SocketType.REQ, rep); Socket r3 = connected(SocketType.REQ, rep)) {
+            final List<Socket> reqs = List.of(r1, r2, r3);
+            for (int round = 0; round < 5; round++) {
+                for (int i = 0; i < 3; i++) {
+                    sendText(reqs.get(i), "req" + i + "-" + round);
+                }
+                for (int i = 0; i < 3; i++) {
+                    final String request = receiveText(rep);
+                    sendText(rep, "reply to " + request);
+                }
+                for (int i = 0; i < 3; i++) {
+                    assertEquals("reply to req" + i + "-" + round, receiveText(reqs.get(i)), "its own reply");
+                }
+            }
+        }
+    }
+
+    @Test
     void shouldDeliverToEachSubscriberOnlyWhatMatchesItsPrefixes() {
         try (Socket pub = bound(SocketType.PUB); Socket alpha = connected(SocketType.SUB, pub);
              Socket beta = connected(SocketType.SUB, pub); Socket all = connected(SocketType.SUB, pub)) {

@@ -61,8 +61,8 @@ public final class Endpoint {
         this.pattern = (int) EndpointLayout.PATTERN_H.get(memory, 0L);
         final int count = (int) EndpointLayout.RINGS_H.get(memory, 0L);
         final int capacity = (int) EndpointLayout.CAPACITY_H.get(memory, 0L);
-        if (count < 1 || count > EndpointLayout.SUB_SLOTS) {
-            throw FileHeaderLayout.incompatible(file, "rings", "1.." + EndpointLayout.SUB_SLOTS,
+        if (count < 1 || count > EndpointLayout.MAX_RINGS) {
+            throw FileHeaderLayout.incompatible(file, "rings", "1.." + EndpointLayout.MAX_RINGS,
                     Integer.toString(count));
         }
         this.rings = new SocketRing[count];
@@ -86,6 +86,7 @@ public final class Endpoint {
     static int ringCount(final int pattern) {
         return switch (pattern) {
             case 1 -> 1;
+            case 3 -> 2 * EndpointLayout.REQ_SLOTS;
             case 4 -> EndpointLayout.SUB_SLOTS;
             default -> 2;
         };

@@ -18,16 +18,22 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  *  32  | binderToken u64 | closed u32 (set when the binder closes) |                               pad to 128 |
  *  128 | rings[rings], each SocketRingLayout.bytes(capacity)                                             |
  * </pre>
- * Rings by pattern: push/pull one (pushers produce, pullers consume); pair and req/rep two (ring 0 carries what
- * the connecting side sends, ring 1 what the binding side sends); pub/sub {@link #SUB_SLOTS} (one per subscriber,
- * claimed through the ring's {@code owner}).
+ * Rings by pattern: push/pull one (pushers produce, pullers consume); pair two (ring 0 carries what the
+ * connecting side sends, ring 1 what the binding side sends); req/rep {@link #REQ_SLOTS} peer slots of two rings
+ * (ring 2k what connecting peer k sends, ring 2k+1 what the binder sends it; the slot is claimed through ring 2k's
+ * {@code owner}), so a bound rep answers many reqs and a bound req asks many reps; pub/sub {@link #SUB_SLOTS}
+ * (one per subscriber, claimed through the ring's {@code owner}). Version 3: req/rep slots.
  */
 public final class EndpointLayout {
     /** "SHMQSOK1" as a little-endian long. */
     public static final long MAGIC = 0x314B4F53514D4853L;
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
     /** Subscribers one pub endpoint serves. */
     public static final int SUB_SLOTS = 16;
+    /** Connecting peers one req/rep endpoint serves: each has two rings, its requests and its replies. */
+    public static final int REQ_SLOTS = 16;
+    /** The most rings of an endpoint. */
+    static final int MAX_RINGS = Math.max(SUB_SLOTS, 2 * REQ_SLOTS);
 
     public static final StructLayout HEADER = MemoryLayout.structLayout(
             FileHeaderLayout.MAGIC,

@@ -40,8 +40,8 @@ public final class ShmemSocket implements Socket {
     private static final long NO_ENDPOINT_NANOS = 10_000_000L;
     /** How long a close waits for calls still running on other threads. */
     private static final long CLOSE_WAIT_NANOS = 2_000_000_000L;
-    /** How often a publisher looks for subscribers that died (a /proc check per subscriber). */
-    private static final long SUBSCRIBER_CHECK_NANOS = 10_000_000L;
+    /** How often a binder (pub, bound req/rep) looks for connected peers that died (a /proc check per peer). */
+    private static final long PEER_CHECK_NANOS = 10_000_000L;
     /** How often a connected call that waits checks that the endpoint's binder still lives. */
     private static final long BINDER_CHECK_NANOS = 100_000_000L;
     /** How often a close looks at those calls, and a lingering close at the queue it delivers. */
@@ -75,7 +75,9 @@ public final class ShmemSocket implements Socket {
     private long messagesReceived;
     private long pendingBytes;
     private long nextBinderCheck;
-    private long nextSubscriberCheck;
+    private long nextPeerCheck;
+    /** A bound req/rep socket's next slot to look at first (round robin). */
+    private int nextPeer;
     /** A sub socket's topic prefixes (FairMQ's default: everything), copied into its ring when it attaches. */
     private final List<byte[]> topics = new ArrayList<>(List.of(new byte[0]));
 
@@ -189,17 +191,44 @@ public final class ShmemSocket implements Socket {
         switch (type) {
             case PUSH -> sendIndex = 0;
             case PULL -> receiveIndex = 0;
-            case PAIR, REQ, REP -> {
-                // Exclusive: one peer per endpoint (replies are not routed among several requesters); the slot of a
-                // peer that died is taken over.
+            case PAIR -> {
+                // Exclusive: one peer per endpoint; the slot of a peer that died is taken over.
                 if (!bound && !claimSlot(attached, 0, 1, 0)) {
                     final int holder = attached.ring(0).owner();
                     attached.unmap();
-                    throw new SocketException("address " + address + " has its " + type + " peer already: pid="
-                            + holder + " (one connecting socket per pair, req or rep endpoint)");
+                    throw new SocketException("address " + address + " has its pair peer already: pid=" + holder
+                            + " (one connecting socket per pair endpoint)");
                 }
                 receiveIndex = bound ? 0 : 1;
                 sendIndex = bound ? 1 : 0;
+            }
+            case REQ, REP -> {
+                if (bound) {
+                    // The binder serves every slot: it consumes all requests (even rings), produces all replies.
+                    for (int k = 0; k < attached.ringCount(); k += 2) {
+                        attached.ring(k).addConsumers(1);
+                        attached.ring(k + 1).addProducers(1);
+                    }
+                } else {
+                    int slot = -1;
+                    for (int k = 0; k < attached.ringCount() && slot < 0; k += 2) {
+                        if (attached.ring(k).claimOwner(owner())) {
+                            slot = k;
+                        }
+                    }
+                    for (int k = 0; k < attached.ringCount() && slot < 0; k += 2) {
+                        if (claimSlot(attached, k, k + 1, k)) {
+                            slot = k;
+                        }
+                    }
+                    if (slot < 0) {
+                        attached.unmap();
+                        throw new SocketException("address " + address + " serves " + attached.ringCount() / 2
+                                + " connecting req/rep peers already");
+                    }
+                    sendIndex = slot;
+                    receiveIndex = slot + 1;
+                }
             }
             case PUB -> sendIndex = -1;
             case SUB -> {
@@ -232,6 +261,92 @@ public final class ShmemSocket implements Socket {
         }
         addParkers(attached, 1);
         endpoint = attached;
+    }
+
+    /**
+     * @return whether this is a bound req or rep socket: it serves every peer slot of its endpoint, choosing the
+     * slot of each exchange (a rep: the slot its request came from; a req: the next connected rep, round robin)
+     */
+    private boolean multiPeer() {
+        return bound && (type == SocketType.REQ || type == SocketType.REP);
+    }
+
+    /**
+     * A bound req's choice of the rep to ask: the next slot, round robin, whose rep is attached and has room.
+     *
+     * @return whether a slot was chosen (then {@code sendIndex} and {@code receiveIndex} name its rings)
+     */
+    private boolean choosePeer(final Endpoint current) {
+        final int slots = current.ringCount() / 2;
+        for (int j = 0; j < slots; j++) {
+            final int k = 2 * ((nextPeer + j) % slots);
+            final SocketRing replies = current.ring(k + 1);
+            if (current.ring(k).owner() != 0 && replies.consumers() > 0 && replies.hasRoom()) {
+                nextPeer = (k / 2 + 1) % slots;
+                sendIndex = k + 1;
+                receiveIndex = k;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A bound rep's receive: the next request of any slot, fair (round robin over the slots). */
+    private SocketRing.Entry pollPeers(final Endpoint current) {
+        final int slots = current.ringCount() / 2;
+        for (int j = 0; j < slots; j++) {
+            final int k = 2 * ((nextPeer + j) % slots);
+            final SocketRing requests = current.ring(k);
+            if (!requests.hasInput()) {
+                continue;
+            }
+            final SocketRing.Entry entry = requests.poll();
+            if (entry != null) {
+                nextPeer = (k / 2 + 1) % slots;
+                receiveIndex = k;
+                sendIndex = k + 1;
+                return entry;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * A bound rep's sleep: on the request rings of every claimed slot at once (futex_waitv), after registering as
+     * their waiter and checking them once more; parks when none is claimed or futex_waitv is unavailable.
+     */
+    private void awaitPeers(final Endpoint current, final long nanos) {
+        final int slots = current.ringCount() / 2;
+        final long[] addresses = new long[slots];
+        final int[] values = new int[slots];
+        final SocketRing[] rings = new SocketRing[slots];
+        int count = 0;
+        for (int k = 0; k < current.ringCount(); k += 2) {
+            if (current.ring(k).owner() != 0) {
+                rings[count] = current.ring(k);
+                values[count] = rings[count].enterWait(true);
+                addresses[count] = rings[count].waitAddress(true);
+                count++;
+            }
+        }
+        try {
+            for (int i = 0; i < count; i++) {
+                if (rings[i].hasInput()) {
+                    return;
+                }
+            }
+            long slice = nanos;
+            for (int i = 0; i < count; i++) {
+                slice = rings[i].sleepSlice(slice);
+            }
+            if (count == 0 || !Native.futexWaitAny(addresses, values, count, slice)) {
+                LockSupport.parkNanos(Math.min(nanos, NO_ENDPOINT_NANOS));
+            }
+        } finally {
+            for (int i = 0; i < count; i++) {
+                rings[i].exitWait(true);
+            }
+        }
     }
 
     /** The owner word of the peer slots this process holds: its pid (Linux pids fit 31 bits and are never 0). */
@@ -276,7 +391,7 @@ public final class ShmemSocket implements Socket {
             return;
         }
         for (int i = 0; i < attached.ringCount(); i++) {
-            if (i == receiveIndex || i == sendIndex || type == SocketType.PUB) {
+            if (i == receiveIndex || i == sendIndex || type == SocketType.PUB || multiPeer()) {
                 attached.ring(i).addParkers(delta);
             }
         }
@@ -284,8 +399,17 @@ public final class ShmemSocket implements Socket {
 
     private void detachRoles(final Endpoint attached) {
         addParkers(attached, -1);
+        if (multiPeer()) {
+            for (int k = 0; k < attached.ringCount(); k += 2) {
+                attached.ring(k).addConsumers(-1);
+                attached.ring(k + 1).addProducers(-1);
+            }
+            receiveIndex = -1;
+            sendIndex = -1;
+            return;
+        }
         if (!bound && (type == SocketType.PAIR || type == SocketType.REQ || type == SocketType.REP)) {
-            attached.ring(0).releaseOwner();
+            attached.ring(sendIndex).releaseOwner(); // the slot's owner word is on the ring the connector sends into
         }
         if (receiveIndex >= 0) {
             attached.ring(receiveIndex).addConsumers(-1);
@@ -438,7 +562,18 @@ public final class ShmemSocket implements Socket {
                 }
                 checkOpen();
                 final Endpoint current = ensureEndpoint();
-                final SocketRing ring = current == null ? null : current.ring(sendIndex);
+                if (current != null && multiPeer()) {
+                    freeDeadPeers(current);
+                }
+                final boolean peer = current != null && (!multiPeer() || type == SocketType.REP || choosePeer(current));
+                final SocketRing ring = !peer || sendIndex < 0 ? null : current.ring(sendIndex);
+                if (ring != null && multiPeer() && type == SocketType.REP && current.ring(sendIndex - 1).owner() == 0) {
+                    // The requester is gone (its slot was freed): its reply is dropped, as ZeroMQ's rep does.
+                    for (final ShmemMessage part : parts) {
+                        part.rebuild();
+                    }
+                    return total;
+                }
                 if (ring != null && ring.consumers() > 0) {
                     final long position = ring.tryClaim();
                     if (position >= 0) {
@@ -511,7 +646,7 @@ public final class ShmemSocket implements Socket {
         }
         final Endpoint current = ensureEndpoint();
         if (current != null) {
-            freeDeadSubscribers(current);
+            freeDeadPeers(current);
             final MemorySegment first = parts.get(0).data();
             for (int i = 0; i < current.ringCount(); i++) {
                 final SocketRing ring = current.ring(i);
@@ -549,25 +684,37 @@ public final class ShmemSocket implements Socket {
     }
 
     /**
-     * A publisher's housekeeping, at most every {@link #SUBSCRIBER_CHECK_NANOS}: the ring of a subscriber that died
-     * is drained (its payload references released) and its slot freed, so that a killed subscriber neither holds
-     * segment memory nor keeps its slot.
+     * A binder's housekeeping (pub, bound req/rep), at most every {@link #PEER_CHECK_NANOS}: the slot of a connected
+     * peer that died is freed; what was queued for it (and what it sent and nobody took) is released, so that a
+     * killed subscriber or requester neither holds segment memory nor keeps its slot.
      */
-    private void freeDeadSubscribers(final Endpoint current) {
+    private void freeDeadPeers(final Endpoint current) {
         final long now = System.nanoTime();
-        if (now - nextSubscriberCheck < 0) {
+        if (now - nextPeerCheck < 0) {
             return;
         }
-        nextSubscriberCheck = now + SUBSCRIBER_CHECK_NANOS;
-        for (int i = 0; i < current.ringCount(); i++) {
-            final SocketRing ring = current.ring(i);
-            final int holder = ring.owner();
-            if (holderDead(holder) && ring.replaceOwner(holder, owner())) {
-                System.getLogger(ShmemSocket.class.getName()).log(System.Logger.Level.INFO, "pub socket id=" + id
-                        + " freed the slot of dead subscriber pid " + holder + " at " + address);
-                ring.addConsumers(-1);
-                drain(ring);
-                ring.releaseOwner();
+        nextPeerCheck = now + PEER_CHECK_NANOS;
+        freeDeadPeersNow(current);
+    }
+
+    private void freeDeadPeersNow(final Endpoint current) {
+        final boolean pairs = multiPeer();
+        for (int i = 0; i < current.ringCount(); i += pairs ? 2 : 1) {
+            final SocketRing slot = current.ring(i);
+            final int holder = slot.owner();
+            if (holderDead(holder) && slot.replaceOwner(holder, owner())) {
+                System.getLogger(ShmemSocket.class.getName()).log(System.Logger.Level.INFO, "socket id=" + id
+                        + " freed the slot of dead peer pid " + holder + " at " + address);
+                if (pairs) {
+                    current.ring(i + 1).addConsumers(-1);
+                    drain(current.ring(i + 1));
+                    slot.addProducers(-1);
+                    drain(slot);
+                } else {
+                    slot.addConsumers(-1);
+                    drain(slot);
+                }
+                slot.releaseOwner();
             }
         }
     }
@@ -675,7 +822,15 @@ public final class ShmemSocket implements Socket {
             }
             checkOpen();
             final Endpoint current = ensureEndpoint();
-            final SocketRing ring = current == null || receiveIndex < 0 ? null : current.ring(receiveIndex);
+            final boolean server = current != null && multiPeer() && type == SocketType.REP;
+            if (server) {
+                freeDeadPeers(current);
+                final SocketRing.Entry entry = pollPeers(current);
+                if (entry != null) {
+                    return entry;
+                }
+            }
+            final SocketRing ring = current == null || server || receiveIndex < 0 ? null : current.ring(receiveIndex);
             if (ring != null) {
                 final SocketRing.Entry entry = ring.poll();
                 if (entry != null) {
@@ -687,7 +842,9 @@ public final class ShmemSocket implements Socket {
                 return null;
             }
             checkBinder(current);
-            if (ring != null && endpoint == current) {
+            if (server) {
+                receiveIdle.idle(nanos -> awaitPeers(current, Math.min(remaining, nanos)));
+            } else if (ring != null && endpoint == current) {
                 receiveIdle.idle(nanos -> ring.awaitNotEmpty(Math.min(remaining, nanos)));
             } else {
                 receiveIdle.idle(nanos -> LockSupport.parkNanos(Math.min(remaining, NO_ENDPOINT_NANOS)));
@@ -712,6 +869,14 @@ public final class ShmemSocket implements Socket {
             return true;
         }
         final Endpoint current = ensureEndpoint();
+        if (current != null && multiPeer() && type == SocketType.REP) {
+            for (int k = 0; k < current.ringCount(); k += 2) {
+                if (current.ring(k).hasInput()) {
+                    return true;
+                }
+            }
+            return false;
+        }
         return current != null && receiveIndex >= 0 && current.ring(receiveIndex).hasInput();
     }
 
@@ -724,7 +889,16 @@ public final class ShmemSocket implements Socket {
             return true;
         }
         final Endpoint current = ensureEndpoint();
-        if (current == null) {
+        if (current == null || sendIndex < 0 && !multiPeer()) {
+            return false;
+        }
+        if (multiPeer()) {
+            for (int k = 0; k < current.ringCount(); k += 2) {
+                final SocketRing replies = current.ring(k + 1);
+                if (current.ring(k).owner() != 0 && replies.consumers() > 0 && replies.hasRoom()) {
+                    return true;
+                }
+            }
             return false;
         }
         final SocketRing ring = current.ring(sendIndex);
@@ -734,8 +908,8 @@ public final class ShmemSocket implements Socket {
     /** @return the ring a poller sleeps on for this socket, or null */
     SocketRing waitRing() {
         final Endpoint current = endpoint;
-        if (current == null) {
-            return null;
+        if (current == null || multiPeer()) {
+            return null; // a bound req/rep waits on many rings: a poller looks again every 1 ms
         }
         if (canReceive()) {
             return receiveIndex >= 0 ? current.ring(receiveIndex) : null;
@@ -898,6 +1072,14 @@ public final class ShmemSocket implements Socket {
         if (current == null) {
             return;
         }
+        if (bound && (multiPeer() || type == SocketType.PUB)) {
+            // Never linger for a peer that died: free its slot (and what was queued for it) first.
+            try {
+                freeDeadPeersNow(current);
+            } catch (IllegalStateException | TransportClosedException e) {
+                // the mapping or the factory went first
+            }
+        }
         if (bound && canSend() && queued(current)) {
             // Deliver in the background for up to the linger; the factory's close waits for it.
             owner.lingering(Thread.ofPlatform().daemon().name("shmq-linger-" + id).start(() -> finish(current)));
@@ -930,7 +1112,8 @@ public final class ShmemSocket implements Socket {
     private boolean queued(final Endpoint current) {
         for (int i = 0; i < current.ringCount(); i++) {
             final SocketRing ring = current.ring(i);
-            if (i != receiveIndex && ring.consumers() > 0 && ring.hasInput()) {
+            final boolean sendsInto = multiPeer() ? i % 2 == 1 : i != receiveIndex;
+            if (sendsInto && ring.consumers() > 0 && ring.hasInput()) {
                 return true;
             }
         }

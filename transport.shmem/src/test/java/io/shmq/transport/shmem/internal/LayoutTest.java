@@ -183,6 +183,8 @@ class LayoutTest {
         assertEquals(128, l.byteSize());
         assertEquals(128 + 2 * (1664 + 8 * 64), EndpointLayout.bytes(2, 8));
         assertEquals(0x314B4F53514D4853L, EndpointLayout.MAGIC);
-        assertEquals(2, EndpointLayout.VERSION, "2: the socket rings hold a topic table");
+        assertEquals(3, EndpointLayout.VERSION, "2: the socket rings hold a topic table; 3: req/rep peer slots");
+        assertEquals(16, EndpointLayout.REQ_SLOTS);
+        assertEquals(16, EndpointLayout.SUB_SLOTS);
     }
 }

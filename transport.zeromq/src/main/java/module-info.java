@@ -8,6 +8,7 @@ module io.shmq.transport.zeromq {
     requires org.zeromq.jeromq;
     requires static osgi.annotation;
     requires static org.osgi.service.component.annotations;
+    requires static org.osgi.service.metatype.annotations;
 
     provides io.shmq.transport.api.Transport with io.shmq.transport.zeromq.internal.ZmqTransport;
 }

@@ -17,19 +17,15 @@ import java.util.TreeMap;
  * @param segmentSize       the size of a managed segment in bytes; the first factory of a session decides it
  *                          (FairMQ's {@code --shm-segment-size}, default 2 GiB, mapped sparse)
  * @param allocationRetry   what happens when a managed segment is full
- * @param metadataFrameSize 0 to send bare metadata; otherwise every metadata frame is padded to this many bytes so
- *                          that socket queues fill and back-pressure works (FairMQ's expanded metadata, e.g. 2048)
  * @param options           provider-specific options (keys prefixed by the kind, e.g. {@code shmem.directory});
  *                          a provider rejects a key of its own prefix that it does not know
  */
 public record FactoryConfig(String id, String session, long segmentSize, AllocationRetryPolicy allocationRetry,
-                            int metadataFrameSize, Map<String, String> options) {
+                            Map<String, String> options) {
     /** FairMQ's default session name. */
     public static final String DEFAULT_SESSION = "default";
     /** FairMQ's default managed segment size: 2 GiB. */
     public static final long DEFAULT_SEGMENT_SIZE = 2L << 30;
-    /** The largest metadata frame size accepted: 1 MiB. */
-    public static final int MAX_METADATA_FRAME_SIZE = 1 << 20;
 
     /** Validates the configuration and freezes the options. */
     public FactoryConfig {
@@ -38,14 +34,6 @@ public record FactoryConfig(String id, String session, long segmentSize, Allocat
         Objects.requireNonNull(allocationRetry, "allocationRetry");
         if (segmentSize <= 0) {
             throw new IllegalArgumentException("segmentSize must be positive: segmentSize=" + segmentSize);
-        }
-        if (metadataFrameSize < 0 || metadataFrameSize > MAX_METADATA_FRAME_SIZE) {
-            throw new IllegalArgumentException("metadataFrameSize must be 0 or in [" + MetaHeader.BYTES + ", "
-                    + MAX_METADATA_FRAME_SIZE + "]: metadataFrameSize=" + metadataFrameSize);
-        }
-        if (metadataFrameSize != 0 && metadataFrameSize < MetaHeader.BYTES) {
-            throw new IllegalArgumentException("metadataFrameSize must be 0 or at least " + MetaHeader.BYTES
-                    + ": metadataFrameSize=" + metadataFrameSize);
         }
         options = Map.copyOf(Objects.requireNonNull(options, "options"));
     }
@@ -79,7 +67,7 @@ public record FactoryConfig(String id, String session, long segmentSize, Allocat
     /** @return a builder holding this configuration */
     public Builder toBuilder() {
         final Builder builder = new Builder(id).session(session).segmentSize(segmentSize)
-                .allocationRetry(allocationRetry).metadataFrameSize(metadataFrameSize);
+                .allocationRetry(allocationRetry);
         builder.options.putAll(options);
         return builder;
     }
@@ -99,7 +87,6 @@ public record FactoryConfig(String id, String session, long segmentSize, Allocat
         private String session = DEFAULT_SESSION;
         private long segmentSize = DEFAULT_SEGMENT_SIZE;
         private AllocationRetryPolicy allocationRetry = AllocationRetryPolicy.THROW;
-        private int metadataFrameSize;
         private final Map<String, String> options = new TreeMap<>();
 
         private Builder(final String id) {
@@ -124,12 +111,6 @@ public record FactoryConfig(String id, String session, long segmentSize, Allocat
             return this;
         }
 
-        /** @param value 0, or the padded metadata frame size in bytes @return this */
-        public Builder metadataFrameSize(final int value) {
-            this.metadataFrameSize = value;
-            return this;
-        }
-
         /** @param key a provider option key @param value its value @return this */
         public Builder option(final String key, final String value) {
             options.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
@@ -138,7 +119,7 @@ public record FactoryConfig(String id, String session, long segmentSize, Allocat
 
         /** @return the validated configuration */
         public FactoryConfig build() {
-            return new FactoryConfig(id, session, segmentSize, allocationRetry, metadataFrameSize, options);
+            return new FactoryConfig(id, session, segmentSize, allocationRetry, options);
         }
     }
 }

@@ -15,7 +15,8 @@ import java.util.Objects;
  *  multipart:        | count (u64 LE) | count x MetaHeader (40 bytes each) | zero padding up to frameSize |
  * </pre>
  *
- * <p>{@code frameSize} is the factory's {@link FactoryConfig#metadataFrameSize()}: 0 sends bare frames; a larger
+ * <p>{@code frameSize} is chosen by whoever carries headers out of band (a side channel), and both ends must agree
+ * on it: 0 sends bare frames; a larger
  * value (FairMQ's "expanded metadata", e.g. 2048) pads every frame so that socket buffers fill sooner and
  * high-water marks apply back-pressure. Decoding checks the length exactly, so a short, truncated or corrupt frame
  * gives an {@link IllegalArgumentException} naming what was expected and what was found.
@@ -23,6 +24,8 @@ import java.util.Objects;
 public final class MetaHeaderFrame {
     /** Size of the multipart count prefix in bytes. */
     public static final int COUNT_BYTES = Long.BYTES;
+    /** The largest padded frame size accepted: 1 MiB. */
+    public static final int MAX_FRAME_SIZE = 1 << 20;
 
     private static final ValueLayout.OfLong COUNT = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -30,10 +33,22 @@ public final class MetaHeaderFrame {
     }
 
     /**
+     * @param frameSize 0 (bare frames) or a padded size in [40, {@value #MAX_FRAME_SIZE}]
+     * @throws IllegalArgumentException for any other value
+     */
+    public static void checkFrameSize(final int frameSize) {
+        if (frameSize != 0 && (frameSize < MetaHeader.BYTES || frameSize > MAX_FRAME_SIZE)) {
+            throw new IllegalArgumentException("frameSize must be 0 or in [" + MetaHeader.BYTES + ", " + MAX_FRAME_SIZE
+                    + "]: frameSize=" + frameSize);
+        }
+    }
+
+    /**
      * @param frameSize 0 or the padded frame size
      * @return the length of a single-message frame
      */
     public static int singleLength(final int frameSize) {
+        checkFrameSize(frameSize);
         return Math.max(MetaHeader.BYTES, frameSize);
     }
 
@@ -44,6 +59,7 @@ public final class MetaHeaderFrame {
      * @throws IllegalArgumentException when {@code parts} is negative or the frame would exceed 2 GiB
      */
     public static int multipartLength(final int parts, final int frameSize) {
+        checkFrameSize(frameSize);
         if (parts < 0) {
             throw new IllegalArgumentException("parts must not be negative: parts=" + parts);
         }

@@ -16,7 +16,6 @@ class ConfigRecordsTest {
         assertEquals("default", config.session());
         assertEquals(2L << 30, config.segmentSize());
         assertEquals(AllocationRetryPolicy.THROW, config.allocationRetry());
-        assertEquals(0, config.metadataFrameSize());
         assertEquals("x", config.option("shmem.directory", "x"));
         assertEquals(config, config.toBuilder().build());
     }
@@ -32,10 +31,11 @@ class ConfigRecordsTest {
     @Test
     void shouldRejectBadSizesAndFrameSizes() {
         assertThrows(IllegalArgumentException.class, () -> FactoryConfig.builder("d").segmentSize(0).build());
-        assertThrows(IllegalArgumentException.class, () -> FactoryConfig.builder("d").metadataFrameSize(39).build());
+        // The frame size moved from the factory configuration to the codec, where metadata frames are made.
+        assertThrows(IllegalArgumentException.class, () -> MetaHeaderFrame.singleLength(39));
         assertThrows(IllegalArgumentException.class,
-                () -> FactoryConfig.builder("d").metadataFrameSize(FactoryConfig.MAX_METADATA_FRAME_SIZE + 1).build());
-        assertEquals(2048, FactoryConfig.builder("d").metadataFrameSize(2048).build().metadataFrameSize());
+                () -> MetaHeaderFrame.multipartLength(1, MetaHeaderFrame.MAX_FRAME_SIZE + 1));
+        assertEquals(2048, MetaHeaderFrame.singleLength(2048));
     }
 
     @Test

@@ -32,6 +32,6 @@ public final class ShmemResolver implements DataAddressResolver {
             throw new SharedMemoryException("factory id=" + factory.id() + " of kind=" + factory.kind()
                     + " is not a shared-memory factory: cannot resolve " + meta);
         }
-        return shm.resolve(meta);
+        return shm.mappings().resolve(meta);
     }
 }

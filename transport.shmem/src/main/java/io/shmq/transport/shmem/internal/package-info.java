@@ -1,11 +1,11 @@
 /**
- * The shared-memory provider, private to the bundle: {@code ShmemTransport} and {@code ShmemResolver} (the two
- * services), {@code ShmemFactory} (one device's view of a session), {@code Session} (the management segment and
- * its robust lock), {@code ManagedSegment} with {@code BlockAllocator} (the shared allocator), {@code ShmemMessage},
- * unmanaged regions ({@code LocalRegion} on the creator's side, {@code AttachedRegion} elsewhere, {@code AckRing}
- * for releases), sockets ({@code ShmemSocket} on an {@code Endpoint} of {@code SocketRing}s, {@code ShmemPoller}),
- * the binary layouts ({@code *Layout}) and the few libc calls ({@code Native}, futex included).
+ * The shared-memory provider's façade, private to the bundle: the two services ({@code ShmemTransport},
+ * {@code ShmemResolver}), the factory ({@code ShmemFactory}: a door that hands each part what it needs), its options
+ * ({@code ShmemOptions}) and its duty cycle ({@code DutyCycle}: heartbeat, acknowledgements, region events).
  *
- * <p>Byte order of every shared structure is the host's native order: the files never leave the host.
+ * <p>Below it, ground floor first, each package importing only the ones before it: {@code os}, {@code segment},
+ * {@code ring}, {@code session}, {@code region}, {@code mapping}, {@code socket}. Byte order of every shared
+ * structure is the host's native order (the files never leave the host), except the MetaHeaders, which keep
+ * FairMQ's little-endian bytes.
  */
 package io.shmq.transport.shmem.internal;

@@ -4,6 +4,8 @@ import io.shmq.transport.api.RegionBlock;
 import io.shmq.transport.api.RegionConfig;
 import io.shmq.transport.api.SharedMemoryException;
 import io.shmq.transport.api.UnmanagedRegion;
+import io.shmq.transport.shmem.internal.ring.AckRing;
+import io.shmq.transport.shmem.internal.ring.AckRingLayout;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -24,7 +26,7 @@ class AckRingTest {
     @Test
     void shouldDeliverInOrderAcrossManyLapsInBatches() {
         try (Arena arena = Arena.ofConfined()) {
-            final AckRing ring = AckRing.format(arena.allocate(AckRingLayout.bytes(8), 128), 8);
+            final AckRing ring = AckRing.format(arena.allocate(AckRingLayout.bytes(8), 128), 8, "test");
             final List<RegionBlock> out = new ArrayList<>();
             long next = 0;
             for (int i = 0; i < 100; i++) {
@@ -46,9 +48,9 @@ class AckRingTest {
     void shouldSkipARecordClaimedByAProducerThatDiedBeforePublishing() throws Exception {
         try (Arena arena = Arena.ofConfined()) {
             final MemorySegment memory = arena.allocate(AckRingLayout.bytes(8), 128);
-            final AckRing ring = AckRing.format(memory, 8);
+            final AckRing ring = AckRing.format(memory, 8, "test");
             // A producer claims position 0 and dies before publishing.
-            assertTrue(AckRingLayout.TAIL_H.compareAndSet(memory, 0L, 0L, 1L));
+            assertEquals(0, ring.tryClaim());
             ring.offer(4096, 10, 7);
             final List<RegionBlock> out = new ArrayList<>();
             assertEquals(0, ring.drain(out, 256), "blocked behind the claimed record");

@@ -3,6 +3,7 @@ package io.shmq.transport.shmem.internal;
 import io.shmq.transport.api.Message;
 import io.shmq.transport.api.RegionConfig;
 import io.shmq.transport.api.SharedMemoryException;
+import io.shmq.transport.shmem.internal.os.ShmFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -6,6 +6,7 @@ import io.shmq.transport.api.MetaHeader;
 import io.shmq.transport.api.RegionConfig;
 import io.shmq.transport.api.SharedMemoryMessage;
 import io.shmq.transport.api.UnmanagedRegion;
+import io.shmq.transport.shmem.internal.segment.SegmentLayout;
 import java.lang.management.ManagementFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;

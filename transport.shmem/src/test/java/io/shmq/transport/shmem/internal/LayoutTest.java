@@ -1,7 +1,17 @@
 package io.shmq.transport.shmem.internal;
 
+import io.shmq.transport.shmem.internal.os.FileHeaderLayout;
+import io.shmq.transport.shmem.internal.ring.AckRingLayout;
+import io.shmq.transport.shmem.internal.ring.RingLayout;
+import io.shmq.transport.shmem.internal.ring.SocketRingLayout;
+import io.shmq.transport.shmem.internal.segment.BlockLayout;
+import io.shmq.transport.shmem.internal.segment.SegmentLayout;
+import io.shmq.transport.shmem.internal.session.ManagementLayout;
+import io.shmq.transport.shmem.internal.socket.EndpointLayout;
+import io.shmq.transport.shmem.internal.socket.MultipartLayout;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.StructLayout;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
@@ -11,6 +21,38 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class LayoutTest {
     private static long at(final MemoryLayout layout, final String field) {
         return layout.byteOffset(groupElement(field));
+    }
+
+    private static long cursor(final MemoryLayout layout, final String field) {
+        return layout.byteOffset(groupElement("cursors"), groupElement(field));
+    }
+
+    @Test
+    void shouldPinFileHeaderLayout() {
+        assertEquals(0, at(FileHeaderLayout.LAYOUT, "magic"));
+        assertEquals(8, at(FileHeaderLayout.LAYOUT, "version"));
+        assertEquals(12, FileHeaderLayout.BYTES);
+        for (final StructLayout file : List.of(ManagementLayout.LAYOUT, SegmentLayout.LAYOUT, AckRingLayout.HEADER,
+                EndpointLayout.HEADER)) {
+            assertEquals(0, at(file, "magic"), file.toString());
+            assertEquals(8, at(file, "version"), file.toString());
+        }
+    }
+
+    @Test
+    void shouldPinRingLayout() {
+        assertEquals(0, at(RingLayout.CURSORS, "tail"));
+        assertEquals(128, at(RingLayout.CURSORS, "head"));
+        assertEquals(256, RingLayout.CURSORS.byteSize());
+        assertEquals(0, at(RingLayout.RECORD_PREFIX, "sequence"));
+    }
+
+    @Test
+    void shouldPinMultipartLayout() {
+        assertEquals(0, at(MultipartLayout.HEADER, "count"));
+        assertEquals(8, MultipartLayout.PARTS_OFFSET);
+        assertEquals(40, MultipartLayout.PART_BYTES);
+        assertEquals(8 + 3 * 40, MultipartLayout.bytes(3));
     }
 
     @Test
@@ -88,8 +130,8 @@ class LayoutTest {
         assertEquals(0, at(AckRingLayout.HEADER, "magic"));
         assertEquals(8, at(AckRingLayout.HEADER, "version"));
         assertEquals(12, at(AckRingLayout.HEADER, "capacity"));
-        assertEquals(128, at(AckRingLayout.HEADER, "tail"));
-        assertEquals(256, at(AckRingLayout.HEADER, "head"));
+        assertEquals(128, cursor(AckRingLayout.HEADER, "tail"));
+        assertEquals(256, cursor(AckRingLayout.HEADER, "head"));
         assertEquals(384, AckRingLayout.RECORDS_OFFSET);
         assertEquals(0, at(AckRingLayout.RECORD, "sequence"));
         assertEquals(8, at(AckRingLayout.RECORD, "offset"));
@@ -106,8 +148,8 @@ class LayoutTest {
         assertEquals(8, at(h, "consumers"));
         assertEquals(12, at(h, "owner"));
         assertEquals(16, at(h, "parkers"));
-        assertEquals(128, at(h, "tail"));
-        assertEquals(256, at(h, "head"));
+        assertEquals(128, cursor(h, "tail"));
+        assertEquals(256, cursor(h, "head"));
         assertEquals(384, at(h, "notEmpty"));
         assertEquals(388, at(h, "emptyWaiters"));
         assertEquals(512, at(h, "notFull"));
@@ -117,6 +159,7 @@ class LayoutTest {
         assertEquals(0, at(r, "sequence"));
         assertEquals(8, at(r, "count"));
         assertEquals(16, at(r, "header"));
+        assertEquals(16 + 32, r.byteOffset(groupElement("header"), groupElement("regionId")));
         assertEquals(64, r.byteSize());
         assertEquals(640 + 4 * 64, SocketRingLayout.bytes(4));
     }
@@ -132,7 +175,6 @@ class LayoutTest {
         assertEquals(24, at(l, "binderPid"));
         assertEquals(32, at(l, "binderToken"));
         assertEquals(40, at(l, "closed"));
-        assertEquals(48, at(l, "nameHash"));
         assertEquals(128, l.byteSize());
         assertEquals(128 + 2 * (640 + 8 * 64), EndpointLayout.bytes(2, 8));
         assertEquals(0x314B4F53514D4853L, EndpointLayout.MAGIC);

@@ -1,10 +1,10 @@
 package io.shmq.transport.shmem.internal;
 
-import io.shmq.transport.api.RegionBulkCallback;
-import io.shmq.transport.api.RegionCallback;
 import io.shmq.transport.api.Message;
 import io.shmq.transport.api.MetaHeader;
 import io.shmq.transport.api.RegionBlock;
+import io.shmq.transport.api.RegionBulkCallback;
+import io.shmq.transport.api.RegionCallback;
 import io.shmq.transport.api.RegionConfig;
 import io.shmq.transport.api.RegionEvent;
 import io.shmq.transport.api.RegionEventSubscription;
@@ -12,6 +12,8 @@ import io.shmq.transport.api.RegionInfo;
 import io.shmq.transport.api.SharedMemoryException;
 import io.shmq.transport.api.SharedMemoryMessage;
 import io.shmq.transport.api.UnmanagedRegion;
+import io.shmq.transport.shmem.internal.os.ShmFiles;
+import io.shmq.transport.shmem.internal.region.LocalRegion;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

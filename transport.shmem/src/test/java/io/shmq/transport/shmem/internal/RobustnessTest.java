@@ -6,6 +6,13 @@ import io.shmq.transport.api.RegionConfig;
 import io.shmq.transport.api.SharedMemoryException;
 import io.shmq.transport.api.SharedMemoryMessage;
 import io.shmq.transport.api.UnmanagedRegion;
+import io.shmq.transport.shmem.internal.os.ProcessIdentity;
+import io.shmq.transport.shmem.internal.os.RobustLock;
+import io.shmq.transport.shmem.internal.os.ShmFiles;
+import io.shmq.transport.shmem.internal.segment.BlockLayout;
+import io.shmq.transport.shmem.internal.segment.ManagedSegment;
+import io.shmq.transport.shmem.internal.segment.SegmentLayout;
+import io.shmq.transport.shmem.internal.session.ManagementLayout;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -150,6 +157,20 @@ class RobustnessTest {
         final SharedMemoryException e = assertThrows(SharedMemoryException.class, () -> shm.factory("b"));
         assertTrue(e.getMessage().contains("version=99 (expected 1)"), e.getMessage());
         assertEquals(first.freeMemory(), first.freeMemory());
+    }
+
+    @Test
+    void shouldRefuseASessionFileOfAnotherKindAtOnceWhileItsVersionIsStillZero() throws IOException {
+        shm.factory("a");
+        final Path file = ShmFiles.management(ShmSession.DIRECTORY, shm.shmId());
+        writeInt(file, 8, 0);
+        writeInt(file, 0, 0x12345678);
+        final long started = System.nanoTime();
+        final SharedMemoryException e = assertThrows(SharedMemoryException.class, () -> shm.factory("b"));
+        final long waitedMs = (System.nanoTime() - started) / 1_000_000;
+        assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("field=magic")
+                && e.getMessage().contains("expected 31474e4d514d4853"), e.getMessage());
+        assertTrue(waitedMs < 5_000, "incompatible at once, not after the 5 s ready timeout: waited " + waitedMs);
     }
 
     @Test

@@ -13,6 +13,8 @@ import io.shmq.transport.api.TransportClosedException;
 import io.shmq.transport.api.TransportFactory;
 import io.shmq.transport.api.TransportKind;
 import io.shmq.transport.api.UnmanagedRegion;
+import io.shmq.transport.shmem.internal.os.ShmFiles;
+import io.shmq.transport.shmem.internal.session.ManagementLayout;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;

@@ -1,9 +1,9 @@
 package io.shmq.transport.shmem.internal;
 
-import io.shmq.transport.api.RegionCallback;
 import io.shmq.transport.api.FactoryConfig;
 import io.shmq.transport.api.Message;
 import io.shmq.transport.api.MetaHeader;
+import io.shmq.transport.api.RegionCallback;
 import io.shmq.transport.api.RegionConfig;
 import io.shmq.transport.api.SharedMemoryMessage;
 import io.shmq.transport.api.UnmanagedRegion;

@@ -1,6 +1,8 @@
 package io.shmq.transport.shmem.internal;
 
 import io.shmq.transport.api.FactoryConfig;
+import io.shmq.transport.shmem.internal.os.Native;
+import io.shmq.transport.shmem.internal.os.ShmFiles;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -4,14 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.shmq.transport.api.FactoryConfig;
 import io.shmq.transport.api.Message;
 import io.shmq.transport.api.TransportClosedException;
 import io.shmq.transport.api.TransportFactory;
+import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 class ShmemTransportTest {
     @RegisterExtension
@@ -35,6 +39,59 @@ class ShmemTransportTest {
         final TransportClosedException e = assertThrows(TransportClosedException.class,
                 () -> transport.createFactory(shm.config("late").build()));
         assertTrue(e.getMessage().contains("deactivated"), e.getMessage());
+    }
+
+    /** A DS configuration as SCR would pass it: the annotation's defaults, overridden by {@code values}. */
+    static ShmemTransport.Config config(final Map<String, Object> values) {
+        return (ShmemTransport.Config) Proxy.newProxyInstance(ShmemTransport.Config.class.getClassLoader(),
+                new Class<?>[] {ShmemTransport.Config.class}, (proxy, method, args) -> {
+                    if (method.getDeclaringClass() == Object.class) {
+                        return method.getName().equals("toString") ? "Config" + values : null;
+                    }
+                    return values.getOrDefault(method.getName(), method.getDefaultValue());
+                });
+    }
+
+    @Test
+    void shouldHonourItsConfiguredDirectoryAndApplyAChangeToNewFactoriesWithoutRestarting(@TempDir final Path first,
+                                                                                         @TempDir final Path second)
+            throws Exception {
+        final ShmemTransport transport = new ShmemTransport();
+        transport.activate(config(Map.of("directory", first.toString(), "segment$_$size", 16L << 20)));
+        try (ShmemFactory inFirst = (ShmemFactory) transport.createFactory(shm.config("a").build())) {
+            assertEquals(first, inFirst.directory());
+            assertEquals(ShmSession.SEGMENT_SIZE, inFirst.ownSegment().size(), "the factory's own size wins");
+            transport.modified(config(Map.of("directory", second.toString(), "segment$_$size", 16L << 20)));
+            try (ShmemFactory inSecond = (ShmemFactory) transport.createFactory(
+                    FactoryConfig.builder("b").session(shm.newSession()).build())) {
+                assertEquals(second, inSecond.directory(), "a factory made after the change");
+                assertEquals(16L << 20, inSecond.ownSegment().size(), "the configured size replaces the API default");
+                assertTrue(Files.exists(second.resolve("shmq_" + inSecond.shmId() + "_mng")));
+                assertEquals(first, inFirst.directory(), "a factory made before keeps its files where they are");
+                inFirst.createMessage(8).close();
+            }
+            try (ShmemFactory own = (ShmemFactory) transport.createFactory(shm.config("c")
+                    .option(ShmemOptions.DIRECTORY, first.toString()).build())) {
+                assertEquals(first, own.directory(), "a factory's own option wins over the configuration");
+            }
+        } finally {
+            transport.deactivate();
+        }
+        try (Stream<Path> left = Stream.concat(Files.list(first), Files.list(second))) {
+            assertEquals(0, left.count(), "every file removed by the last factory of its session");
+        }
+    }
+
+    @Test
+    void shouldRefuseABadConfigurationNamingTheKey() {
+        final ShmemTransport transport = new ShmemTransport();
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> transport.activate(config(Map.of("spin$_$rounds", -1))));
+        assertTrue(e.getMessage().contains("shmem.spin-rounds"), e.getMessage());
+        final IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+                () -> transport.createFactory(shm.config("d").option("shmem.directroy", "/dev/shm").build()));
+        assertTrue(unknown.getMessage().contains("shmem.directroy") && unknown.getMessage().contains(
+                ShmemOptions.KEYS.toString()), unknown.getMessage());
     }
 
     private long sessionFiles() throws Exception {

@@ -1,11 +1,11 @@
 package io.shmq.transport.shmem.internal;
 
-import io.shmq.transport.api.RegionCallback;
 import io.shmq.transport.api.DataAddressResolver;
 import io.shmq.transport.api.Message;
 import io.shmq.transport.api.MetaHeader;
 import io.shmq.transport.api.MetaHeaderFrame;
 import io.shmq.transport.api.RegionBlock;
+import io.shmq.transport.api.RegionCallback;
 import io.shmq.transport.api.RegionConfig;
 import io.shmq.transport.api.SharedMemoryException;
 import io.shmq.transport.api.SharedMemoryMessage;
@@ -38,10 +38,8 @@ class SideChannelTest {
     private final DataAddressResolver resolver = new ShmemResolver();
 
     private void resolveAbThroughSecondFactory(final int metadataFrameSize) {
-        final ShmemFactory producer = shm.track(new ShmemFactory(shm.config("producer")
-                .metadataFrameSize(metadataFrameSize).build()));
-        final ShmemFactory consumer = shm.track(new ShmemFactory(shm.config("consumer")
-                .metadataFrameSize(metadataFrameSize).build()));
+        final ShmemFactory producer = shm.track(new ShmemFactory(shm.config("producer").build()));
+        final ShmemFactory consumer = shm.track(new ShmemFactory(shm.config("consumer").build()));
         try (Message message = producer.createMessage(2)) {
             message.data().copyFrom(MemorySegment.ofArray(new byte[] {'A', 'B'}));
             final MetaHeader meta = ((SharedMemoryMessage) message).meta();

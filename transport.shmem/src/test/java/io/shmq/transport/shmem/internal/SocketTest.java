@@ -2,14 +2,20 @@ package io.shmq.transport.shmem.internal;
 
 import io.shmq.transport.api.Message;
 import io.shmq.transport.api.MetaHeader;
+import io.shmq.transport.api.SharedMemoryException;
 import io.shmq.transport.api.SharedMemoryMessage;
 import io.shmq.transport.api.Socket;
 import io.shmq.transport.api.SocketException;
 import io.shmq.transport.api.SocketType;
+import io.shmq.transport.shmem.internal.socket.Endpoint;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -189,6 +195,29 @@ class SocketTest {
             pull.close();
             assertFalse(Files.exists(endpoint), "the binder's close removes the endpoint");
             assertEquals(start, parent.freeMemory(), "queued payloads released when the binder closed");
+        }
+    }
+
+    @Test
+    void shouldRefuseAnEndpointFileOfAnotherVersionAtOnceNamingFileAndField() throws Exception {
+        final ShmemFactory parent = factory("parent");
+        final Path endpoint = Endpoint.file(parent.directory(), parent.shmId(), "other-version");
+        try (Socket pull = parent.createSocket(SocketType.PULL, "pull");
+             Socket push = parent.createSocket(SocketType.PUSH, "push");
+             Message message = parent.createMessage(8)) {
+            pull.bind("ipc://other-version");
+            try (FileChannel channel = FileChannel.open(endpoint, StandardOpenOption.WRITE)) {
+                channel.write(ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(0, 99), 8);
+            }
+            final long started = System.nanoTime();
+            final SharedMemoryException e = assertThrows(SharedMemoryException.class, () -> {
+                push.connect("ipc://other-version");
+                push.send(message, 30_000);
+            });
+            final long waitedMs = (System.nanoTime() - started) / 1_000_000;
+            assertTrue(e.getMessage().contains(endpoint.toString()) && e.getMessage().contains("field=version")
+                    && e.getMessage().contains("version=99 (expected 1)"), e.getMessage());
+            assertTrue(waitedMs < 30_000, "an error, not the send timeout: waited " + waitedMs + " ms");
         }
     }
 
@@ -404,6 +433,9 @@ class SocketTest {
                 }
             }
             assertEquals(Integer.toString(count), child.expect("PUSHED", 60));
+            assertTrue(child.stderr().contains("runs without native access")
+                    && child.stderr().contains("--enable-native-access"), "the degraded mode is said once, loudly:\n"
+                    + child.stderr());
         }
     }
 }

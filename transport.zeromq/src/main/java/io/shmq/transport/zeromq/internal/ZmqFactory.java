@@ -52,9 +52,17 @@ final class ZmqFactory implements TransportFactory {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean interrupted;
 
-    ZmqFactory(final FactoryConfig config, final int ioThreads) {
+    private final ZmqOptions options;
+
+    ZmqFactory(final FactoryConfig config, final ZmqOptions options) {
         this.config = config;
-        this.context = ZMQ.context(ioThreads);
+        this.options = options;
+        this.context = ZMQ.context(options.ioThreads());
+    }
+
+    /** @return the handshake interval of this factory's sockets */
+    int handshakeIntervalMs() {
+        return options.handshakeIntervalMs();
     }
 
     @Override
@@ -301,6 +309,19 @@ final class ZmqFactory implements TransportFactory {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        // JeroMQ's socket close and context termination fail with EINTR on an interrupted thread (a DS deactivate
+        // may run on one) and then leave the context's threads running: close with the flag cleared, restore it.
+        final boolean interruptedThread = Thread.interrupted();
+        try {
+            closeAll();
+        } finally {
+            if (interruptedThread) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void closeAll() {
         subscriptions.clear();
         for (final ZmqPoller poller : List.copyOf(pollers)) {
             poller.close();

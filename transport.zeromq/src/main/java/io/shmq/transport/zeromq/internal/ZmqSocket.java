@@ -46,14 +46,15 @@ final class ZmqSocket implements Socket {
     static final Duration DEFAULT_LINGER = Socket.DEFAULT_LINGER;
 
     /**
-     * JeroMQ's handshake interval, in milliseconds. JeroMQ 0.6.0 sometimes leaves a fresh tcp connection with the
+     * JeroMQ's handshake interval by default, in milliseconds ({@link ZmqOptions#HANDSHAKE_INTERVAL_MS} sets it per
+     * factory). JeroMQ 0.6.0 sometimes leaves a fresh tcp connection with the
      * peer's greeting unread (seen here on JDK 25 in about 1 to 3 of 100 connects to loopback, with plain JeroMQ
      * sockets too): nothing flows on it until the handshake timer drops it and JeroMQ reconnects. ZeroMQ's default
      * of 30 s would stall such a channel for 30 s; 1 s heals it quickly and is ample for a real handshake. A handshake
      * that does time out costs only a reconnect: the connecting side keeps its queue across reconnects, and the
      * binding side queues nothing for a peer before its handshake completes.
      */
-    static final int HANDSHAKE_INTERVAL_MS = 1000;
+    static final int HANDSHAKE_INTERVAL_MS = ZmqOptions.DEFAULT_HANDSHAKE_INTERVAL_MS;
 
     /**
      * JeroMQ's error number is one static thread-local shared by all its objects, and its command processing
@@ -106,7 +107,7 @@ final class ZmqSocket implements Socket {
         socket.setSndHWM(sendHighWaterMark);
         socket.setRcvHWM(receiveHighWaterMark);
         socket.setLinger(DEFAULT_LINGER.toMillis());
-        socket.setHandshakeIvl(HANDSHAKE_INTERVAL_MS);
+        socket.setHandshakeIvl(factory.handshakeIntervalMs());
         if (type == SocketType.SUB) {
             // FairMQ's sub channels receive everything: subscribe to the empty prefix.
             socket.subscribe(new byte[0]);

@@ -6,32 +6,74 @@ import io.shmq.transport.api.TransportClosedException;
 import io.shmq.transport.api.TransportFactory;
 import io.shmq.transport.api.TransportKind;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
- * The zeromq {@link Transport} service: a DS component in OSGi, a {@link java.util.ServiceLoader} provider on the
- * module path. Every factory owns its own JeroMQ context. When the component is deactivated (bundle stopped, updated
- * or uninstalled) it closes every factory it made that is still open, so that no context thread outlives the
- * bundle; a consumer still holding such a factory gets {@link io.shmq.transport.api.TransportClosedException}.
+ * The zeromq {@link Transport} service on JeroMQ: a DS component with {@code transport.kind=zeromq}, configured
+ * through Configuration Admin (PID {@value #PID}, {@link Config}), and a {@link java.util.ServiceLoader} provider
+ * for the module path. Every factory owns its own JeroMQ context. When the component is deactivated (bundle stopped,
+ * updated or uninstalled) it closes every factory it made that is still open, so that no context thread outlives
+ * the bundle; a consumer still holding such a factory gets {@link TransportClosedException}.
  *
- * <p>Options (keys of {@link FactoryConfig#options()} with the prefix {@value #OPTION_PREFIX}; another key of that
- * prefix is rejected): {@value #IO_THREADS} (the context's I/O threads, default 1, as FairMQ's
- * {@code --io-threads}).
+ * <p>Options: {@link ZmqOptions}. The configuration holds their defaults for the factories made afterwards (a
+ * factory's own {@code zeromq.*} options win); a change applies without restarting the component ({@link Modified}).
  */
-@Component(service = Transport.class, property = Transport.KIND_PROPERTY + "=zeromq")
+@Component(service = Transport.class, property = Transport.KIND_PROPERTY + "=zeromq", configurationPid = ZmqTransport.PID)
+@Designate(ocd = ZmqTransport.Config.class)
 public final class ZmqTransport implements Transport {
+    /** The Configuration Admin PID of the component. */
+    public static final String PID = "io.shmq.transport.zeromq";
     /** The prefix of this provider's options. */
-    public static final String OPTION_PREFIX = "zeromq.";
+    public static final String OPTION_PREFIX = ZmqOptions.PREFIX;
     /** The number of JeroMQ I/O threads of a factory's context. */
-    public static final String IO_THREADS = OPTION_PREFIX + "ioThreads";
+    public static final String IO_THREADS = ZmqOptions.IO_THREADS;
+
+    /** The component's typed configuration (metatype in the bundle); each key is a factory option's default. */
+    @ObjectClassDefinition(name = "shmq zeromq transport (JeroMQ)",
+            description = "Defaults of the zeromq factories this service makes")
+    public @interface Config {
+        /** @return {@code zeromq.io-threads} */
+        @AttributeDefinition(description = "I/O threads of a factory's JeroMQ context (zeromq.io-threads)")
+        int io$_$threads() default 1;
+
+        /** @return {@code zeromq.handshake-interval-ms} */
+        @AttributeDefinition(description = "ZMTP handshake timeout of every socket in ms "
+                + "(zeromq.handshake-interval-ms)")
+        int handshake$_$interval$_$ms() default ZmqOptions.DEFAULT_HANDSHAKE_INTERVAL_MS;
+    }
 
     private final Set<ZmqFactory> factories = new HashSet<>();
+    private volatile Map<String, String> defaults = Map.of();
     private boolean deactivated;
 
     /** For DS and ServiceLoader. */
     public ZmqTransport() {
+    }
+
+    /** DS: the first configuration (or the annotation's defaults when there is none). */
+    @Activate
+    void activate(final Config config) {
+        modified(config);
+    }
+
+    /** DS: a changed configuration; applies to factories made from now on, without a restart. */
+    @Modified
+    void modified(final Config config) {
+        final Map<String, String> options = Map.of(ZmqOptions.IO_THREADS, Integer.toString(config.io$_$threads()),
+                ZmqOptions.HANDSHAKE_INTERVAL_MS, Integer.toString(config.handshake$_$interval$_$ms()));
+        // Refuse a bad configuration now, naming the key, rather than at every createFactory.
+        ZmqOptions.of(FactoryConfig.builder("configuration").option(ZmqOptions.IO_THREADS,
+                options.get(ZmqOptions.IO_THREADS)).option(ZmqOptions.HANDSHAKE_INTERVAL_MS,
+                options.get(ZmqOptions.HANDSHAKE_INTERVAL_MS)).build());
+        defaults = options;
     }
 
     @Override
@@ -45,27 +87,16 @@ public final class ZmqTransport implements Transport {
             throw new TransportClosedException("the zeromq transport service was deactivated: cannot create factory id="
                     + config.id());
         }
-        int ioThreads = 1;
-        for (final var entry : config.options().entrySet()) {
-            if (!entry.getKey().startsWith(OPTION_PREFIX)) {
-                continue;
+        final FactoryConfig.Builder effective = config.toBuilder();
+        defaults.forEach((key, value) -> {
+            if (!config.options().containsKey(key)) {
+                effective.option(key, value);
             }
-            if (!entry.getKey().equals(IO_THREADS)) {
-                throw new IllegalArgumentException("unknown zeromq option: key=" + entry.getKey() + ", known="
-                        + IO_THREADS);
-            }
-            try {
-                ioThreads = Integer.parseInt(entry.getValue());
-            } catch (final NumberFormatException e) {
-                ioThreads = 0;
-            }
-            if (ioThreads < 1) {
-                throw new IllegalArgumentException(IO_THREADS + " must be a positive integer: " + IO_THREADS + "="
-                        + entry.getValue());
-            }
-        }
+        });
+        final FactoryConfig merged = effective.build();
+        final ZmqOptions options = ZmqOptions.of(merged);
         factories.removeIf(ZmqFactory::isClosed);
-        final ZmqFactory factory = new ZmqFactory(config, ioThreads);
+        final ZmqFactory factory = new ZmqFactory(merged, options);
         factories.add(factory);
         return factory;
     }

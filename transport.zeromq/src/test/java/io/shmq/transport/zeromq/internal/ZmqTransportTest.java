@@ -20,8 +20,10 @@ import io.shmq.transport.api.TransportClosedException;
 import io.shmq.transport.api.TransportFactory;
 import io.shmq.transport.api.TransportKind;
 import io.shmq.transport.api.UnmanagedRegion;
+import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
 
@@ -64,6 +66,73 @@ class ZmqTransportTest {
         assertTrue(unknown.getMessage().contains("zeromq.bogus"), unknown.getMessage());
         assertThrows(IllegalArgumentException.class, () -> transport.createFactory(
                 FactoryConfig.builder("dev").session("opt-3").option(ZmqTransport.IO_THREADS, "0").build()));
+    }
+
+    /** The JeroMQ threads of live contexts (each context runs a reaper and its I/O threads). */
+    private static long jeromqThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
+                .filter(t -> t.getName().startsWith("reaper-") || t.getName().startsWith("iothread-")).count();
+    }
+
+    @Test
+    void shouldCloseFromAnInterruptedThreadWithoutErrorAndLeaveNoJeroMqThread() throws Exception {
+        final long before = jeromqThreads();
+        final ZmqTransport transport = new ZmqTransport();
+        final TransportFactory factory = transport.createFactory(FactoryConfig.of("dev", "interrupted-close"));
+        final Socket push = factory.createSocket(SocketType.PUSH, "data");
+        push.bind("inproc://interrupted-close");
+        assertTrue(jeromqThreads() > before, "the factory's context runs threads");
+        final Throwable[] thrown = new Throwable[1];
+        final boolean[] stillInterrupted = new boolean[1];
+        final Thread closer = Thread.ofPlatform().start(() -> {
+            Thread.currentThread().interrupt(); // as a DS deactivate may run
+            try {
+                factory.close();
+            } catch (Throwable e) {
+                thrown[0] = e;
+            }
+            stillInterrupted[0] = Thread.currentThread().isInterrupted();
+        });
+        closer.join(30_000);
+        assertEquals(null, thrown[0], "close on an interrupted thread");
+        assertTrue(stillInterrupted[0], "the interrupt flag is given back");
+        final long deadline = System.nanoTime() + 10_000_000_000L;
+        while (jeromqThreads() > before && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(before, jeromqThreads(), "no JeroMQ thread left behind");
+        assertThrows(TransportClosedException.class, () -> factory.createSocket(SocketType.PULL, "late"));
+        factory.close(); // a second close is harmless
+    }
+
+    @Test
+    void shouldApplyItsConfigurationToNewFactoriesWithoutRestarting() {
+        final ZmqTransport transport = new ZmqTransport();
+        transport.activate(config(Map.of("io$_$threads", 2, "handshake$_$interval$_$ms", 250)));
+        try (TransportFactory factory = transport.createFactory(FactoryConfig.of("dev", "config-1"))) {
+            assertEquals("2", factory.config().options().get(ZmqOptions.IO_THREADS));
+            assertEquals(250, ((ZmqFactory) factory).handshakeIntervalMs());
+        }
+        transport.modified(config(Map.of("handshake$_$interval$_$ms", 500)));
+        try (TransportFactory factory = transport.createFactory(FactoryConfig.builder("dev").session("config-2")
+                .option(ZmqOptions.IO_THREADS, "3").build())) {
+            assertEquals(500, ((ZmqFactory) factory).handshakeIntervalMs(), "the changed configuration");
+            assertEquals("3", factory.config().options().get(ZmqOptions.IO_THREADS), "the factory's own option wins");
+        }
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> transport.modified(config(Map.of("io$_$threads", 0))));
+        assertTrue(e.getMessage().contains(ZmqOptions.IO_THREADS), e.getMessage());
+        transport.deactivate();
+    }
+
+    private static ZmqTransport.Config config(final Map<String, Object> values) {
+        return (ZmqTransport.Config) Proxy.newProxyInstance(ZmqTransport.Config.class.getClassLoader(),
+                new Class<?>[] {ZmqTransport.Config.class}, (proxy, method, args) -> {
+                    if (method.getDeclaringClass() == Object.class) {
+                        return method.getName().equals("toString") ? "Config" + values : null;
+                    }
+                    return values.getOrDefault(method.getName(), method.getDefaultValue());
+                });
     }
 
     @Test

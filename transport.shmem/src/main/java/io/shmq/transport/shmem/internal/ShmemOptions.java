@@ -1,0 +1,98 @@
+package io.shmq.transport.shmem.internal;
+
+import io.shmq.transport.api.FactoryConfig;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The shared-memory provider's options ({@link FactoryConfig#options()} under the prefix {@value #PREFIX}), parsed
+ * once per factory. Keys are kebab-case, as the zeromq provider's; an unknown key under the prefix is rejected with
+ * the list of known keys; keys of other prefixes belong to other providers and are ignored.
+ *
+ * @param directory          {@value #DIRECTORY}: the directory of the session's files (default {@code /dev/shm})
+ * @param cleanupOnClose     {@value #CLEANUP_ON_CLOSE}: whether the last factory of a session removes its files
+ *                           (default {@code true})
+ * @param sweepStaleSessions {@value #SWEEP_STALE_SESSIONS}: whether a new factory removes the stale sessions (no
+ *                           live device, a dead one) of this user in its directory (default {@code true})
+ * @param spinRounds         {@value #SPIN_ROUNDS}: busy-spin rounds of a blocked socket call or poll before it yields
+ *                           (default {@value #DEFAULT_SPIN_ROUNDS}; 0 sleeps at once, saving CPU, costing latency)
+ * @param yieldRounds        {@value #YIELD_ROUNDS}: {@code Thread.yield()} rounds after the spin, before the call
+ *                           sleeps on its ring's futex (default {@value #DEFAULT_YIELD_ROUNDS})
+ */
+public record ShmemOptions(Path directory, boolean cleanupOnClose, boolean sweepStaleSessions, int spinRounds,
+                           int yieldRounds) {
+    /** The prefix of this provider's keys. */
+    public static final String PREFIX = "shmem.";
+    /** Directory of the session's files. */
+    public static final String DIRECTORY = PREFIX + "directory";
+    /** Whether the last factory of a session removes its files. */
+    public static final String CLEANUP_ON_CLOSE = PREFIX + "cleanup-on-close";
+    /** Whether a new factory removes the stale sessions of its directory. */
+    public static final String SWEEP_STALE_SESSIONS = PREFIX + "sweep-stale-sessions";
+    /** Busy-spin rounds of a blocked socket call before it yields. */
+    public static final String SPIN_ROUNDS = PREFIX + "spin-rounds";
+    /** Yield rounds of a blocked socket call before it sleeps. */
+    public static final String YIELD_ROUNDS = PREFIX + "yield-rounds";
+    /** Every key, in the order of the record's components. */
+    public static final List<String> KEYS = List.of(DIRECTORY, CLEANUP_ON_CLOSE, SWEEP_STALE_SESSIONS, SPIN_ROUNDS,
+            YIELD_ROUNDS);
+    /** Spin rounds when none are configured. */
+    public static final int DEFAULT_SPIN_ROUNDS = 200;
+    /** Yield rounds when none are configured. */
+    public static final int DEFAULT_YIELD_ROUNDS = 20;
+    private static final int MAX_ROUNDS = 1_000_000;
+    /** The directory when none is configured. */
+    public static final Path DEFAULT_DIRECTORY = Path.of("/dev/shm");
+
+    /** Checks the components. */
+    public ShmemOptions {
+        Objects.requireNonNull(directory, "directory");
+        checkRounds(SPIN_ROUNDS, spinRounds);
+        checkRounds(YIELD_ROUNDS, yieldRounds);
+    }
+
+    private static void checkRounds(final String key, final int value) {
+        if (value < 0 || value > MAX_ROUNDS) {
+            throw new IllegalArgumentException(key + " must be in [0, " + MAX_ROUNDS + "]: " + key + "=" + value);
+        }
+    }
+
+    /**
+     * @return the options of {@code config}
+     * @throws IllegalArgumentException naming the key for an unknown key or a bad value
+     */
+    public static ShmemOptions of(final FactoryConfig config) {
+        final Map<String, String> options = config.options();
+        for (final String key : options.keySet()) {
+            if (key.startsWith(PREFIX) && !KEYS.contains(key)) {
+                throw new IllegalArgumentException("unknown shmem option: key=" + key + ", known=" + KEYS);
+            }
+        }
+        final String directory = options.get(DIRECTORY);
+        return new ShmemOptions(directory == null ? DEFAULT_DIRECTORY : Path.of(directory),
+                bool(options, CLEANUP_ON_CLOSE), bool(options, SWEEP_STALE_SESSIONS),
+                rounds(options, SPIN_ROUNDS, DEFAULT_SPIN_ROUNDS), rounds(options, YIELD_ROUNDS, DEFAULT_YIELD_ROUNDS));
+    }
+
+    private static int rounds(final Map<String, String> options, final String key, final int fallback) {
+        final String value = options.get(key);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(value.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be an integer: " + key + "=" + value, e);
+        }
+    }
+
+    private static boolean bool(final Map<String, String> options, final String key) {
+        final String value = options.getOrDefault(key, "true");
+        if (!value.equals("true") && !value.equals("false")) {
+            throw new IllegalArgumentException(key + " must be true or false: " + key + "=" + value);
+        }
+        return Boolean.parseBoolean(value);
+    }
+}

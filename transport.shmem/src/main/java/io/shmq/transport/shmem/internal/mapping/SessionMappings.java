@@ -1,0 +1,376 @@
+package io.shmq.transport.shmem.internal.mapping;
+
+import io.shmq.transport.api.AllocationRetryPolicy;
+import io.shmq.transport.api.MessageBadAllocException;
+import io.shmq.transport.api.MetaHeader;
+import io.shmq.transport.api.SharedMemoryException;
+import io.shmq.transport.api.TransportClosedException;
+import io.shmq.transport.shmem.internal.os.IdleStrategy;
+import io.shmq.transport.shmem.internal.os.ShmFiles;
+import io.shmq.transport.shmem.internal.region.RegionView;
+import io.shmq.transport.shmem.internal.region.Regions;
+import io.shmq.transport.shmem.internal.segment.ManagedSegment;
+import io.shmq.transport.shmem.internal.session.Session;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What one factory has mapped of its session, and the one way into it: the caches of managed segments and regions
+ * (attached on first use, each under its own shared arena, never caching a miss), {@link #resolve}, the receive
+ * path ({@link #adopt}: a header checked once, the checked offset kept by the message), allocation with the retry
+ * policy, and the open messages that the factory's close releases. Messages, sockets and the resolver use this;
+ * it imports nothing above itself. Thread-safe: the hot path is one acquire load of a cache slot.
+ */
+public final class SessionMappings {
+    private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(Object[].class);
+    /** The smallest block alignment, and the one of {@code alignment=0}. */
+    private static final long MIN_ALIGNMENT = 16;
+
+    private final String factoryId;
+    private final Session session;
+    private final Regions regions;
+    private final AllocationRetryPolicy retry;
+    private final Object[] segmentSlots = new Object[MetaHeader.MAX_ID + 1];
+    private final Object[] regionSlots = new Object[MetaHeader.MAX_ID + 1];
+    private final List<RegionView> staleViews = new ArrayList<>();
+    private final OpenMessages openMessages = new OpenMessages();
+    private final ManagedSegment own;
+    private volatile boolean closed;
+
+    /**
+     * Maps segment 0 of {@code session}.
+     *
+     * @param factoryId names the factory in errors
+     * @param session   the joined session
+     * @param regions   the regions this factory created (found here before mapping a region a second time)
+     * @param retry     what an allocation does when the segment is full
+     */
+    public SessionMappings(final String factoryId, final Session session, final Regions regions,
+                           final AllocationRetryPolicy retry) {
+        this.factoryId = Objects.requireNonNull(factoryId, "factoryId");
+        this.session = Objects.requireNonNull(session, "session");
+        this.regions = Objects.requireNonNull(regions, "regions");
+        this.retry = Objects.requireNonNull(retry, "retry");
+        this.own = segment(0);
+    }
+
+    /** @return the session */
+    public Session session() {
+        return session;
+    }
+
+    /** @return segment 0, where this factory allocates */
+    public ManagedSegment ownSegment() {
+        return own;
+    }
+
+    /** @return the factory's open messages */
+    OpenMessages openMessages() {
+        return openMessages;
+    }
+
+    /** @return whether {@link #markClosed()} was called */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** @throws TransportClosedException when the factory is closed */
+    public void checkOpen() {
+        if (closed) {
+            throw new TransportClosedException("factory id=" + factoryId + " of session " + session.shmId()
+                    + " is closed");
+        }
+    }
+
+    /** @return the exception for a mapping that went away under a call (the factory closed meanwhile) */
+    public TransportClosedException closedDuring(final String what, final RuntimeException cause) {
+        return new TransportClosedException("factory id=" + factoryId + " of session " + session.shmId()
+                + " closed during " + what, cause);
+    }
+
+    /**
+     * What a call that failed reports: a closed mapping ({@link IllegalStateException} from the FFM API), and any
+     * failure once the factory is closing (a block its close released, for instance), become
+     * {@link TransportClosedException}, so that a consumer sees only the documented exception while its provider
+     * goes away; anything else is rethrown as it is.
+     */
+    RuntimeException failure(final String what, final RuntimeException e) {
+        if (e instanceof TransportClosedException) {
+            return e;
+        }
+        if (e instanceof IllegalStateException || closed) {
+            return closedDuring(what, e);
+        }
+        return e;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // messages
+
+    /** @return a new empty message */
+    public ShmemMessage emptyMessage() {
+        checkOpen();
+        return new ShmemMessage(this);
+    }
+
+    /** @return a new message of {@code size} bytes in segment 0 */
+    public ShmemMessage allocate(final long size, final long alignment) {
+        checkOpen();
+        final ShmemMessage message = new ShmemMessage(this);
+        try {
+            allocateInto(message, size, alignment);
+        } catch (IllegalArgumentException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw failure("allocate size=" + size, e);
+        }
+        return message;
+    }
+
+    /** Gives {@code message} (empty) a new block of {@code size} bytes; nothing for size 0. */
+    void allocateInto(final ShmemMessage message, final long size, final long alignment) {
+        if (size < 0) {
+            throw new IllegalArgumentException("size must not be negative: size=" + size);
+        }
+        if (size == 0) {
+            return;
+        }
+        final long block = allocateBlock(size, alignment);
+        try {
+            message.setManaged(own, block, size, own.dataOffset(block));
+        } catch (IllegalStateException e) {
+            throw closedDuring("allocate", e);
+        }
+    }
+
+    /** Allocates a block in segment 0 following the retry policy; returns its handle. */
+    long allocateBlock(final long size, final long alignment) {
+        final long align = checkAlignment(alignment);
+        IdleStrategy idle = null;
+        for (int attempt = 1; ; attempt++) {
+            final long block;
+            try {
+                block = own.allocate(size, align);
+            } catch (IllegalStateException e) {
+                throw closedDuring("allocate", e);
+            }
+            if (block >= 0) {
+                return block;
+            }
+            if (attempt >= retry.maxAttempts()) {
+                throw new MessageBadAllocException("cannot allocate size=" + size + ", alignment=" + align
+                        + " in segmentId=0 of session " + session.shmId() + ": freeMemory=" + own.freeMemory()
+                        + ", segmentSize=" + own.size() + ", attempts=" + attempt);
+            }
+            if (idle == null) {
+                idle = IdleStrategy.parking(retry.interval().toNanos());
+            }
+            idle.idle();
+            checkOpen();
+        }
+    }
+
+    private static long checkAlignment(final long alignment) {
+        if (alignment == 0) {
+            return MIN_ALIGNMENT;
+        }
+        if (alignment < 0 || Long.bitCount(alignment) != 1 || alignment > ManagedSegment.MAX_ALIGNMENT) {
+            throw new IllegalArgumentException("alignment must be 0 or a power of two up to "
+                    + ManagedSegment.MAX_ALIGNMENT + ": alignment=" + alignment);
+        }
+        return Math.max(MIN_ALIGNMENT, alignment);
+    }
+
+    /**
+     * The receive path: turns a header whose reference was handed over (sent, or detached) into a message owned by
+     * the caller. Checks the header like {@link #resolve}, once.
+     */
+    public ShmemMessage adopt(final MetaHeader meta) {
+        final ShmemMessage message = emptyMessage();
+        try {
+            adoptChecked(message, meta);
+        } catch (RuntimeException e) {
+            throw failure("adopt " + meta, e);
+        }
+        return message;
+    }
+
+    /** The receive path into a caller's message: releases what {@code target} held, then adopts {@code meta}. */
+    public void adoptInto(final ShmemMessage target, final MetaHeader meta) {
+        checkOpen();
+        Objects.requireNonNull(meta, "meta");
+        try {
+            adoptCheckedInto(target, meta);
+        } catch (RuntimeException e) {
+            throw failure("adopt " + meta, e);
+        }
+    }
+
+    private void adoptCheckedInto(final ShmemMessage target, final MetaHeader meta) {
+        // Check before releasing: a bad header leaves the caller's message as it was.
+        if (meta.managed()) {
+            if (meta.size() == 0) {
+                target.rebuild();
+                return;
+            }
+            final ManagedSegment segment = segment(meta.segmentId());
+            final long offset = checkedOffset(segment, meta);
+            target.rebuild();
+            target.setManaged(segment, meta.handle(), meta.size(), offset);
+        } else {
+            final RegionView view = checkedRegion(meta);
+            target.rebuild();
+            target.setRegion(view, meta.handle(), meta.size(), meta.hint(), meta.shared());
+        }
+    }
+
+    private void adoptChecked(final ShmemMessage target, final MetaHeader meta) {
+        Objects.requireNonNull(meta, "meta");
+        if (meta.managed()) {
+            if (meta.size() > 0) {
+                final ManagedSegment segment = segment(meta.segmentId());
+                target.setManaged(segment, meta.handle(), meta.size(), checkedOffset(segment, meta));
+            }
+        } else {
+            target.setRegion(checkedRegion(meta), meta.handle(), meta.size(), meta.hint(), meta.shared());
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // resolution
+
+    /**
+     * Resolves a header to its payload; see {@link io.shmq.transport.api.DataAddressResolver}. Hot path: one
+     * acquire load of the cache slot, the block or region checks, one slice.
+     */
+    public MemorySegment resolve(final MetaHeader meta) {
+        Objects.requireNonNull(meta, "meta");
+        checkOpen();
+        try {
+            if (meta.managed()) {
+                if (meta.size() == 0) {
+                    return MemorySegment.NULL;
+                }
+                final ManagedSegment segment = segment(meta.segmentId());
+                return segment.memory().asSlice(checkedOffset(segment, meta), meta.size());
+            }
+            return checkedRegion(meta).data().asSlice(meta.handle(), meta.size());
+        } catch (RuntimeException e) {
+            throw failure("resolve " + meta, e);
+        }
+    }
+
+    private static long checkedOffset(final ManagedSegment segment, final MetaHeader meta) {
+        return segment.checkedDataOffset(meta.handle(), meta.size());
+    }
+
+    private RegionView checkedRegion(final MetaHeader meta) {
+        final RegionView view = region(meta.regionId());
+        final long handle = meta.handle();
+        if (handle < 0 || handle > view.size() || meta.size() > view.size() - handle) {
+            throw new SharedMemoryException("handle=" + handle + ", size=" + meta.size() + " outside regionId="
+                    + meta.regionId() + " of session " + session.shmId() + ": regionSize=" + view.size());
+        }
+        return view;
+    }
+
+    /** @return managed segment {@code id}, attached on first use */
+    public ManagedSegment segment(final int id) {
+        final Object cached = SLOTS.getAcquire(segmentSlots, id);
+        if (cached != null) {
+            return (ManagedSegment) cached;
+        }
+        return attachSegment(id);
+    }
+
+    private synchronized ManagedSegment attachSegment(final int id) {
+        checkOpen();
+        final Object cached = SLOTS.getAcquire(segmentSlots, id);
+        if (cached != null) {
+            return (ManagedSegment) cached;
+        }
+        final long size = session.segmentEntrySize(id);
+        if (size < 0) {
+            throw new SharedMemoryException("segmentId=" + id + " unknown in session " + session.shmId());
+        }
+        final ManagedSegment segment = ManagedSegment.attach(ShmFiles.segment(session.directory(), session.shmId(),
+                id), id, size, session.tag(), session.shmId());
+        SLOTS.setRelease(segmentSlots, id, segment);
+        return segment;
+    }
+
+    /** @return the live instance of region {@code id}, mapped on first use (or the creator's own view) */
+    public RegionView region(final int id) {
+        final Object cached = SLOTS.getAcquire(regionSlots, id);
+        if (cached != null) {
+            final RegionView view = (RegionView) cached;
+            if (session.regionInstance(view.slot()) == view.instance()) {
+                return view;
+            }
+        }
+        return attachRegion(id);
+    }
+
+    private synchronized RegionView attachRegion(final int id) {
+        checkOpen();
+        final RegionView cached = (RegionView) SLOTS.getAcquire(regionSlots, id);
+        if (cached != null) {
+            if (session.regionInstance(cached.slot()) == cached.instance()) {
+                return cached;
+            }
+            SLOTS.setRelease(regionSlots, id, null);
+            // A mapping of a destroyed region stays until the factory closes: a thread may still read through it.
+            staleViews.add(cached);
+        }
+        final Session.RegionEntry entry = session.findRegion(id);
+        if (entry == null) {
+            final List<Integer> known = session.activeRegions().stream().map(Session.RegionEntry::id).toList();
+            throw new SharedMemoryException("regionId=" + id + " unknown or destroyed in session " + session.shmId()
+                    + ": active regions " + known);
+        }
+        RegionView view = regions.localView(id, entry.instance());
+        if (view == null) {
+            view = RegionView.attach(entry, ShmFiles.ring(session.directory(), session.shmId(), id), session.shmId());
+        }
+        SLOTS.setRelease(regionSlots, id, view);
+        return view;
+    }
+
+    /** Forgets the cached view of a region this factory destroyed (called by {@link Regions}). */
+    public void evict(final RegionView view) {
+        SLOTS.compareAndExchangeRelease(regionSlots, view.id(), view, null);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // close
+
+    /** The first step of the factory's close: new calls throw {@link TransportClosedException}. */
+    public void markClosed() {
+        closed = true;
+    }
+
+    /** Releases every message still open; the regions then receive their acknowledgements while they linger. */
+    public void releaseOpenMessages() {
+        openMessages.releaseAll();
+    }
+
+    /** The last step of the factory's close: unmaps every segment and every region view. */
+    public synchronized void unmap() {
+        for (int i = 0; i < segmentSlots.length; i++) {
+            final Object segment = SLOTS.getAndSet(segmentSlots, i, null);
+            if (segment != null) {
+                ((ManagedSegment) segment).close();
+            }
+            final Object view = SLOTS.getAndSet(regionSlots, i, null);
+            if (view != null) {
+                ((RegionView) view).close();
+            }
+        }
+        staleViews.forEach(RegionView::close);
+        staleViews.clear();
+    }
+}

@@ -1,0 +1,236 @@
+package io.shmq.transport.shmem.internal.mapping;
+
+import io.shmq.transport.api.Message;
+import io.shmq.transport.api.MetaHeader;
+import io.shmq.transport.api.SharedMemoryMessage;
+import io.shmq.transport.api.TransportClosedException;
+import io.shmq.transport.api.TransportKind;
+import io.shmq.transport.shmem.internal.region.RegionView;
+import io.shmq.transport.shmem.internal.segment.ManagedSegment;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A message of the shared-memory factory. Three states: empty (no payload), managed (a block of a managed segment,
+ * reference counted in the block header) and region (a range of an unmanaged region; a copy shares a reference
+ * count kept in a small managed block whose handle travels in {@link MetaHeader#shared()}). Used by one thread at
+ * a time, as the API says.
+ */
+public final class ShmemMessage implements SharedMemoryMessage {
+    private final SessionMappings mappings;
+    private ManagedSegment segment;
+    private RegionView region;
+    private long handle = -1;
+    private long dataOffset;
+    private long size;
+    private long hint;
+    private long shared = MetaHeader.NOT_SHARED;
+    private boolean closed;
+    /** Set by the factory's close when it released this message's payload. */
+    private volatile boolean orphaned;
+    /** Links of {@link OpenMessages}, guarded by the stripe's monitor. */
+    volatile OpenMessages.Stripe stripe;
+    ShmemMessage prevOpen;
+    ShmemMessage nextOpen;
+
+    ShmemMessage(final SessionMappings mappings) {
+        this.mappings = mappings;
+    }
+
+    /** @return the mappings of the factory this message belongs to */
+    public SessionMappings mappings() {
+        return mappings;
+    }
+
+    /** Takes ownership of a managed block (one reference) whose payload starts at the checked {@code offset}. */
+    void setManaged(final ManagedSegment value, final long block, final long payload, final long offset) {
+        this.segment = value;
+        this.region = null;
+        this.handle = block;
+        this.dataOffset = offset;
+        this.size = payload;
+        this.shared = MetaHeader.NOT_SHARED;
+        mappings.openMessages().add(this);
+    }
+
+    /** Takes ownership of one reference to a region range. */
+    public void setRegion(final RegionView value, final long offset, final long payload, final long hintValue,
+                   final long sharedHandle) {
+        this.segment = null;
+        this.region = value;
+        this.handle = offset;
+        this.size = payload;
+        this.hint = hintValue;
+        this.shared = sharedHandle;
+        mappings.openMessages().add(this);
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new TransportClosedException("message is closed");
+        }
+        if (orphaned) {
+            throw new TransportClosedException("message was released when its factory closed");
+        }
+    }
+
+    @Override
+    public MemorySegment data() {
+        checkOpen();
+        if (segment != null) {
+            return size == 0 ? MemorySegment.NULL : segment.memory().asSlice(dataOffset, size);
+        }
+        if (region != null) {
+            return region.data().asSlice(handle, size);
+        }
+        return MemorySegment.NULL;
+    }
+
+    @Override
+    public long size() {
+        checkOpen();
+        return size;
+    }
+
+    @Override
+    public void setUsedSize(final long value) {
+        checkOpen();
+        if (value < 0 || value > size) {
+            throw new IllegalArgumentException("used size must be in [0, " + size + "]: size=" + value);
+        }
+        size = value;
+    }
+
+    @Override
+    public void rebuild() {
+        checkOpen();
+        releasePayload();
+    }
+
+    @Override
+    public void rebuild(final long value) {
+        rebuild(value, 0);
+    }
+
+    @Override
+    public void rebuild(final long value, final long alignment) {
+        checkOpen();
+        releasePayload();
+        mappings.allocateInto(this, value, alignment);
+    }
+
+    @Override
+    public Message copy() {
+        checkOpen();
+        try {
+            return copyOwned();
+        } catch (RuntimeException e) {
+            throw mappings.failure("copy", e);
+        }
+    }
+
+    private Message copyOwned() {
+        final ShmemMessage copy = new ShmemMessage(mappings);
+        if (segment != null) {
+            segment.retain(handle);
+            copy.setManaged(segment, handle, size, dataOffset);
+        } else if (region != null) {
+            final ManagedSegment counters = mappings.ownSegment();
+            if (shared == MetaHeader.NOT_SHARED) {
+                shared = mappings.allocateBlock(0, 0);
+            }
+            counters.retain(shared);
+            copy.setRegion(region, handle, size, hint, shared);
+        }
+        return copy;
+    }
+
+    @Override
+    public TransportKind kind() {
+        return TransportKind.SHMEM;
+    }
+
+    @Override
+    public MetaHeader meta() {
+        checkOpen();
+        if (segment != null) {
+            return new MetaHeader(size, 0, handle, MetaHeader.NOT_SHARED, 0, segment.id(), true);
+        }
+        if (region != null) {
+            return new MetaHeader(size, hint, handle, shared, region.id(), 0, false);
+        }
+        return new MetaHeader(0, 0, -1, MetaHeader.NOT_SHARED, 0, 0, true);
+    }
+
+    /**
+     * Gives up ownership without releasing: the returned header carries this message's reference to whoever
+     * adopts it ({@link SessionMappings#adopt}), like a send. Leaves the message empty.
+     *
+     * @return the header that now owns the reference
+     */
+    public MetaHeader detach() {
+        final MetaHeader meta = meta();
+        if ((segment != null || region != null) && !mappings.openMessages().remove(this)) {
+            clear();
+            throw new TransportClosedException("message was released when its factory closed");
+        }
+        clear();
+        return meta;
+    }
+
+    private void clear() {
+        segment = null;
+        region = null;
+        handle = -1;
+        size = 0;
+        hint = 0;
+        shared = MetaHeader.NOT_SHARED;
+    }
+
+    private void releasePayload() {
+        if (segment == null && region == null) {
+            return;
+        }
+        if (!mappings.openMessages().remove(this)) {
+            clear(); // the factory closed and released the payload
+            return;
+        }
+        releaseOwned();
+    }
+
+    /** The factory's close releases this message; the caller has unlinked it from {@link OpenMessages}. */
+    void releaseByFactory() {
+        orphaned = true;
+        releaseOwned();
+    }
+
+    /** Releases the payload; the caller has unlinked the message from {@link OpenMessages}. */
+    private void releaseOwned() {
+        final ManagedSegment s = segment;
+        final RegionView r = region;
+        final long h = handle;
+        final long used = size;
+        final long hintValue = hint;
+        final long sharedHandle = shared;
+        clear();
+        try {
+            if (s != null) {
+                s.release(h);
+            } else if (r != null) {
+                if (sharedHandle == MetaHeader.NOT_SHARED || mappings.ownSegment().release(sharedHandle)) {
+                    r.ring().offer(h, used, hintValue);
+                }
+            }
+        } catch (IllegalStateException e) {
+            // The factory closed and unmapped the segment: the session reclaims everything when it ends.
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        releasePayload();
+    }
+}

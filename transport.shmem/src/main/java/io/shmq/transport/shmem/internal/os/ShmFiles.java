@@ -1,0 +1,123 @@
+package io.shmq.transport.shmem.internal.os;
+
+import io.shmq.transport.api.SharedMemoryException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Set;
+
+/**
+ * Names and creation of a session's files: {@code shmq_<shmId>_mng}, {@code shmq_<shmId>_m_<segment>},
+ * {@code shmq_<shmId>_rg_<region>}, {@code shmq_<shmId>_rgq_<region>}. The shmId is the first 4 bytes of
+ * SHA-256(uid + session) in hex, as in FairMQ, so two users never share a session by accident.
+ */
+public final class ShmFiles {
+    /** Owner-only permissions (0600) for every file. */
+    public static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+    /** File name prefix of every shmq file. */
+    public static final String PREFIX = "shmq_";
+
+    private ShmFiles() {
+    }
+
+    /** @return the 8-hex-digit shmId of {@code session} for user {@code uid} */
+    public static String shmId(final long uid, final String session) {
+        try {
+            final byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest((uid + session).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 4);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 missing", e);
+        }
+    }
+
+    /** @return the shmId as a non-zero int, written into every block so foreign handles are recognised */
+    public static int tag(final String shmId) {
+        final int tag = Integer.parseUnsignedInt(shmId, 16);
+        return tag == 0 ? 1 : tag;
+    }
+
+    public static Path management(final Path dir, final String shmId) {
+        return dir.resolve(PREFIX + shmId + "_mng");
+    }
+
+    public static Path segment(final Path dir, final String shmId, final int id) {
+        return dir.resolve(PREFIX + shmId + "_m_" + id);
+    }
+
+    public static Path region(final Path dir, final String shmId, final int id) {
+        return dir.resolve(PREFIX + shmId + "_rg_" + id);
+    }
+
+    public static Path ring(final Path dir, final String shmId, final int id) {
+        return dir.resolve(PREFIX + shmId + "_rgq_" + id);
+    }
+
+    /**
+     * Reserves file blocks so that touching them never raises SIGBUS.
+     *
+     * @throws SharedMemoryException when the file system has no room
+     */
+    public static void reserve(final Path file, final long offset, final long length) {
+        if (length <= 0) {
+            return;
+        }
+        // Check first: a doomed fallocate on tmpfs would fill the file system (and everyone's memory) before it
+        // fails and rolls back. The check is racy, so fallocate stays the authority.
+        final long usable;
+        try {
+            usable = Files.getFileStore(file).getUsableSpace();
+        } catch (IOException e) {
+            throw new SharedMemoryException("cannot check free space for " + file + ": " + e, e);
+        }
+        if (usable < length) {
+            throw new SharedMemoryException("no space to reserve " + length + " bytes at offset " + offset + " of "
+                    + file + ": usable=" + usable + " (the shared-memory file system is full)");
+        }
+        final int rc = Native.fallocate(file, offset, length);
+        if (rc == 0 || rc == -1) {
+            // -1: no downcall (native access denied); the free-space check above is all we have.
+            return;
+        }
+        throw new SharedMemoryException("cannot reserve " + length + " bytes at offset " + offset + " of " + file
+                + ": errno=" + rc + (rc == 28 ? " (ENOSPC: the shared-memory file system is full)" : ""));
+    }
+
+    /**
+     * Deletes every file of session {@code shmId} in {@code dir}, the management file last: a new session of the
+     * same name cannot start before that file is gone, so this never deletes the files of its successor.
+     *
+     * @return how many files it deleted
+     */
+    public static int deleteAll(final Path dir, final String shmId) {
+        final java.util.List<Path> files = new java.util.ArrayList<>();
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, PREFIX + shmId + "_*")) {
+            stream.forEach(files::add);
+        } catch (IOException e) {
+            return 0;
+        }
+        final Path management = management(dir, shmId);
+        files.remove(management);
+        files.add(management);
+        int deleted = 0;
+        for (final Path file : files) {
+            try {
+                if (Files.deleteIfExists(file)) {
+                    deleted++;
+                }
+            } catch (IOException e) {
+                // best effort: a concurrent deletion is fine
+            }
+        }
+        return deleted;
+    }
+}

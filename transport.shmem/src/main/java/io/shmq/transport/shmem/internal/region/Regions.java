@@ -1,0 +1,177 @@
+package io.shmq.transport.shmem.internal.region;
+
+import io.shmq.transport.api.RegionBulkCallback;
+import io.shmq.transport.api.RegionCallback;
+import io.shmq.transport.api.RegionConfig;
+import io.shmq.transport.api.SharedMemoryException;
+import io.shmq.transport.shmem.internal.os.Native;
+import io.shmq.transport.shmem.internal.os.RobustLock;
+import io.shmq.transport.shmem.internal.os.ShmFiles;
+import io.shmq.transport.shmem.internal.ring.AckRing;
+import io.shmq.transport.shmem.internal.ring.AckRingLayout;
+import io.shmq.transport.shmem.internal.session.Session;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/**
+ * The unmanaged regions one factory created: their creation (files, mapping, acknowledgement ring, the session's
+ * region table, all under the session lock), their destruction, and the delivery of their acknowledgements
+ * ({@link #drainAll}, the factory's duty cycle). Thread-safe.
+ */
+public final class Regions {
+    private static final System.Logger LOG = System.getLogger(Regions.class.getName());
+
+    private final Session session;
+    private final List<LocalRegion> local = new CopyOnWriteArrayList<>();
+    private volatile Consumer<RegionView> onDestroyed = view -> { };
+
+    /** @param session the session the regions are created in */
+    public Regions(final Session session) {
+        this.session = Objects.requireNonNull(session, "session");
+    }
+
+    /** Tells {@code listener} of every region destroyed here (the mappings forget their cached view). */
+    public void onDestroyed(final Consumer<RegionView> listener) {
+        this.onDestroyed = Objects.requireNonNull(listener, "listener");
+    }
+
+    /** @return the view of this factory's region {@code id} of {@code instance}, or null when it is not one */
+    public RegionView localView(final int id, final long instance) {
+        for (final LocalRegion region : local) {
+            if (region.id() == id && region.view().instance() == instance) {
+                return region.view();
+            }
+        }
+        return null;
+    }
+
+    /** @return whether {@code region} was created here */
+    public boolean owns(final LocalRegion region) {
+        return region.owner() == this;
+    }
+
+    /** Creates a region; exactly one of {@code callback} and {@code bulk} is non-null. */
+    public synchronized LocalRegion create(final long size, final RegionCallback callback,
+                                           final RegionBulkCallback bulk, final RegionConfig config) {
+        Objects.requireNonNull(config, "config");
+        if (size <= 0) {
+            throw new IllegalArgumentException("region size must be positive: size=" + size);
+        }
+        final RobustLock lock = session.lock();
+        final Arena arena = Arena.ofShared();
+        final List<Path> created = new ArrayList<>();
+        lock.lock();
+        try {
+            final int id = config.id() == RegionConfig.AUTO_ID ? session.nextRegionId() : config.id();
+            if (session.findRegion(id) != null) {
+                throw new SharedMemoryException("regionId=" + id + " already exists in session " + session.shmId());
+            }
+            final boolean userPath = !config.path().isEmpty();
+            final Path dataFile = userPath ? Path.of(config.path()).toAbsolutePath()
+                    : ShmFiles.region(session.directory(), session.shmId(), id);
+            final MemorySegment data = mapNew(dataFile, size, !userPath, arena, created);
+            if (config.zero()) {
+                data.fill((byte) 0);
+            }
+            if (config.lock()) {
+                final int rc = Native.mlock(data);
+                if (rc != 0) {
+                    LOG.log(System.Logger.Level.WARNING, "cannot lock regionId=" + id + " in memory (size=" + size
+                            + "): errno=" + rc);
+                }
+            }
+            final Path ringFile = ShmFiles.ring(session.directory(), session.shmId(), id);
+            final MemorySegment ringBytes = mapNew(ringFile, AckRingLayout.bytes(AckRing.DEFAULT_CAPACITY), true,
+                    arena, created);
+            final AckRing ring = AckRing.format(ringBytes, AckRing.DEFAULT_CAPACITY, "regionId=" + id + ", file="
+                    + ringFile);
+            final Session.RegionEntry entry = session.registerRegion(id, size, config.userFlags(),
+                    dataFile.toString());
+            final RegionView view = new RegionView(id, entry.slot(), entry.instance(), data, ring, null);
+            final List<Path> toDelete = new ArrayList<>();
+            toDelete.add(ringFile);
+            if (!userPath && config.removeOnDestruction()) {
+                toDelete.add(dataFile);
+            }
+            final LocalRegion region = new LocalRegion(this, view, arena, callback, bulk, config.linger(), toDelete);
+            local.add(region);
+            return region;
+        } catch (RuntimeException e) {
+            arena.close();
+            for (final Path file : created) {
+                try {
+                    Files.deleteIfExists(file);
+                } catch (IOException ignored) {
+                    // best effort
+                }
+            }
+            throw e;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static MemorySegment mapNew(final Path file, final long size, final boolean fresh, final Arena arena,
+                                        final List<Path> created) {
+        try {
+            if (fresh) {
+                Files.deleteIfExists(file);
+            }
+            if (!Files.exists(file)) {
+                Files.createFile(file, ShmFiles.OWNER_ONLY);
+                created.add(file);
+            }
+            try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+                if (raf.length() < size) {
+                    raf.setLength(size);
+                }
+                ShmFiles.reserve(file, 0, size);
+                return raf.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, size, arena);
+            }
+        } catch (IOException e) {
+            throw new SharedMemoryException("cannot create region file " + file + " of size=" + size + ": " + e, e);
+        }
+    }
+
+    /** Removes {@code region} from the session (its files under the session lock); called by its close. */
+    void destroy(final LocalRegion region) {
+        final RobustLock lock = session.lock();
+        lock.lock();
+        try {
+            if (session.regionInstance(region.view().slot()) == region.view().instance()) {
+                region.deleteFiles();
+                session.destroyRegion(region.view().slot());
+            }
+        } finally {
+            lock.unlock();
+        }
+        onDestroyed.accept(region.view());
+        local.remove(region);
+    }
+
+    /** Delivers one batch of acknowledgements of every region; returns how many (the duty cycle's work). */
+    public int drainAll() {
+        int work = 0;
+        for (final LocalRegion region : local) {
+            work += region.drainOnce();
+        }
+        return work;
+    }
+
+    /** Closes every region (each waits its linger for acknowledgements). */
+    public void closeAll() {
+        for (final LocalRegion region : List.copyOf(local)) {
+            region.close();
+        }
+    }
+}

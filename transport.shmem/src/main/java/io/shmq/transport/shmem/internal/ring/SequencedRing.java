@@ -1,0 +1,224 @@
+package io.shmq.transport.shmem.internal.ring;
+
+import io.shmq.transport.api.SharedMemoryException;
+import java.lang.foreign.MemorySegment;
+
+import static io.shmq.transport.shmem.internal.ring.RingLayout.HEAD_H;
+import static io.shmq.transport.shmem.internal.ring.RingLayout.SEQUENCE_H;
+import static io.shmq.transport.shmem.internal.ring.RingLayout.TAIL_H;
+
+/**
+ * The one ring protocol of the provider: a bounded multi-producer, multi-consumer queue in shared memory, one
+ * sequence per record (Vyukov's protocol, on FFM {@code VarHandle}s). Subclasses differ only in their record body
+ * ({@link #readBody}) and in what they signal after a publish or a release.
+ *
+ * <p>A record at position p is free for a producer when {@code sequence == p}: the producer CASes the tail from p
+ * to p + 1 ({@link #tryClaim}), writes the body with plain stores, and CASes {@code sequence} from p to p + 1
+ * ({@link #publish}: release semantics; a CAS so that a record skipped as dead cannot be published late). A consumer
+ * acquire-loads {@code sequence == p + 1}, copies the body, CASes the head from p to p + 1 and CASes
+ * {@code sequence} from p + 1 to p + capacity ({@link #poll}: a CAS, because a producer may have freed the record of
+ * a consumer that died between the two steps).
+ *
+ * <p>A stuck record is skipped in one place, after {@code unblockNanos} at the same position: a record claimed but
+ * never published (its producer died between the steps) is skipped by a consumer; a record consumed but never
+ * released (its consumer died) is freed by a producer. The object is not thread-safe (its stall bookkeeping is per
+ * view); the shared ring is safe for any number of threads and processes.
+ *
+ * @param <T> the record body a consumer copies out
+ */
+public abstract class SequencedRing<T> {
+    private static final System.Logger LOG = System.getLogger(SequencedRing.class.getName());
+
+    /** The mapping holding the ring. */
+    protected final MemorySegment memory;
+    private final long cursors;
+    private final long records;
+    private final long recordBytes;
+    private final int capacity;
+    private final long mask;
+    private final long unblockNanos;
+    private long stalledPosition = -1;
+    private long stalledSince;
+    private long skipped;
+
+    /**
+     * @param memory       the mapping
+     * @param cursors      offset of the ring's {@link RingLayout#CURSORS} in {@code memory}
+     * @param records      offset of record 0 in {@code memory}
+     * @param recordBytes  bytes per record
+     * @param capacity     records, read from shared memory: checked here before it is trusted
+     * @param unblockNanos how long a stuck record may hold the ring before it is skipped
+     * @param what         names the ring in errors
+     * @throws SharedMemoryException when {@code capacity} is not a power of two or the records do not fit
+     */
+    protected SequencedRing(final MemorySegment memory, final long cursors, final long records, final long recordBytes,
+                            final int capacity, final long unblockNanos, final String what) {
+        checkCapacity(capacity, records, recordBytes, memory.byteSize(), what);
+        this.memory = memory;
+        this.cursors = cursors;
+        this.records = records;
+        this.recordBytes = recordBytes;
+        this.capacity = capacity;
+        this.mask = capacity - 1L;
+        this.unblockNanos = unblockNanos;
+    }
+
+    /**
+     * Agrona's {@code checkCapacity}: a capacity read from another process is trusted only when it is a power of two
+     * and its records lie inside the mapping.
+     */
+    static void checkCapacity(final int capacity, final long records, final long recordBytes, final long available,
+                              final String what) {
+        if (capacity < 2 || Integer.bitCount(capacity) != 1) {
+            throw new SharedMemoryException("ring capacity must be a power of two of at least 2: capacity=" + capacity
+                    + " in " + what);
+        }
+        final long needed = records + capacity * recordBytes;
+        if (needed > available) {
+            throw new SharedMemoryException("insufficient ring memory: needed=" + needed + ", available=" + available
+                    + ", capacity=" + capacity + " in " + what);
+        }
+    }
+
+    /** Writes the sequences of a fresh ring (record i holds sequence i); the rest of the memory is zero. */
+    static void formatSequences(final MemorySegment memory, final long records, final long recordBytes,
+                                final int capacity) {
+        for (long i = 0; i < capacity; i++) {
+            SEQUENCE_H.set(memory, records + i * recordBytes, i);
+        }
+    }
+
+    /** @return how many records claimed and never published this view has skipped */
+    public final long skipped() {
+        return skipped;
+    }
+
+    /** @return records the ring holds */
+    public final int capacity() {
+        return capacity;
+    }
+
+    /** @return the offset in {@link #memory} of the record at {@code position} */
+    protected final long record(final long position) {
+        return records + (position & mask) * recordBytes;
+    }
+
+    /** @return whether a record has been claimed beyond the head (volatile loads) */
+    public final boolean hasInput() {
+        return (long) TAIL_H.getVolatile(memory, cursors) > (long) HEAD_H.getVolatile(memory, cursors);
+    }
+
+    /** @return whether a producer could claim a record now (volatile loads) */
+    public final boolean hasRoom() {
+        return (long) TAIL_H.getVolatile(memory, cursors) - (long) HEAD_H.getVolatile(memory, cursors) < capacity;
+    }
+
+    /**
+     * Claims the next record (CAS of the tail); frees, after the unblock time, a record of the previous lap whose
+     * consumer took it and never released it.
+     *
+     * @return its position, or -1 when the ring is full
+     */
+    public final long tryClaim() {
+        while (true) {
+            final long position = (long) TAIL_H.getVolatile(memory, cursors);
+            final long record = record(position);
+            final long sequence = (long) SEQUENCE_H.getAcquire(memory, record);
+            if (sequence == position) {
+                if (TAIL_H.compareAndSet(memory, cursors, position, position + 1)) {
+                    return position;
+                }
+            } else if (sequence < position) {
+                if (sequence == position - capacity + 1
+                        && (long) HEAD_H.getVolatile(memory, cursors) > position - capacity
+                        && stalled(position) && SEQUENCE_H.compareAndSet(memory, record, sequence, position)) {
+                    LOG.log(System.Logger.Level.WARNING, "released a ring record consumed but never released"
+                            + " (consumer died?): position=" + (position - capacity));
+                    continue;
+                }
+                return -1;
+            }
+            // sequence > position: another producer claimed it; reload the tail
+        }
+    }
+
+    /**
+     * Publishes a claimed record whose body was written (CAS of its sequence, release semantics), then
+     * {@link #afterPublish}.
+     *
+     * @return false when a consumer skipped the record as dead because this thread stalled for longer than the
+     * unblock time: the body was not delivered
+     */
+    public final boolean publish(final long position) {
+        final boolean published = SEQUENCE_H.compareAndSet(memory, record(position), position, position + 1);
+        afterPublish();
+        return published;
+    }
+
+    /**
+     * Takes the next record: copies the body ({@link #readBody}), CASes the head, then CASes the sequence for the
+     * next lap and {@link #afterRelease}. Skips, after the unblock time, a record claimed and never published.
+     *
+     * @return the body, or null when the ring is empty
+     */
+    public final T poll() {
+        while (true) {
+            final long position = (long) HEAD_H.getVolatile(memory, cursors);
+            final long record = record(position);
+            final long sequence = (long) SEQUENCE_H.getAcquire(memory, record);
+            if (sequence == position + 1) {
+                final T body = readBody(record);
+                if (HEAD_H.compareAndSet(memory, cursors, position, position + 1)) {
+                    SEQUENCE_H.compareAndSet(memory, record, position + 1, position + capacity);
+                    afterRelease();
+                    if (body == null) {
+                        LOG.log(System.Logger.Level.WARNING, "dropped a corrupt ring record: position=" + position);
+                        continue;
+                    }
+                    return body;
+                }
+            } else if (sequence == position) {
+                // Empty, or claimed by a producer that has not published (yet, or ever: it died).
+                if ((long) TAIL_H.getVolatile(memory, cursors) > position && stalled(position)
+                        && SEQUENCE_H.compareAndSet(memory, record, position, position + capacity)) {
+                    HEAD_H.compareAndSet(memory, cursors, position, position + 1);
+                    afterRelease();
+                    skipped++;
+                    LOG.log(System.Logger.Level.WARNING, "skipped a ring record claimed but never published"
+                            + " (producer died?): position=" + position);
+                    continue;
+                }
+                return null;
+            } else if (sequence < position) {
+                return null;
+            }
+            // sequence > position + 1: another consumer took it; reload the head
+        }
+    }
+
+    /**
+     * Copies the body of the record at {@code record} (plain loads, after the acquire of its sequence).
+     *
+     * @return the body, or null when it is corrupt (torn by a racing consumer and the next lap's producer, or
+     * written wrong): the record is then dropped if this consumer wins the head
+     */
+    protected abstract T readBody(long record);
+
+    /** Called after every publish (waking sleeping consumers, for instance). */
+    protected void afterPublish() {
+    }
+
+    /** Called after every record released for the next lap (waking sleeping producers, for instance). */
+    protected void afterRelease() {
+    }
+
+    private boolean stalled(final long position) {
+        final long now = System.nanoTime();
+        if (stalledPosition != position) {
+            stalledPosition = position;
+            stalledSince = now;
+            return false;
+        }
+        return now - stalledSince >= unblockNanos;
+    }
+}

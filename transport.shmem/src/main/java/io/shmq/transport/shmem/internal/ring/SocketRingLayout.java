@@ -1,0 +1,78 @@
+package io.shmq.transport.shmem.internal.ring;
+
+import io.shmq.transport.api.MetaHeaderLayout;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+
+import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
+
+/**
+ * One message ring of a socket endpoint: a {@link SequencedRing} of {@link io.shmq.transport.api.MetaHeader}s, with
+ * two futex words on which blocked consumers and producers sleep. Native byte order for the ring's own words; the
+ * header in each record is {@link MetaHeaderLayout} (little-endian, FairMQ's bytes). The payloads never enter the
+ * ring: only their headers.
+ *
+ * <pre>
+ *  0     | capacity u32 | producers u32 | consumers u32 (both attached) | owner u32 (peer slot) | parkers u32 |
+ *        |   (sockets attached without futex: waiters then sleep 1 ms at a time)                  | pad to 128 |
+ *  128   | cursors (RingLayout): tail u64 | pad to 256 | head u64 | pad to 384                               |
+ *  384   | notEmpty u32 (futex) | emptyWaiters u32                                                | pad to 512 |
+ *  512   | notFull u32 (futex)  | fullWaiters u32                                                 | pad to 640 |
+ *  640   | records[capacity] { sequence u64, count u32, pad u32, header (MetaHeaderLayout, 40 B), pad 8 }  64 B |
+ * </pre>
+ * {@code count} is 1 for a single message, 0 for "the header is a multipart descriptor block" (the socket
+ * package's {@code MultipartLayout}). The record protocol is {@link SequencedRing}'s.
+ */
+public final class SocketRingLayout {
+    public static final StructLayout HEADER = MemoryLayout.structLayout(
+            ValueLayout.JAVA_INT.withName("capacity"),
+            ValueLayout.JAVA_INT.withName("producers"),
+            ValueLayout.JAVA_INT.withName("consumers"),
+            ValueLayout.JAVA_INT.withName("owner"),
+            ValueLayout.JAVA_INT.withName("parkers"),
+            MemoryLayout.paddingLayout(108),
+            RingLayout.CURSORS.withName("cursors"),
+            ValueLayout.JAVA_INT.withName("notEmpty"),
+            ValueLayout.JAVA_INT.withName("emptyWaiters"),
+            MemoryLayout.paddingLayout(120),
+            ValueLayout.JAVA_INT.withName("notFull"),
+            ValueLayout.JAVA_INT.withName("fullWaiters"),
+            MemoryLayout.paddingLayout(120));
+
+    public static final StructLayout RECORD = MemoryLayout.structLayout(
+            RingLayout.SEQUENCE,
+            ValueLayout.JAVA_INT.withName("count"),
+            MemoryLayout.paddingLayout(4),
+            MetaHeaderLayout.LAYOUT.withName("header"),
+            MemoryLayout.paddingLayout(8));
+
+    static final long CURSORS_OFFSET = RingLayout.checkShape(HEADER, RECORD);
+    static final long RECORDS_OFFSET = HEADER.byteSize();
+    static final long RECORD_BYTES = RECORD.byteSize();
+    static final long HEADER_IN_RECORD = RECORD.byteOffset(groupElement("header"));
+    static final long NOT_EMPTY_OFFSET = HEADER.byteOffset(groupElement("notEmpty"));
+    static final long NOT_FULL_OFFSET = HEADER.byteOffset(groupElement("notFull"));
+
+    /** All (segment, ringBase). */
+    static final VarHandle CAPACITY_H = HEADER.varHandle(groupElement("capacity"));
+    static final VarHandle PRODUCERS_H = HEADER.varHandle(groupElement("producers"));
+    static final VarHandle CONSUMERS_H = HEADER.varHandle(groupElement("consumers"));
+    static final VarHandle OWNER_H = HEADER.varHandle(groupElement("owner"));
+    static final VarHandle PARKERS_H = HEADER.varHandle(groupElement("parkers"));
+    static final VarHandle NOT_EMPTY_H = HEADER.varHandle(groupElement("notEmpty"));
+    static final VarHandle EMPTY_WAITERS_H = HEADER.varHandle(groupElement("emptyWaiters"));
+    static final VarHandle NOT_FULL_H = HEADER.varHandle(groupElement("notFull"));
+    static final VarHandle FULL_WAITERS_H = HEADER.varHandle(groupElement("fullWaiters"));
+    /** (segment, recordOffset). */
+    static final VarHandle COUNT_H = RECORD.varHandle(groupElement("count"));
+
+    private SocketRingLayout() {
+    }
+
+    /** @return the bytes of a ring of {@code capacity} records */
+    public static long bytes(final int capacity) {
+        return RECORDS_OFFSET + capacity * RECORD_BYTES;
+    }
+}

@@ -1,0 +1,62 @@
+package io.shmq.transport.shmem.internal.segment;
+
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+
+import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
+
+/**
+ * The header in front of every block of a managed segment. A managed {@code MetaHeader.handle} is the offset of
+ * this header in the segment; the payload starts {@code userOffset} bytes after it (at least {@link #HEADER_BYTES},
+ * a multiple of the requested alignment). Blocks are multiples of 16 bytes, so every header is 16-aligned.
+ *
+ * <pre>
+ *  0    | sizeFlags u64: block size (multiple of 16) | FREE=1 | SMALL=2 | CHUNK=4 in the low 4 bits |
+ *  8    | link u64: large block: size of the physical predecessor (0 for the first block);          |
+ *  |    |           free small block: offset of the next free block of its class (0 = end)          |
+ *  16   | refCount u32 (atomic)  | userOffset u32                                                    |
+ *  24   | tag u32 (session shmId while allocated, 0 when free) | classIndex u32 (-1 = large)         |
+ *  32   | freeNext u64 | freePrev u64   (free large blocks only: the bin's doubly linked list)     |
+ * </pre>
+ * The physical chain of large blocks (walked by size from the heap start) is the allocator's ground truth: each
+ * mutation changes it with one 8-byte store, so a recovery pass can rebuild the bins after a crash.
+ */
+public final class BlockLayout {
+    static final long FREE = 1;
+    static final long SMALL = 2;
+    static final long CHUNK = 4;
+    static final long FLAGS = 15;
+
+    public static final StructLayout LAYOUT = MemoryLayout.structLayout(
+            ValueLayout.JAVA_LONG.withName("sizeFlags"),
+            ValueLayout.JAVA_LONG.withName("link"),
+            ValueLayout.JAVA_INT.withName("refCount"),
+            ValueLayout.JAVA_INT.withName("userOffset"),
+            ValueLayout.JAVA_INT.withName("tag"),
+            ValueLayout.JAVA_INT.withName("classIndex"),
+            ValueLayout.JAVA_LONG.withName("freeNext"),
+            ValueLayout.JAVA_LONG.withName("freePrev"));
+
+    /** Bytes in front of the payload of an allocated block: 32. */
+    public static final long HEADER_BYTES = LAYOUT.byteOffset(groupElement("freeNext"));
+    /** Smallest large block: header plus the free-list links. */
+    public static final long MIN_LARGE = LAYOUT.byteSize() + 16;
+
+    static final VarHandle SIZE_FLAGS_H = field("sizeFlags");
+    static final VarHandle LINK_H = field("link");
+    static final VarHandle REF_COUNT_H = field("refCount");
+    static final VarHandle USER_OFFSET_H = field("userOffset");
+    static final VarHandle TAG_H = field("tag");
+    static final VarHandle CLASS_INDEX_H = field("classIndex");
+    static final VarHandle FREE_NEXT_H = field("freeNext");
+    static final VarHandle FREE_PREV_H = field("freePrev");
+
+    private BlockLayout() {
+    }
+
+    private static VarHandle field(final String name) {
+        return LAYOUT.varHandle(groupElement(name));
+    }
+}

@@ -1,0 +1,59 @@
+package io.shmq.transport.shmem.internal.socket;
+
+import io.shmq.transport.shmem.internal.os.FileHeaderLayout;
+import io.shmq.transport.shmem.internal.ring.SocketRingLayout;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+
+import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
+
+/**
+ * A socket endpoint ({@code shmq_<shmId>_ep_<hash of the address name>}): created by the binding socket, mapped by
+ * the connecting ones, and holding the {@link SocketRingLayout rings} of one pattern. Native byte order.
+ *
+ * <pre>
+ *  0   | magic u64 | version u32 (FileHeaderLayout) | pattern u32 | rings u32 | capacity u32 | binderPid u64 |
+ *  32  | binderToken u64 | closed u32 (set when the binder closes) |                               pad to 128 |
+ *  128 | rings[rings], each SocketRingLayout.bytes(capacity)                                             |
+ * </pre>
+ * Rings by pattern: push/pull one (pushers produce, pullers consume); pair and req/rep two (ring 0 carries what
+ * the connecting side sends, ring 1 what the binding side sends); pub/sub {@link #SUB_SLOTS} (one per subscriber,
+ * claimed through the ring's {@code owner}).
+ */
+public final class EndpointLayout {
+    /** "SHMQSOK1" as a little-endian long. */
+    public static final long MAGIC = 0x314B4F53514D4853L;
+    public static final int VERSION = 1;
+    /** Subscribers one pub endpoint serves. */
+    static final int SUB_SLOTS = 16;
+
+    public static final StructLayout HEADER = MemoryLayout.structLayout(
+            FileHeaderLayout.MAGIC,
+            FileHeaderLayout.VERSION,
+            ValueLayout.JAVA_INT.withName("pattern"),
+            ValueLayout.JAVA_INT.withName("rings"),
+            ValueLayout.JAVA_INT.withName("capacity"),
+            ValueLayout.JAVA_LONG.withName("binderPid"),
+            ValueLayout.JAVA_LONG.withName("binderToken"),
+            ValueLayout.JAVA_INT.withName("closed"),
+            MemoryLayout.paddingLayout(84));
+
+    static final long RINGS_OFFSET = HEADER.byteSize();
+
+    static final VarHandle PATTERN_H = HEADER.varHandle(groupElement("pattern"));
+    static final VarHandle RINGS_H = HEADER.varHandle(groupElement("rings"));
+    static final VarHandle CAPACITY_H = HEADER.varHandle(groupElement("capacity"));
+    static final VarHandle BINDER_PID_H = HEADER.varHandle(groupElement("binderPid"));
+    static final VarHandle BINDER_TOKEN_H = HEADER.varHandle(groupElement("binderToken"));
+    static final VarHandle CLOSED_H = HEADER.varHandle(groupElement("closed"));
+
+    private EndpointLayout() {
+    }
+
+    /** @return the file size of an endpoint with {@code rings} rings of {@code capacity} records */
+    public static long bytes(final int rings, final int capacity) {
+        return RINGS_OFFSET + rings * SocketRingLayout.bytes(capacity);
+    }
+}

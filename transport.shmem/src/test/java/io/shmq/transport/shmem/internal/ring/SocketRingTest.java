@@ -1,0 +1,60 @@
+package io.shmq.transport.shmem.internal.ring;
+
+import io.shmq.transport.api.MetaHeader;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The ring protocol in one process: order, full, and records of a producer that never publishes. */
+class SocketRingTest {
+    private static SocketRing ring(final Arena arena, final int capacity) {
+        final MemorySegment memory = arena.allocate(SocketRingLayout.bytes(capacity), 128);
+        SocketRing.format(memory, 0, capacity);
+        return new SocketRing(memory, 0, "test ring");
+    }
+
+    private static void offer(final SocketRing ring, final long handle) {
+        final long position = ring.tryClaim();
+        assertTrue(position >= 0, "room for handle=" + handle);
+        ring.write(position, 1, MetaHeader.managed(8, handle, 0));
+        assertTrue(ring.publish(position));
+    }
+
+    @Test
+    void shouldDeliverInOrderAndRefuseClaimWhenFull() {
+        try (Arena arena = Arena.ofConfined()) {
+            final SocketRing ring = ring(arena, 4);
+            for (int lap = 0; lap < 3; lap++) {
+                for (int i = 0; i < 4; i++) {
+                    offer(ring, 64 * i);
+                }
+                assertEquals(-1, ring.tryClaim(), "full at capacity");
+                assertFalse(ring.hasRoom());
+                for (int i = 0; i < 4; i++) {
+                    assertEquals(64 * i, ring.poll().meta().handle());
+                }
+                assertNull(ring.poll());
+            }
+        }
+    }
+
+    @Test
+    void shouldSkipRecordClaimedButNeverPublishedAfterTheUnblockTime() throws Exception {
+        try (Arena arena = Arena.ofConfined()) {
+            final SocketRing ring = ring(arena, 4);
+            final long dead = ring.tryClaim(); // a producer that dies here
+            offer(ring, 128);
+            assertNull(ring.poll(), "the unpublished record holds the head for now");
+            Thread.sleep(SocketRing.UNBLOCK_NANOS / 1_000_000 + 200);
+            assertEquals(128, ring.poll().meta().handle(), "skipped after the unblock time");
+            ring.write(dead, 1, MetaHeader.managed(8, 64, 0));
+            assertFalse(ring.publish(dead), "a late publish of a skipped record fails: the sender keeps the message");
+            assertNull(ring.poll());
+        }
+    }
+}

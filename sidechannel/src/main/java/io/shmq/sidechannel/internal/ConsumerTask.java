@@ -37,7 +37,7 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class ConsumerTask implements DeviceTask {
     /** Bad rows logged per table; the rest are only counted. */
-    static final int LOGGED_PER_TABLE = 3;
+    static final int LOGGED_PER_TABLE = 8;
 
     private final DataAddressResolver resolver;
     private final long maxRows;

@@ -14,13 +14,11 @@ import io.shmq.transport.api.Socket;
 import io.shmq.transport.api.SocketType;
 import io.shmq.transport.api.Transport;
 import io.shmq.transport.api.TransportFactory;
-import io.shmq.transport.api.TransportKind;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
@@ -29,21 +27,17 @@ import org.junit.jupiter.api.Test;
 /** The cache and consumer devices in one JVM: timeouts, several consumers. */
 class CacheDeviceTest {
     private static final long WAIT_MS = 30_000;
-    private final String tag = UUID.randomUUID().toString().substring(0, 8);
-    private final String session = "sccache-" + tag;
-    private final Transport shmem = ServiceLoader.load(Transport.class).stream().map(ServiceLoader.Provider::get)
-            .filter(t -> t.kind() == TransportKind.SHMEM).findFirst().orElseThrow();
+    private final TestSession test = new TestSession("sccache");
+    private final String tag = test.tag;
+    private final String session = test.session;
+    private final Transport shmem = test.shmem;
     private final DataAddressResolver resolver = ServiceLoader.load(DataAddressResolver.class).findFirst()
             .orElseThrow();
-    private final List<AutoCloseable> closeables = new ArrayList<>();
     private final List<String> lines = new CopyOnWriteArrayList<>();
 
     @AfterEach
     void closeAndCheckFiles() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-        assertEquals(0, ChildJvm.removeSessionFiles(session), "files of session " + session + " left");
+        test.close();
     }
 
     @Test
@@ -133,7 +127,6 @@ class CacheDeviceTest {
     }
 
     private <T extends AutoCloseable> T keep(final T closeable) {
-        closeables.add(closeable);
-        return closeable;
+        return test.keep(closeable);
     }
 }

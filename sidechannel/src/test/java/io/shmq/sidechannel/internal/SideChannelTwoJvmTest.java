@@ -16,7 +16,6 @@ import io.shmq.transport.api.Socket;
 import io.shmq.transport.api.SocketType;
 import io.shmq.transport.api.Transport;
 import io.shmq.transport.api.TransportFactory;
-import io.shmq.transport.api.TransportKind;
 import io.shmq.transport.api.UnmanagedRegion;
 import io.shmq.transport.shmem.internal.ShmemFactory;
 import java.lang.foreign.MemorySegment;
@@ -24,8 +23,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
@@ -34,20 +31,16 @@ import org.junit.jupiter.api.Test;
 /** The side channel between two JVMs: this one holds the payloads, a child JVM runs the consumer device. */
 class SideChannelTwoJvmTest {
     private static final long WAIT_S = 60;
-    private final String tag = UUID.randomUUID().toString().substring(0, 8);
-    private final String session = "sidechannel-" + tag;
+    private final TestSession test = new TestSession("sidechannel");
+    private final String tag = test.tag;
+    private final String session = test.session;
     private final String tables = "shm://tables-" + tag;
     private final String acks = "shm://acks-" + tag;
-    private final Transport shmem = ServiceLoader.load(Transport.class).stream().map(ServiceLoader.Provider::get)
-            .filter(t -> t.kind() == TransportKind.SHMEM).findFirst().orElseThrow();
-    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final Transport shmem = test.shmem;
 
     @AfterEach
     void closeAndCheckFiles() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-        assertEquals(0, ChildJvm.removeSessionFiles(session), "files of session " + session + " left");
+        test.close();
     }
 
     @Test
@@ -214,7 +207,6 @@ class SideChannelTwoJvmTest {
     }
 
     private <T extends AutoCloseable> T keep(final T closeable) {
-        closeables.add(closeable);
-        return closeable;
+        return test.keep(closeable);
     }
 }

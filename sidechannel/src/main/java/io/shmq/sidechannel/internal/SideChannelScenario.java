@@ -47,6 +47,8 @@ public final class SideChannelScenario {
     private final String scenario;
     private final Thread watcher;
     private volatile Process child;
+    private volatile boolean ended;
+    private volatile DeviceStatus lastStatus;
 
     /**
      * @param context the bundle's context (framework properties, framework stop)
@@ -83,6 +85,7 @@ public final class SideChannelScenario {
         int status = 1;
         try {
             status = scenario.equals("sidechannel-consumer") ? runConsumer() : runCache();
+            ended = true;
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
             return;
@@ -138,6 +141,7 @@ public final class SideChannelScenario {
                 continue;
             }
             final DeviceStatus s = cache.status();
+            lastStatus = s;
             if (s.state() == DeviceState.ERROR) {
                 System.out.println("shmq side channel: cache failed: " + s.lastError());
                 return 1;
@@ -194,6 +198,7 @@ public final class SideChannelScenario {
                 continue;
             }
             final DeviceStatus s = consumer.status();
+            lastStatus = s;
             final Map<String, Long> c = s.counters();
             if (s.state() == DeviceState.ERROR) {
                 System.out.println("[consumer] failed: " + s.lastError());
@@ -246,10 +251,19 @@ public final class SideChannelScenario {
         }
     }
 
-    /** Ends the second runtime if it still runs (Ctrl-C reaches it too when it shares the terminal). */
+    /**
+     * Stopped before the run ended (Ctrl-C, SIGTERM, {@code stop 0}): prints this runtime's device counters, then
+     * ends the second runtime if it still runs (Ctrl-C reaches it too when it shares the terminal).
+     */
     @Deactivate
     void deactivate() throws InterruptedException {
         watcher.interrupt();
+        if (scenario.startsWith("sidechannel") && !ended) {
+            // The devices of this bundle may be gone already: the counters as the watcher last saw them.
+            final DeviceStatus s = lastStatus;
+            System.out.println((scenario.equals("sidechannel-consumer") ? "[consumer] " : "") + "summary (stopped): "
+                    + (s == null ? "no device up yet" : s.id() + " " + s.state() + " " + new TreeMap<>(s.counters())));
+        }
         final Process p = child;
         if (p != null && p.isAlive()) {
             p.destroy();

@@ -7,6 +7,7 @@ import java.nio.channels.ReadableByteChannel;
 import java.util.Objects;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowStreamReader;
 
@@ -33,7 +34,8 @@ public final class HeaderTableReader implements AutoCloseable {
      * @param bytes an encoded table, e.g. a message's {@code data()}
      * @return the table; close it when done
      * @throws HeaderTableException when the bytes are not an Arrow stream of exactly the expected columns with a
-     *                              record batch, naming the column, what was expected and what was found
+     *                              record batch without nulls, naming the column, what was expected and what was
+     *                              found
      */
     public HeaderTable read(final MemorySegment bytes) {
         final ArrowStreamReader reader = new ArrowStreamReader(new SegmentChannel(bytes), allocator);
@@ -55,6 +57,13 @@ public final class HeaderTableReader implements AutoCloseable {
             }
             if (!loaded) {
                 throw new HeaderTableException("table has no record batch: bytes=" + bytes.byteSize());
+            }
+            // The schema says not null, but a writer need not honour it: a null would fail every get of its row.
+            for (final FieldVector v : root.getFieldVectors()) {
+                if (v.getNullCount() > 0) {
+                    throw new HeaderTableException("null values in a not-null column: column=" + v.getName()
+                            + ", nulls=" + v.getNullCount() + ", rows=" + root.getRowCount());
+                }
             }
             return new HeaderTable(reader, root, schema.userColumns().size(), bytes.byteSize());
         } catch (final RuntimeException e) {

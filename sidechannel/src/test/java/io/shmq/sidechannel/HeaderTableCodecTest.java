@@ -130,6 +130,51 @@ class HeaderTableCodecTest {
         }
     }
 
+    @Test
+    void shouldRefuseARowWhoseSizeIsAboveTheLargestMetaHeaderSizeWhenTheRowIsRead() throws Exception {
+        final byte[] bytes = oneRow(true);
+        try (HeaderTableReader reader = new HeaderTableReader(SCHEMA);
+             HeaderTable table = reader.read(MemorySegment.ofArray(bytes))) {
+            final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> table.meta(0));
+            assertTrue(e.getMessage().contains("size=-1"), e.getMessage());
+            assertEquals(0, table.user(0, 0));
+        }
+    }
+
+    @Test
+    void shouldRefuseATableWithNullsInItsNotNullColumnsNamingTheColumn() throws Exception {
+        final byte[] bytes = oneRow(false);
+        try (HeaderTableReader reader = new HeaderTableReader(SCHEMA)) {
+            final HeaderTableException e = assertThrows(HeaderTableException.class,
+                    () -> reader.read(MemorySegment.ofArray(bytes)));
+            assertEquals("null values in a not-null column: column=hint, nulls=1, rows=1", e.getMessage());
+        }
+    }
+
+    /** @return one row whose size is 2^64 - 1; every other value 0, or null when {@code filled} is false */
+    private static byte[] oneRow(final boolean filled) throws Exception {
+        final Schema schema = SCHEMA.arrowSchema(3, "p");
+        try (BufferAllocator allocator = new RootAllocator();
+             VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator)) {
+            root.allocateNew();
+            ((org.apache.arrow.vector.UInt8Vector) root.getVector("size")).set(0, -1L);
+            for (final FieldVector v : root.getFieldVectors()) {
+                if (filled && v instanceof org.apache.arrow.vector.BaseFixedWidthVector f && f.isNull(0)) {
+                    org.apache.arrow.vector.BitVectorHelper.setBit(f.getValidityBuffer(), 0);
+                }
+                v.setValueCount(1);
+            }
+            root.setRowCount(1);
+            final ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try (ArrowStreamWriter writer = new ArrowStreamWriter(root, null, Channels.newChannel(out))) {
+                writer.start();
+                writer.writeBatch();
+                writer.end();
+            }
+            return out.toByteArray();
+        }
+    }
+
     private static List<Field> replace(final List<Field> fields, final int index, final Field field) {
         final List<Field> copy = new ArrayList<>(fields);
         copy.set(index, field);

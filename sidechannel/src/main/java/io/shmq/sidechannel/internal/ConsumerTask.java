@@ -13,6 +13,7 @@ import io.shmq.transport.api.Message;
 import io.shmq.transport.api.MetaHeader;
 import io.shmq.transport.api.SharedMemoryException;
 import io.shmq.transport.api.Socket;
+import io.shmq.transport.api.TransportClosedException;
 import io.shmq.transport.api.TransportFactory;
 import java.lang.foreign.MemorySegment;
 import java.util.LinkedHashMap;
@@ -139,6 +140,11 @@ final class ConsumerTask implements DeviceTask {
             } catch (final IllegalArgumentException e) {
                 reason = BadRow.BAD_HEADER;
                 detail = e.getMessage();
+            } catch (final TransportClosedException e) {
+                throw e; // the transport went away: the device's outage, not a bad row
+            } catch (final RuntimeException e) {
+                reason = BadRow.OTHER;
+                detail = e.toString();
             }
             bad++;
             badRows.increment();

@@ -14,6 +14,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  *   java --enable-native-access=ALL-UNNAMED -jar bench/target/benchmarks.jar            # the JMH micro-benchmarks
  *   java --enable-native-access=ALL-UNNAMED -jar bench/target/benchmarks.jar sidechannel [messages]  # two JVMs
  *   java --enable-native-access=ALL-UNNAMED -jar bench/target/benchmarks.jar sockets [scale]  # two JVMs, sockets
+ *   java --enable-native-access=ALL-UNNAMED -jar bench/target/benchmarks.jar arrow [rows]  # Arrow tables, resolve
  *   java -jar bench/target/benchmarks.jar jmh [JMH options]                              # JMH's own command line
  * </pre>
  */
@@ -34,6 +35,10 @@ public final class BenchMain {
         if (args.length > 0 && args[0].equals("sidechannel")) {
             SideChannelRun.run(new long[] {64, 4096, 64 << 10, 1 << 20},
                     args.length > 1 ? Long.parseLong(args[1]) : 2_000_000L);
+            return;
+        }
+        if (args.length > 0 && args[0].equals("arrow")) {
+            ArrowRun.run(args.length > 1 ? Integer.parseInt(args[1]) : 1_000_000);
             return;
         }
         if (args.length > 0 && args[0].equals("sockets")) {

@@ -44,6 +44,7 @@ public final class Product {
     private final long size;
     private final long count;
     private final int processors;
+    private final boolean pipeline;
     private final boolean defaults;
     private final boolean shell;
     private final String session;
@@ -62,7 +63,9 @@ public final class Product {
         this.size = Long.parseLong(property("msg-size", "1024"));
         this.count = Long.parseLong(property("count", "0"));
         this.processors = Integer.parseInt(property("processors", "1"));
-        this.defaults = !Boolean.parseBoolean(property("no-devices", "false"));
+        // Another scenario (--scenario sidechannel) brings its own devices and its own summary.
+        this.pipeline = property("scenario", "pipeline").equals("pipeline");
+        this.defaults = pipeline && !Boolean.parseBoolean(property("no-devices", "false"));
         this.shell = Boolean.parseBoolean(property("shell", "false"));
         final String s = property("session", "");
         this.session = s.isEmpty() ? "shmq-run-" + property("pid", "0") : s;
@@ -89,6 +92,9 @@ public final class Product {
 
     private void watch() {
         try {
+            if (!pipeline) {
+                return;
+            }
             if (!defaults) {
                 System.out.println("shmq runtime: no default devices; deploy folder: "
                         + (property("deploy", "").isEmpty() ? "none" : property("deploy", "")));

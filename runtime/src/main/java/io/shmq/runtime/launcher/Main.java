@@ -36,6 +36,7 @@ public final class Main {
     public static final String EXIT_PROPERTY = "shmq.runtime.exit";
     private static final String PRODUCT = "io.shmq.runtime";
     private static final String DEVICES = "io.shmq.devices";
+    private static final String SIDECHANNEL = "io.shmq.sidechannel";
 
     private Main() {
     }
@@ -150,7 +151,7 @@ public final class Main {
     private static int startLevel(final String symbolicName) {
         return switch (symbolicName) {
             case PRODUCT -> 3;
-            case DEVICES -> 2;
+            case DEVICES, SIDECHANNEL -> 2;
             default -> 1;
         };
     }

@@ -42,6 +42,10 @@ public record RunOptions(Map<String, String> values, boolean help) {
                                         exists)
               --no-devices              start no default devices (only what is deployed)
               --shell                   stay in the Gogo shell (shmq:devices, shmq:transports, shmq:bench, ...)
+              --scenario NAME           pipeline (the default devices above) or sidechannel: a cache device here
+                                        and a consumer device in a second runtime, --count rows of MetaHeaders in
+                                        Arrow tables resolved in place (tables over --transport, payloads of 16 to
+                                        4 x --msg-size bytes); sidechannel-consumer is that second runtime
               --config FILE             read these options from a properties file (keys without --)
               --help                    this text
             """;
@@ -56,6 +60,7 @@ public record RunOptions(Map<String, String> values, boolean help) {
         d.put("session", "");
         d.put("rate-logging", "");
         d.put("deploy", "");
+        d.put("scenario", "pipeline");
         return Map.copyOf(d);
     }
 
@@ -128,6 +133,10 @@ public record RunOptions(Map<String, String> values, boolean help) {
         if (!transport.equals("shmem") && !transport.equals("zeromq")) {
             throw new IllegalArgumentException("bad value: option=--transport, value=" + transport
                     + ", known=shmem,zeromq");
+        }
+        if (!List.of("pipeline", "sidechannel", "sidechannel-consumer").contains(values.get("scenario"))) {
+            throw new IllegalArgumentException("bad value: option=--scenario, value=" + values.get("scenario")
+                    + ", known=pipeline,sidechannel,sidechannel-consumer");
         }
         for (final String name : List.of("msg-size", "count", "msg-rate", "processors")) {
             number(values, name);

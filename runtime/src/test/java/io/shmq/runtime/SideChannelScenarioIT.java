@@ -1,0 +1,78 @@
+package io.shmq.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code --scenario sidechannel} as a user starts it: the cache in this runtime, the consumer in a second one it
+ * starts; with a count both end by themselves, the first with exit status 0, and the session leaves no file.
+ */
+class SideChannelScenarioIT {
+    private static final long WAIT_S = 90;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldResolveEveryRowInASecondRuntimeAndExitZeroLeavingNoSharedMemoryFile() throws Exception {
+        for (final String transport : List.of("shmem", "zeromq")) {
+            final String session = "scit-" + UUID.randomUUID().toString().substring(0, 8);
+            final Path log = dir.resolve(transport + ".log");
+            final Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "--enable-native-access=ALL-UNNAMED", "--add-opens=java.base/java.nio=ALL-UNNAMED",
+                    "--sun-misc-unsafe-memory-access=allow", "-jar", System.getProperty("runtime.jar"),
+                    "--scenario", "sidechannel", "--count", "20000", "--transport", transport, "--session", session,
+                    "--rate-logging", "0").directory(dir.toFile()).redirectErrorStream(true)
+                    .redirectOutput(log.toFile()).start();
+            final boolean ended = p.waitFor(WAIT_S, TimeUnit.SECONDS);
+            if (!ended) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly().waitFor();
+            }
+            final String out = Files.readString(log);
+            assertTrue(ended, "the runtime ended: " + out);
+            assertEquals(0, p.exitValue(), out);
+            assertTrue(out.contains("shmq runtime: side channel: cache (this process) -> Arrow tables over "
+                    + transport), out);
+            assertTrue(out.contains("[consumer] summary (done): rows=20000 resolved, ok=20000, bad=0"), out);
+            assertTrue(out.contains("bytes read in place (not copied"), out);
+            assertTrue(out.contains("summary (done):") && out.contains("dropped=0"), out);
+            assertEquals(0, sessionFiles(session), "files of session " + session + " left: " + out);
+        }
+    }
+
+    @Test
+    void shouldRefuseAnUnknownScenarioWithExitStatusTwo() throws Exception {
+        final Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", System.getProperty("runtime.jar"), "--scenario", "colour").redirectErrorStream(true).start();
+        final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(WAIT_S, TimeUnit.SECONDS));
+        assertEquals(2, p.exitValue(), out);
+        assertTrue(out.contains("bad value: option=--scenario, value=colour, known=pipeline,sidechannel"), out);
+    }
+
+    /** @return files of the session in /dev/shm (shmId = first 4 bytes of SHA-256(uid + session)) */
+    private static long sessionFiles(final String session) throws Exception {
+        final String uid = String.valueOf(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+        final String shmId = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                .digest((uid + session).getBytes(StandardCharsets.UTF_8)), 0, 4);
+        try (Stream<Path> files = Files.list(Path.of("/dev/shm"))) {
+            return files.filter(f -> f.getFileName().toString().startsWith("shmq_" + shmId + "_")).count();
+        } catch (final IOException e) {
+            return 0;
+        }
+    }
+}

@@ -117,6 +117,11 @@ public class HotSwapIT {
             for (final String type : List.of("sampler", "processor", "sink")) {
                 ProductSupport.awaitNoDevice(context, "hs-" + type + "-" + tag);
             }
+            // A device closes its factories on its own thread after its service went away: wait for the last one.
+            final long deadline = System.nanoTime() + ProductSupport.WAIT_MS * 1_000_000L;
+            while (ProductSupport.sessionFiles(session) > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
             final long files = ProductSupport.sessionFiles(session);
             ProductSupport.deleteSessionFiles(session);
             assertEquals("files of session " + session + " left", 0, files);

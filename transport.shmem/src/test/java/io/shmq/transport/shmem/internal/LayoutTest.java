@@ -180,10 +180,11 @@ class LayoutTest {
         assertEquals(24, at(l, "binderPid"));
         assertEquals(32, at(l, "binderToken"));
         assertEquals(40, at(l, "closed"));
+        assertEquals(44, at(l, "peers"));
         assertEquals(128, l.byteSize());
         assertEquals(128 + 2 * (1664 + 8 * 64), EndpointLayout.bytes(2, 8));
         assertEquals(0x314B4F53514D4853L, EndpointLayout.MAGIC);
-        assertEquals(3, EndpointLayout.VERSION, "2: the socket rings hold a topic table; 3: req/rep peer slots");
+        assertEquals(4, EndpointLayout.VERSION, "2: topic tables; 3: req/rep peer slots; 4: the peers word");
         assertEquals(16, EndpointLayout.REQ_SLOTS);
         assertEquals(16, EndpointLayout.SUB_SLOTS);
     }

@@ -68,6 +68,11 @@ public final class IdleStrategy {
         }
     }
 
+    /** @return whether the strategy has passed its spin and yield rounds: the next idle sleeps */
+    public boolean parking() {
+        return spins >= maxSpins && yields >= maxYields;
+    }
+
     /** Idles one step, parking in the park phase. */
     public void idle() {
         idle(PARK);

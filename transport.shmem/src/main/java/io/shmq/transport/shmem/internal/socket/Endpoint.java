@@ -274,6 +274,22 @@ public final class Endpoint {
         return rings.length;
     }
 
+    /** @return the req/rep slots held now, bit k for slot k (acquire load) */
+    int peers() {
+        return (int) EndpointLayout.PEERS_H.getAcquire(memory, 0L);
+    }
+
+    /** Sets or clears bit {@code slot} of the held req/rep slots (CAS loop: connectors change it concurrently). */
+    void markPeer(final int slot, final boolean held) {
+        while (true) {
+            final int now = (int) EndpointLayout.PEERS_H.getVolatile(memory, 0L);
+            final int next = held ? now | 1 << slot : now & ~(1 << slot);
+            if (now == next || EndpointLayout.PEERS_H.compareAndSet(memory, 0L, now, next)) {
+                return;
+            }
+        }
+    }
+
     /** @return whether the process that bound the endpoint still runs (pid and start token; reads /proc) */
     boolean binderAlive() {
         return ProcessIdentity.alive((long) EndpointLayout.BINDER_PID_H.get(memory, 0L),

@@ -15,19 +15,19 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  *
  * <pre>
  *  0   | magic u64 | version u32 (FileHeaderLayout) | pattern u32 | rings u32 | capacity u32 | binderPid u64 |
- *  32  | binderToken u64 | closed u32 (set when the binder closes) |                               pad to 128 |
+ *  32  | binderToken u64 | closed u32 (set when the binder closes) | peers u32 (req/rep slots held) | pad to 128 |
  *  128 | rings[rings], each SocketRingLayout.bytes(capacity)                                             |
  * </pre>
  * Rings by pattern: push/pull one (pushers produce, pullers consume); pair two (ring 0 carries what the
  * connecting side sends, ring 1 what the binding side sends); req/rep {@link #REQ_SLOTS} peer slots of two rings
  * (ring 2k what connecting peer k sends, ring 2k+1 what the binder sends it; the slot is claimed through ring 2k's
  * {@code owner}), so a bound rep answers many reqs and a bound req asks many reps; pub/sub {@link #SUB_SLOTS}
- * (one per subscriber, claimed through the ring's {@code owner}). Version 3: req/rep slots.
+ * (one per subscriber, claimed through the ring's {@code owner}). Version 3: req/rep slots; 4: the peers word.
  */
 public final class EndpointLayout {
     /** "SHMQSOK1" as a little-endian long. */
     public static final long MAGIC = 0x314B4F53514D4853L;
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
     /** Subscribers one pub endpoint serves. */
     public static final int SUB_SLOTS = 16;
     /** Connecting peers one req/rep endpoint serves: each has two rings, its requests and its replies. */
@@ -44,7 +44,8 @@ public final class EndpointLayout {
             ValueLayout.JAVA_LONG.withName("binderPid"),
             ValueLayout.JAVA_LONG.withName("binderToken"),
             ValueLayout.JAVA_INT.withName("closed"),
-            MemoryLayout.paddingLayout(84));
+            ValueLayout.JAVA_INT.withName("peers"),
+            MemoryLayout.paddingLayout(80));
 
     static final long RINGS_OFFSET = HEADER.byteSize();
 
@@ -54,6 +55,8 @@ public final class EndpointLayout {
     static final VarHandle BINDER_PID_H = HEADER.varHandle(groupElement("binderPid"));
     static final VarHandle BINDER_TOKEN_H = HEADER.varHandle(groupElement("binderToken"));
     static final VarHandle CLOSED_H = HEADER.varHandle(groupElement("closed"));
+    /** Bit k set while req/rep slot k is held: the binder scans one word, not sixteen ring headers. */
+    static final VarHandle PEERS_H = HEADER.varHandle(groupElement("peers"));
 
     private EndpointLayout() {
     }

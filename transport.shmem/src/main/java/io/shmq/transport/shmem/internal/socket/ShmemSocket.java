@@ -42,6 +42,8 @@ public final class ShmemSocket implements Socket {
     private static final long CLOSE_WAIT_NANOS = 2_000_000_000L;
     /** How often a binder (pub, bound req/rep) looks for connected peers that died (a /proc check per peer). */
     private static final long PEER_CHECK_NANOS = 10_000_000L;
+    /** A publisher looks at the clock for that every 64 sends (a mask), not on every send. */
+    private static final long PEER_CHECK_SENDS = 63;
     /** How often a connected call that waits checks that the endpoint's binder still lives. */
     private static final long BINDER_CHECK_NANOS = 100_000_000L;
     /** How often a close looks at those calls, and a lingering close at the queue it delivers. */
@@ -76,6 +78,7 @@ public final class ShmemSocket implements Socket {
     private long pendingBytes;
     private long nextBinderCheck;
     private long nextPeerCheck;
+    private long publishes;
     /** A bound req/rep socket's next slot to look at first (round robin). */
     private int nextPeer;
     /** A sub socket's topic prefixes (FairMQ's default: everything), copied into its ring when it attaches. */
@@ -228,6 +231,7 @@ public final class ShmemSocket implements Socket {
                     }
                     sendIndex = slot;
                     receiveIndex = slot + 1;
+                    attached.markPeer(slot / 2, true);
                 }
             }
             case PUB -> sendIndex = -1;
@@ -278,10 +282,14 @@ public final class ShmemSocket implements Socket {
      */
     private boolean choosePeer(final Endpoint current) {
         final int slots = current.ringCount() / 2;
-        for (int j = 0; j < slots; j++) {
+        final int peers = current.peers();
+        for (int j = 0; j < slots && peers != 0; j++) {
             final int k = 2 * ((nextPeer + j) % slots);
+            if ((peers & 1 << k / 2) == 0) {
+                continue;
+            }
             final SocketRing replies = current.ring(k + 1);
-            if (current.ring(k).owner() != 0 && replies.consumers() > 0 && replies.hasRoom()) {
+            if (replies.consumers() > 0 && replies.hasRoom()) {
                 nextPeer = (k / 2 + 1) % slots;
                 sendIndex = k + 1;
                 receiveIndex = k;
@@ -294,8 +302,12 @@ public final class ShmemSocket implements Socket {
     /** A bound rep's receive: the next request of any slot, fair (round robin over the slots). */
     private SocketRing.Entry pollPeers(final Endpoint current) {
         final int slots = current.ringCount() / 2;
-        for (int j = 0; j < slots; j++) {
+        final int peers = current.peers();
+        for (int j = 0; j < slots && peers != 0; j++) {
             final int k = 2 * ((nextPeer + j) % slots);
+            if ((peers & 1 << k / 2) == 0) {
+                continue;
+            }
             final SocketRing requests = current.ring(k);
             if (!requests.hasInput()) {
                 continue;
@@ -321,8 +333,9 @@ public final class ShmemSocket implements Socket {
         final int[] values = new int[slots];
         final SocketRing[] rings = new SocketRing[slots];
         int count = 0;
+        final int peers = current.peers();
         for (int k = 0; k < current.ringCount(); k += 2) {
-            if (current.ring(k).owner() != 0) {
+            if ((peers & 1 << k / 2) != 0) {
                 rings[count] = current.ring(k);
                 values[count] = rings[count].enterWait(true);
                 addresses[count] = rings[count].waitAddress(true);
@@ -409,6 +422,9 @@ public final class ShmemSocket implements Socket {
             return;
         }
         if (!bound && (type == SocketType.PAIR || type == SocketType.REQ || type == SocketType.REP)) {
+            if (type != SocketType.PAIR) {
+                attached.markPeer(sendIndex / 2, false);
+            }
             attached.ring(sendIndex).releaseOwner(); // the slot's owner word is on the ring the connector sends into
         }
         if (receiveIndex >= 0) {
@@ -562,9 +578,6 @@ public final class ShmemSocket implements Socket {
                 }
                 checkOpen();
                 final Endpoint current = ensureEndpoint();
-                if (current != null && multiPeer()) {
-                    freeDeadPeers(current);
-                }
                 final boolean peer = current != null && (!multiPeer() || type == SocketType.REP || choosePeer(current));
                 final SocketRing ring = !peer || sendIndex < 0 ? null : current.ring(sendIndex);
                 if (ring != null && multiPeer() && type == SocketType.REP && current.ring(sendIndex - 1).owner() == 0) {
@@ -599,7 +612,13 @@ public final class ShmemSocket implements Socket {
                 if (remaining == 0) {
                     return TIMEOUT;
                 }
-                checkBinder(current);
+                if (sendIdle.parking()) {
+                    // Housekeeping only on the way to sleep, never on the fast path.
+                    checkBinder(current);
+                    if (current != null && multiPeer() && endpoint == current) {
+                        freeDeadPeers(current);
+                    }
+                }
                 if (ring != null && endpoint == current) {
                     sendIdle.idle(nanos -> ring.awaitNotFull(Math.min(remaining, nanos), true));
                 } else {
@@ -646,7 +665,9 @@ public final class ShmemSocket implements Socket {
         }
         final Endpoint current = ensureEndpoint();
         if (current != null) {
-            freeDeadPeers(current);
+            if ((++publishes & PEER_CHECK_SENDS) == 0) {
+                freeDeadPeers(current);
+            }
             final MemorySegment first = parts.get(0).data();
             for (int i = 0; i < current.ringCount(); i++) {
                 final SocketRing ring = current.ring(i);
@@ -706,6 +727,7 @@ public final class ShmemSocket implements Socket {
                 System.getLogger(ShmemSocket.class.getName()).log(System.Logger.Level.INFO, "socket id=" + id
                         + " freed the slot of dead peer pid " + holder + " at " + address);
                 if (pairs) {
+                    current.markPeer(i / 2, false);
                     current.ring(i + 1).addConsumers(-1);
                     drain(current.ring(i + 1));
                     slot.addProducers(-1);
@@ -824,7 +846,6 @@ public final class ShmemSocket implements Socket {
             final Endpoint current = ensureEndpoint();
             final boolean server = current != null && multiPeer() && type == SocketType.REP;
             if (server) {
-                freeDeadPeers(current);
                 final SocketRing.Entry entry = pollPeers(current);
                 if (entry != null) {
                     return entry;
@@ -841,7 +862,13 @@ public final class ShmemSocket implements Socket {
             if (remaining == 0) {
                 return null;
             }
-            checkBinder(current);
+            if (receiveIdle.parking()) {
+                // Housekeeping only on the way to sleep, never on the fast path.
+                checkBinder(current);
+                if (server) {
+                    freeDeadPeers(current);
+                }
+            }
             if (server) {
                 receiveIdle.idle(nanos -> awaitPeers(current, Math.min(remaining, nanos)));
             } else if (ring != null && endpoint == current) {
@@ -870,8 +897,9 @@ public final class ShmemSocket implements Socket {
         }
         final Endpoint current = ensureEndpoint();
         if (current != null && multiPeer() && type == SocketType.REP) {
+            final int peers = current.peers();
             for (int k = 0; k < current.ringCount(); k += 2) {
-                if (current.ring(k).hasInput()) {
+                if ((peers & 1 << k / 2) != 0 && current.ring(k).hasInput()) {
                     return true;
                 }
             }
@@ -893,9 +921,10 @@ public final class ShmemSocket implements Socket {
             return false;
         }
         if (multiPeer()) {
+            final int peers = current.peers();
             for (int k = 0; k < current.ringCount(); k += 2) {
                 final SocketRing replies = current.ring(k + 1);
-                if (current.ring(k).owner() != 0 && replies.consumers() > 0 && replies.hasRoom()) {
+                if ((peers & 1 << k / 2) != 0 && replies.consumers() > 0 && replies.hasRoom()) {
                     return true;
                 }
             }

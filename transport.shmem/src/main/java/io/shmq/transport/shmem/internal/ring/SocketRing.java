@@ -7,6 +7,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.util.List;
+import java.util.function.IntPredicate;
 import java.util.concurrent.locks.LockSupport;
 
 import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.CAPACITY_H;
@@ -256,30 +257,65 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
     }
 
     /**
-     * A poller's registration as a sleeper on this ring (with {@link #exitWait}): counts it in the waiter count, so
-     * that wakers issue {@code FUTEX_WAKE}, and returns the futex word's value to wait on. The caller checks its
-     * condition after this and before sleeping.
+     * Sleeps until one of several rings may have changed: registers as the waiter of each ({@link #enterWait}), checks
+     * once more that none is ready (so a publish in between is never missed), then waits on all their futex words at
+     * once ({@code futex_waitv}) for at most {@code nanos} (shorter while a peer without futex is attached).
+     *
+     * @param rings the rings, the first {@code count} used
+     * @param input per ring: wait for input (notEmpty) or for room (notFull)
+     * @param ready per index: whether the caller's condition already holds (then this returns at once)
+     * @return false when it could not sleep so (no futex_waitv: an old kernel or no native access): the caller parks
+     */
+    public static boolean awaitAny(final SocketRing[] rings, final boolean[] input, final int count, final long nanos,
+                                   final IntPredicate ready) {
+        final long[] addresses = new long[count];
+        final int[] values = new int[count];
+        long slice = nanos;
+        int registered = 0;
+        try {
+            for (; registered < count; registered++) {
+                final SocketRing ring = rings[registered];
+                values[registered] = ring.enterWait(input[registered]);
+                addresses[registered] = ring.waitAddress(input[registered]);
+                slice = ring.slice(slice);
+            }
+            for (int i = 0; i < count; i++) {
+                if (ready.test(i)) {
+                    return true;
+                }
+            }
+            return Native.futexWaitAny(addresses, values, count, slice);
+        } finally {
+            for (int i = 0; i < registered; i++) {
+                try {
+                    rings[i].exitWait(input[i]);
+                } catch (IllegalStateException e) {
+                    // unmapped meanwhile (its socket closed): nobody counts on the registration
+                }
+            }
+        }
+    }
+
+    /**
+     * A registration as a sleeper on this ring (with {@link #exitWait}): counts it in the waiter count, so that
+     * wakers issue {@code FUTEX_WAKE}, and returns the futex word's value to wait on. The caller checks its condition
+     * after this and before sleeping.
      *
      * @param input true for "something was published" (notEmpty), false for "a record was freed" (notFull)
      */
-    public int enterWait(final boolean input) {
+    private int enterWait(final boolean input) {
         (input ? EMPTY_WAITERS_H : FULL_WAITERS_H).getAndAdd(memory, base, 1);
         return (int) (input ? NOT_EMPTY_H : NOT_FULL_H).getVolatile(memory, base);
     }
 
     /** Ends a registration of {@link #enterWait}. */
-    public void exitWait(final boolean input) {
+    private void exitWait(final boolean input) {
         (input ? EMPTY_WAITERS_H : FULL_WAITERS_H).getAndAdd(memory, base, -1);
     }
 
     /** @return the address of the futex word {@link #enterWait} returned the value of */
-    public long waitAddress(final boolean input) {
+    private long waitAddress(final boolean input) {
         return input ? notEmptyAddress : notFullAddress;
-    }
-
-    /** @return the longest sleep a waiter on this ring may take: short while a peer without futex is attached */
-    public long sleepSlice(final long nanos) {
-        return slice(nanos);
     }
 
     private static void sleep(final long address, final int value, final long nanos) {

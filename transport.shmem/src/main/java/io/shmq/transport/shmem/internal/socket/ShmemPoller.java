@@ -26,10 +26,9 @@ final class ShmemPoller implements Poller {
     private final boolean[] input;
     private final boolean[] output;
     private final IdleStrategy idle;
-    /** Scratch of {@link #sleepOnAll}: each socket's ring, futex word address and expected value. */
+    /** Scratch of {@link #sleepOnAll}: each socket's ring and what it waits for. */
     private final SocketRing[] rings;
-    private final long[] addresses;
-    private final int[] values;
+    private final boolean[] inputs;
     private volatile boolean closed;
 
     ShmemPoller(final Sockets owner, final List<Socket> list) {
@@ -49,8 +48,7 @@ final class ShmemPoller implements Poller {
         }
         this.input = new boolean[sockets.length];
         this.rings = new SocketRing[sockets.length];
-        this.addresses = new long[sockets.length];
-        this.values = new int[sockets.length];
+        this.inputs = new boolean[sockets.length];
         this.output = new boolean[sockets.length];
     }
 
@@ -122,39 +120,14 @@ final class ShmemPoller implements Poller {
         boolean all = count <= Native.MAX_WAITV;
         for (int i = 0; i < count && all; i++) {
             rings[i] = sockets[i].waitRing();
+            inputs[i] = sockets[i].canReceive();
             all = rings[i] != null;
         }
-        if (!all) {
+        // The rings themselves decide readiness, not the sockets' checks, which may attach or let go of an endpoint.
+        if (!all || !SocketRing.awaitAny(rings, inputs, count, Math.min(remaining, ShmemSocket.FUTEX_SLICE_NANOS),
+                i -> inputs[i] ? sockets[i].hasPendingParts() || rings[i].hasInput()
+                        : rings[i].hasRoom() && rings[i].consumers() > 0)) {
             LockSupport.parkNanos(park);
-            return;
-        }
-        long slice = Math.min(remaining, ShmemSocket.FUTEX_SLICE_NANOS);
-        for (int i = 0; i < count; i++) {
-            final boolean in = sockets[i].canReceive();
-            values[i] = rings[i].enterWait(in);
-            addresses[i] = rings[i].waitAddress(in);
-            slice = rings[i].sleepSlice(slice);
-        }
-        try {
-            // The rings themselves, not the sockets' checks, which may attach or let go of an endpoint.
-            for (int i = 0; i < count; i++) {
-                final boolean ready = sockets[i].canReceive() ? sockets[i].hasPendingParts() || rings[i].hasInput()
-                        : rings[i].hasRoom() && rings[i].consumers() > 0;
-                if (ready) {
-                    return;
-                }
-            }
-            if (!Native.futexWaitAny(addresses, values, count, slice)) {
-                LockSupport.parkNanos(park);
-            }
-        } finally {
-            for (int i = 0; i < count; i++) {
-                try {
-                    rings[i].exitWait(sockets[i].canReceive());
-                } catch (IllegalStateException e) {
-                    // its endpoint was unmapped meanwhile (the socket closed): nobody counts on the registration
-                }
-            }
         }
     }
 

@@ -329,36 +329,18 @@ public final class ShmemSocket implements Socket {
      */
     private void awaitPeers(final Endpoint current, final long nanos) {
         final int slots = current.ringCount() / 2;
-        final long[] addresses = new long[slots];
-        final int[] values = new int[slots];
         final SocketRing[] rings = new SocketRing[slots];
+        final boolean[] inputs = new boolean[slots];
         int count = 0;
         final int peers = current.peers();
         for (int k = 0; k < current.ringCount(); k += 2) {
             if ((peers & 1 << k / 2) != 0) {
-                rings[count] = current.ring(k);
-                values[count] = rings[count].enterWait(true);
-                addresses[count] = rings[count].waitAddress(true);
-                count++;
+                inputs[count] = true;
+                rings[count++] = current.ring(k);
             }
         }
-        try {
-            for (int i = 0; i < count; i++) {
-                if (rings[i].hasInput()) {
-                    return;
-                }
-            }
-            long slice = nanos;
-            for (int i = 0; i < count; i++) {
-                slice = rings[i].sleepSlice(slice);
-            }
-            if (count == 0 || !Native.futexWaitAny(addresses, values, count, slice)) {
-                LockSupport.parkNanos(Math.min(nanos, NO_ENDPOINT_NANOS));
-            }
-        } finally {
-            for (int i = 0; i < count; i++) {
-                rings[i].exitWait(true);
-            }
+        if (count == 0 || !SocketRing.awaitAny(rings, inputs, count, nanos, i -> rings[i].hasInput())) {
+            LockSupport.parkNanos(Math.min(nanos, NO_ENDPOINT_NANOS));
         }
     }
 

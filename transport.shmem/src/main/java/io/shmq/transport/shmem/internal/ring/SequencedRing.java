@@ -19,20 +19,15 @@ import static io.shmq.transport.shmem.internal.ring.RingLayout.TAIL_H;
  * {@code sequence} from p + 1 to p + capacity ({@link #poll}: a CAS, because a producer may have freed the record of
  * a consumer that died between the two steps).
  *
- * <p>A stuck record is skipped in one place: a record claimed but never published is skipped by a consumer once its
- * producer is proven dead ({@link #claimer}, for rings whose records name it), or after {@code unblockNanos} when the
- * record does not say (a live producer named by its record keeps its place for 30 s); a record consumed but
- * never released (its consumer died) is freed by a producer after {@code unblockNanos}. The object is not thread-safe (its stall bookkeeping is per
+ * <p>A stuck record is skipped in one place, after {@code unblockNanos} at the same position: a record claimed but
+ * never published (its producer died between the steps) is skipped by a consumer; a record consumed but never
+ * released (its consumer died) is freed by a producer. The object is not thread-safe (its stall bookkeeping is per
  * view); the shared ring is safe for any number of threads and processes.
  *
  * @param <T> the record body a consumer copies out
  */
 public abstract class SequencedRing<T> {
     private static final System.Logger LOG = System.getLogger(SequencedRing.class.getName());
-    /** How long a claimed record waits before its producer's liveness is asked (a /proc check). */
-    private static final long CLAIMER_CHECK_NANOS = 10_000_000L;
-    /** How long a record whose producer is alive may hold the ring before it is skipped all the same. */
-    static final long LIVE_CLAIMER_UNBLOCK_NANOS = 30_000_000_000L;
 
     /** The mapping holding the ring. */
     protected final MemorySegment memory;
@@ -174,7 +169,6 @@ public abstract class SequencedRing<T> {
             if (sequence == position + 1) {
                 final T body = readBody(record);
                 if (HEAD_H.compareAndSet(memory, cursors, position, position + 1)) {
-                    beforeRelease(record);
                     SEQUENCE_H.compareAndSet(memory, record, position + 1, position + capacity);
                     afterRelease();
                     if (body == null) {
@@ -185,8 +179,8 @@ public abstract class SequencedRing<T> {
                 }
             } else if (sequence == position) {
                 // Empty, or claimed by a producer that has not published (yet, or ever: it died).
-                if ((long) TAIL_H.getVolatile(memory, cursors) > position && stuck(position, record)
-                        && skip(record, position)) {
+                if ((long) TAIL_H.getVolatile(memory, cursors) > position && stalled(position)
+                        && SEQUENCE_H.compareAndSet(memory, record, position, position + capacity)) {
                     HEAD_H.compareAndSet(memory, cursors, position, position + 1);
                     afterRelease();
                     skipped++;
@@ -200,55 +194,6 @@ public abstract class SequencedRing<T> {
             }
             // sequence > position + 1: another consumer took it; reload the head
         }
-    }
-
-    /** What a ring knows of the producer of a claimed, unpublished record: see {@link #claimer}. */
-    protected enum Claimer {
-        /** The record does not say (not written yet, or a ring without claimers): the unblock time decides. */
-        UNKNOWN,
-        /** Its producer lives: it keeps its place (up to {@link #LIVE_CLAIMER_UNBLOCK_NANOS}). */
-        ALIVE,
-        /** Its producer died: the record is skipped at once. */
-        DEAD
-    }
-
-    /**
-     * Whether a claimed, unpublished record is stuck: its producer is proven dead, or (when the record does not name
-     * its producer) it has held the ring for the unblock time. Liveness is asked at most every
-     * {@link #CLAIMER_CHECK_NANOS}.
-     */
-    private boolean stuck(final long position, final long record) {
-        final long now = System.nanoTime();
-        if (stalledPosition != position) {
-            stalledPosition = position;
-            stalledSince = now;
-            return false;
-        }
-        if (now - stalledSince < CLAIMER_CHECK_NANOS) {
-            return false;
-        }
-        return switch (claimer(record)) {
-            case DEAD -> true;
-            // A live producer keeps its place, but not forever: its process may live on after the thread or the
-            // mapping that claimed the record went away (a closed factory in a JVM that goes on).
-            case ALIVE -> now - stalledSince >= LIVE_CLAIMER_UNBLOCK_NANOS;
-            case UNKNOWN -> now - stalledSince >= unblockNanos;
-        };
-    }
-
-    /** Frees a stuck record for the next lap (its producer's late publish then fails). */
-    private boolean skip(final long record, final long position) {
-        beforeRelease(record);
-        return SEQUENCE_H.compareAndSet(memory, record, position, position + capacity);
-    }
-
-    /** Called before a record goes back to the producers (released or skipped): clears what names its producer. */
-    protected void beforeRelease(final long record) {
-    }
-
-    /** @return what the record at {@code record} says of its producer; the default knows nothing */
-    protected Claimer claimer(final long record) {
-        return Claimer.UNKNOWN;
     }
 
     /**

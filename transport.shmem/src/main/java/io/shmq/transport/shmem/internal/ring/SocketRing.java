@@ -35,8 +35,6 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
      * skipped: a process that died between the two steps would otherwise wedge it (Agrona's {@code unblock()}).
      */
     public static final long UNBLOCK_NANOS = 2_000_000_000L;
-    /** What a producer writes into the records it claims: its pid (Linux pids fit 31 bits and are never 0). */
-    private static final int CLAIMER = (int) ProcessHandle.current().pid();
     /** How often a publisher rereads a topic table that changes under it before it gives up on that subscriber. */
     private static final int TOPIC_RETRIES = 100_000;
     /** The longest sleep while a process without the futex downcall is attached: it cannot wake anyone. */
@@ -188,7 +186,6 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
     /** Writes the body of a claimed record (plain stores, published by {@link #publish}). */
     public void write(final long position, final int count, final MetaHeader meta) {
         final long record = record(position);
-        SocketRingLayout.CLAIMER_H.set(memory, record, CLAIMER);
         COUNT_H.set(memory, record, count);
         MetaHeaderLayout.write(meta, memory, record + HEADER_IN_RECORD);
     }
@@ -201,20 +198,6 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
         } catch (IllegalArgumentException e) {
             return null;
         }
-    }
-
-    @Override
-    protected Claimer claimer(final long record) {
-        final int pid = (int) SocketRingLayout.CLAIMER_H.get(memory, record);
-        if (pid == 0) {
-            return Claimer.UNKNOWN;
-        }
-        return ProcessHandle.of(pid).isPresent() ? Claimer.ALIVE : Claimer.DEAD;
-    }
-
-    @Override
-    protected void beforeRelease(final long record) {
-        SocketRingLayout.CLAIMER_H.set(memory, record, 0);
     }
 
     @Override

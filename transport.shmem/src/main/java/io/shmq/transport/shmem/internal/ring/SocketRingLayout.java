@@ -22,8 +22,7 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  *  512   | notFull u32 (futex)  | fullWaiters u32                                                 | pad to 640 |
  *  640   | topicSeq u32 (seqlock: odd while the subscriber writes) | topicCount u32                               |
  *  648   | topics[16] { length u32, pad u32, prefix u8[48] }  56 B each (a sub ring's subscriptions)  | pad to 1664 |
- *  1664  | records[capacity] { sequence u64, count u32, claimer u32 (producer pid, 0 once released),          |
- *        |                     header (MetaHeaderLayout, 40 B), pad 8 }                                   64 B |
+ *  1664  | records[capacity] { sequence u64, count u32, pad u32, header (MetaHeaderLayout, 40 B), pad 8 }  64 B |
  * </pre>
  * {@code count} is 1 for a single message, 0 for "the header is a multipart descriptor block" (the socket
  * package's {@code MultipartLayout}). The record protocol is {@link SequencedRing}'s. The topics of a subscriber's
@@ -62,7 +61,7 @@ public final class SocketRingLayout {
     public static final StructLayout RECORD = MemoryLayout.structLayout(
             RingLayout.SEQUENCE,
             ValueLayout.JAVA_INT.withName("count"),
-            ValueLayout.JAVA_INT.withName("claimer"),
+            MemoryLayout.paddingLayout(4),
             MetaHeaderLayout.LAYOUT.withName("header"),
             MemoryLayout.paddingLayout(8));
 
@@ -91,7 +90,6 @@ public final class SocketRingLayout {
     static final VarHandle TOPIC_LENGTH_H = TOPIC.arrayElementVarHandle(groupElement("length"));
     /** (segment, recordOffset). */
     static final VarHandle COUNT_H = RECORD.varHandle(groupElement("count"));
-    static final VarHandle CLAIMER_H = RECORD.varHandle(groupElement("claimer"));
 
     private SocketRingLayout() {
     }

@@ -22,12 +22,12 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  * connecting side sends, ring 1 what the binding side sends); req/rep {@link #REQ_SLOTS} peer slots of two rings
  * (ring 2k what connecting peer k sends, ring 2k+1 what the binder sends it; the slot is claimed through ring 2k's
  * {@code owner}), so a bound rep answers many reqs and a bound req asks many reps; pub/sub {@link #SUB_SLOTS}
- * (one per subscriber, claimed through the ring's {@code owner}). Version 3: req/rep slots; 4: the peers word; 5: records name their producer.
+ * (one per subscriber, claimed through the ring's {@code owner}). Version 3: req/rep slots; 4: the peers word.
  */
 public final class EndpointLayout {
     /** "SHMQSOK1" as a little-endian long. */
     public static final long MAGIC = 0x314B4F53514D4853L;
-    public static final int VERSION = 5;
+    public static final int VERSION = 4;
     /** Subscribers one pub endpoint serves. */
     public static final int SUB_SLOTS = 16;
     /** Connecting peers one req/rep endpoint serves: each has two rings, its requests and its replies. */

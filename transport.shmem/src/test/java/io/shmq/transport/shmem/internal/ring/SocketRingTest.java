@@ -57,30 +57,4 @@ class SocketRingTest {
             assertNull(ring.poll());
         }
     }
-
-    @Test
-    void shouldSkipARecordOfADeadProducerAtOnceAndKeepALiveOnesPlace() throws Exception {
-        try (Arena arena = Arena.ofConfined()) {
-            final SocketRing ring = ring(arena, 4);
-            final long dead = ring.tryClaim();
-            ring.write(dead, 1, MetaHeader.managed(8, 64, 0));
-            // The producer died after writing its record (a pid above pid_max never runs).
-            final long record = SocketRingLayout.RECORDS_OFFSET + dead * SocketRingLayout.RECORD_BYTES;
-            SocketRingLayout.CLAIMER_H.set(ring.memory, record, 1 << 30);
-            offer(ring, 128);
-            assertNull(ring.poll(), "the unpublished record holds the head for now");
-            Thread.sleep(50);
-            assertEquals(128, ring.poll().meta().handle(), "skipped as soon as its producer is proven dead");
-
-            final long slow = ring.tryClaim();
-            ring.write(slow, 1, MetaHeader.managed(8, 192, 0)); // this process: alive
-            offer(ring, 256);
-            assertNull(ring.poll());
-            Thread.sleep(SocketRing.UNBLOCK_NANOS / 1_000_000 + 200);
-            assertNull(ring.poll(), "a live producer keeps its place beyond the unblock time");
-            assertTrue(ring.publish(slow));
-            assertEquals(192, ring.poll().meta().handle());
-            assertEquals(256, ring.poll().meta().handle());
-        }
-    }
 }

@@ -19,11 +19,8 @@ import io.shmq.transport.api.SharedMemoryMessage;
 import io.shmq.transport.api.Transport;
 import io.shmq.transport.api.TransportFactory;
 import io.shmq.transport.api.TransportKind;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashSet;
@@ -31,7 +28,6 @@ import java.util.Set;
 import java.util.UUID;
 import javax.inject.Inject;
 import org.apache.felix.service.command.CommandProcessor;
-import org.apache.felix.service.command.CommandSession;
 import org.junit.After;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -176,14 +172,7 @@ public class DevicesIT {
     }
 
     private String run(final String command) throws Exception {
-        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
-             CommandSession s = commands.createSession(System.in, out, out)) {
-            s.execute(command);
-        }
-        final String text = bytes.toString(StandardCharsets.UTF_8);
-        System.out.println("g! " + command + "\n" + text);
-        return text;
+        return ProductSupport.gogo(commands, command);
     }
 
     private static void waitForState(final Device device, final DeviceState state) throws Exception {

@@ -6,8 +6,10 @@ import static org.ops4j.pax.exam.CoreOptions.mavenBundle;
 
 import io.shmq.devices.Device;
 import io.shmq.devices.DeviceStatus;
+import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +21,8 @@ import java.util.HexFormat;
 import java.util.Hashtable;
 import java.util.function.LongSupplier;
 import java.util.stream.Stream;
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.CommandSession;
 import org.ops4j.pax.exam.Option;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.cm.Configuration;
@@ -132,5 +136,23 @@ final class ProductSupport {
                 Files.deleteIfExists(p);
             }
         }
+    }
+
+    /**
+     * Runs a Gogo command through the framework's {@code CommandProcessor}, as the shell does: what the command
+     * prints and the value it returns (formatted as the shell would) come back as one text, also printed.
+     */
+    static String gogo(final CommandProcessor commands, final String command) throws Exception {
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+             CommandSession s = commands.createSession(System.in, out, out)) {
+            final Object result = s.execute(command);
+            if (result != null) {
+                out.println(s.format(result, 0));
+            }
+        }
+        final String text = bytes.toString(StandardCharsets.UTF_8);
+        System.out.println("g! " + command + "\n" + text);
+        return text;
     }
 }

@@ -9,9 +9,6 @@ import io.shmq.transport.api.FactoryConfig;
 import io.shmq.transport.api.Message;
 import io.shmq.transport.api.Transport;
 import io.shmq.transport.api.TransportFactory;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -21,7 +18,6 @@ import java.util.UUID;
 import java.util.stream.Stream;
 import javax.inject.Inject;
 import org.apache.felix.service.command.CommandProcessor;
-import org.apache.felix.service.command.CommandSession;
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
@@ -110,25 +106,11 @@ public class ProviderConfigIT {
                             files.anyMatch(f -> f.getFileName().toString().endsWith("_mng")));
                 }
                 assertEquals("a factory made before the change keeps working", 8, message.size());
-                final String listed = gogo("shmq:sessions " + directory);
+                final String listed = ProductSupport.gogo(commands, "shmq:sessions " + directory);
                 assertTrue(listed, listed.contains(" live ") && listed.contains("  segment id=0 size=" + (64L << 20)));
             }
         } finally {
             context.ungetService(reference);
         }
-    }
-
-    private String gogo(final String command) throws Exception {
-        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
-             CommandSession s = commands.createSession(System.in, out, out)) {
-            final Object result = s.execute(command);
-            if (result != null) {
-                out.println(s.format(result, 0));
-            }
-        }
-        final String text = bytes.toString(StandardCharsets.UTF_8);
-        System.out.println("g! " + command + "\n" + text);
-        return text;
     }
 }

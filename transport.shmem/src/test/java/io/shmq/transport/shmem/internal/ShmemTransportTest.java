@@ -8,7 +8,7 @@ import io.shmq.transport.api.FactoryConfig;
 import io.shmq.transport.api.Message;
 import io.shmq.transport.api.TransportClosedException;
 import io.shmq.transport.api.TransportFactory;
-import java.lang.reflect.Proxy;
+import io.shmq.transport.testkit.ComponentConfigs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -43,13 +43,7 @@ class ShmemTransportTest {
 
     /** A DS configuration as SCR would pass it: the annotation's defaults, overridden by {@code values}. */
     static ShmemTransport.Config config(final Map<String, Object> values) {
-        return (ShmemTransport.Config) Proxy.newProxyInstance(ShmemTransport.Config.class.getClassLoader(),
-                new Class<?>[] {ShmemTransport.Config.class}, (proxy, method, args) -> {
-                    if (method.getDeclaringClass() == Object.class) {
-                        return method.getName().equals("toString") ? "Config" + values : null;
-                    }
-                    return values.getOrDefault(method.getName(), method.getDefaultValue());
-                });
+        return ComponentConfigs.of(ShmemTransport.Config.class, values);
     }
 
     @Test

@@ -20,7 +20,7 @@ import io.shmq.transport.api.TransportClosedException;
 import io.shmq.transport.api.TransportFactory;
 import io.shmq.transport.api.TransportKind;
 import io.shmq.transport.api.UnmanagedRegion;
-import java.lang.reflect.Proxy;
+import io.shmq.transport.testkit.ComponentConfigs;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -126,13 +126,7 @@ class ZmqTransportTest {
     }
 
     private static ZmqTransport.Config config(final Map<String, Object> values) {
-        return (ZmqTransport.Config) Proxy.newProxyInstance(ZmqTransport.Config.class.getClassLoader(),
-                new Class<?>[] {ZmqTransport.Config.class}, (proxy, method, args) -> {
-                    if (method.getDeclaringClass() == Object.class) {
-                        return method.getName().equals("toString") ? "Config" + values : null;
-                    }
-                    return values.getOrDefault(method.getName(), method.getDefaultValue());
-                });
+        return ComponentConfigs.of(ZmqTransport.Config.class, values);
     }
 
     @Test

@@ -63,6 +63,8 @@ class LayoutTest {
         assertEquals(12, at(l, "removed"));
         assertEquals(16, at(l, "creatorPid"));
         assertEquals(24, at(l, "segmentSize"));
+        assertEquals(32, at(l, "creatorToken"));
+        assertEquals(40, at(l, "nameDigest"));
         assertEquals(128, at(l, "lock"));
         assertEquals(256, at(l, "eventCounter"));
         assertEquals(264, at(l, "deviceCounter"));
@@ -89,7 +91,7 @@ class LayoutTest {
         assertEquals(48, at(r, "path"));
         assertEquals(304, r.byteSize());
         assertEquals(0x31474E4D514D4853L, ManagementLayout.MAGIC);
-        assertEquals(1, ManagementLayout.VERSION);
+        assertEquals(2, ManagementLayout.VERSION);
     }
 
     @Test

@@ -170,6 +170,25 @@ class RobustnessTest {
         live.forEach(Message::close);
     }
 
+    @Test
+    void shouldAnswerEveryHandleNearTheSegmentEndWithSharedMemoryException() {
+        final ShmemFactory producer = shm.factory("producer");
+        final ShmemFactory consumer = shm.factory("consumer");
+        for (long h = ShmSession.SEGMENT_SIZE - 96; h <= ShmSession.SEGMENT_SIZE + 32; h += 8) {
+            final long handle = h;
+            for (final long size : new long[] {0, 1, 16, 32, 64, 1 << 20}) {
+                final MetaHeader meta = new MetaHeader(size, 0, handle, MetaHeader.NOT_SHARED, 0, 0, true);
+                if (size == 0) {
+                    continue; // a managed header of size 0 resolves to NULL without reading the block
+                }
+                final SharedMemoryException e = assertThrows(SharedMemoryException.class, () -> consumer.resolve(meta),
+                        "handle=" + handle + ", size=" + size);
+                assertTrue(e.getMessage().contains("handle=" + handle), e.getMessage());
+            }
+        }
+        assertEquals(producer.freeMemory(), consumer.freeMemory());
+    }
+
     private static void writeInt(final Path file, final long offset, final int value) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
             channel.write(ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(0, value), offset);
@@ -181,7 +200,7 @@ class RobustnessTest {
         final ShmemFactory first = shm.factory("a");
         writeInt(ShmFiles.management(ShmSession.DIRECTORY, shm.shmId()), 8, 99);
         final SharedMemoryException e = assertThrows(SharedMemoryException.class, () -> shm.factory("b"));
-        assertTrue(e.getMessage().contains("version=99 (expected 1)"), e.getMessage());
+        assertTrue(e.getMessage().contains("version=99 (expected " + ManagementLayout.VERSION + ")"), e.getMessage());
         assertEquals(first.freeMemory(), first.freeMemory());
     }
 

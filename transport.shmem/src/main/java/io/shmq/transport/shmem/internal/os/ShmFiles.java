@@ -29,12 +29,36 @@ public final class ShmFiles {
     private ShmFiles() {
     }
 
-    /** @return the 8-hex-digit shmId of {@code session} for user {@code uid} */
+    /** Bytes of {@link #nameDigest}. */
+    public static final int DIGEST_BYTES = 32;
+
+    /** @return the 8-hex-digit shmId of {@code session} for user {@code uid}: the digest's first 4 bytes */
     public static String shmId(final long uid, final String session) {
+        return HexFormat.of().formatHex(nameDigest(uid, session), 0, 4);
+    }
+
+    /**
+     * The full SHA-256 of {@code uid + session} in UTF-8 (FairMQ's shmId input). The session file stores it, so two
+     * names whose 32-bit shmIds collide are told apart on join.
+     *
+     * @throws IllegalArgumentException when the name is not well-formed Unicode (a lone surrogate would encode as
+     *                                  '?', and two different names would share a session)
+     */
+    public static byte[] nameDigest(final long uid, final String session) {
+        final java.nio.ByteBuffer bytes;
         try {
-            final byte[] digest = MessageDigest.getInstance("SHA-256")
-                    .digest((uid + session).getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest, 0, 4);
+            bytes = StandardCharsets.UTF_8.newEncoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .encode(java.nio.CharBuffer.wrap(uid + session));
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IllegalArgumentException("session name is not well-formed Unicode (a lone surrogate?): "
+                    + session.codePoints().mapToObj(c -> String.format("U+%04X", c)).toList(), e);
+        }
+        try {
+            final MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(bytes);
+            return sha.digest();
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 missing", e);
         }
@@ -48,6 +72,42 @@ public final class ShmFiles {
 
     public static Path management(final Path dir, final String shmId) {
         return dir.resolve(PREFIX + shmId + "_mng");
+    }
+
+    /**
+     * The private file a creator formats a management file in before it links it to {@link #management} (the
+     * name then appears complete, with its creator): {@code shmq_<shmId>_mngnew_<pid>-<n>}.
+     */
+    public static Path creating(final Path dir, final String shmId, final long pid, final long n) {
+        return dir.resolve(PREFIX + shmId + "_mngnew_" + pid + "-" + n);
+    }
+
+    /**
+     * Checks that {@code file} is a regular file (not a link) of this user.
+     *
+     * @throws SharedMemoryException naming the file and its owner otherwise
+     */
+    public static void checkOwner(final Path file) {
+        final int uid;
+        try {
+            if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                throw new SharedMemoryException("refusing " + file + ": not a regular file (a link or a directory)");
+            }
+            uid = (int) Files.getAttribute(file, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+            throw new SharedMemoryException("cannot read the owner of " + file + ": " + e, e);
+        }
+        if (uid != Native.uid()) {
+            String owner;
+            try {
+                owner = Files.getOwner(file, java.nio.file.LinkOption.NOFOLLOW_LINKS).getName();
+            } catch (IOException | RuntimeException e) {
+                owner = "?";
+            }
+            throw new SharedMemoryException("refusing " + file + ": it belongs to uid=" + uid + " (" + owner
+                    + "), not to this user (uid=" + Native.uid() + "); another user created it first. Choose another "
+                    + "directory: option shmem.directory, or key 'directory' of PID io.shmq.transport.shmem");
+        }
     }
 
     public static Path segment(final Path dir, final String shmId, final int id) {

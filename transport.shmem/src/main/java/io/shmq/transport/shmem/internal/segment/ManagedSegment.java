@@ -132,7 +132,8 @@ public final class ManagedSegment {
                                  final String session) {
         final Arena arena = Arena.ofShared();
         try (FileChannel channel = FileChannel.open(file, java.nio.file.StandardOpenOption.READ,
-                java.nio.file.StandardOpenOption.WRITE)) {
+                java.nio.file.StandardOpenOption.WRITE, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            ShmFiles.checkOwner(file);
             final long actual = channel.size();
             if (actual < expectedSize || actual < HEAP_OFFSET) {
                 throw new SharedMemoryException("truncated managed segment: segmentId=" + id + ", file=" + file
@@ -328,10 +329,12 @@ public final class ManagedSegment {
      * @throws SharedMemoryException naming the handle, size and bounds when the header does not fit
      */
     public long checkedDataOffset(final long handle, final long payload) {
-        if (handle < HEAP_OFFSET || handle > heapEnd - HEADER_BYTES || (handle & 15) != 0) {
+        // Every block is at least MIN_LARGE (64) bytes, and the header's VarHandles check that the whole
+        // BlockLayout (48 bytes) fits: a handle nearer the end than that is no block (and would throw IOOBE).
+        if (handle < HEAP_OFFSET || handle > heapEnd - MIN_LARGE || (handle & 15) != 0) {
             throw new SharedMemoryException("handle=" + handle + " outside segmentId=" + id + " of session "
                     + session + ": valid handles are 16-aligned in [" + HEAP_OFFSET + ", "
-                    + (heapEnd - HEADER_BYTES) + "]");
+                    + (heapEnd - MIN_LARGE) + "]");
         }
         final long sizeFlags = (long) SIZE_FLAGS_H.getAcquire(memory, handle);
         final int blockTag = (int) TAG_H.getAcquire(memory, handle);

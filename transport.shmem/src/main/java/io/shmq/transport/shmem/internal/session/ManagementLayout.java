@@ -1,6 +1,7 @@
 package io.shmq.transport.shmem.internal.session;
 
 import io.shmq.transport.shmem.internal.os.FileHeaderLayout;
+import io.shmq.transport.shmem.internal.os.ShmFiles;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
@@ -15,7 +16,9 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  * <pre>
  *  0       +--------------------------------------------------------------+
  *          | magic u64 | version u32 (FileHeaderLayout) | removed u32          |
- *          | creatorPid u64 | segmentSize u64 | padding to 128             |
+ *          | creatorPid u64 | segmentSize u64 | creatorToken u64            |
+ *  40      | nameDigest u8[32] (SHA-256 of uid + session name)           |
+ *  72      | padding to 128                                               |
  *  128     | lock u64 (robust lock word, see RobustLock) | padding to 256  |
  *  256     | eventCounter u64 | deviceCounter u64 | regionIdCounter u64    |
  *          | padding to 384                                               |
@@ -33,7 +36,7 @@ public final class ManagementLayout {
     /** "SHMQMNG1" as a little-endian long. */
     public static final long MAGIC = 0x31474E4D514D4853L;
     /** Major version; attaching refuses another one. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
     public static final int MAX_DEVICES = 64;
     static final int MAX_SEGMENTS = 16;
     static final int MAX_REGIONS = 256;
@@ -71,7 +74,9 @@ public final class ManagementLayout {
             ValueLayout.JAVA_INT.withName("removed"),
             ValueLayout.JAVA_LONG.withName("creatorPid"),
             ValueLayout.JAVA_LONG.withName("segmentSize"),
-            MemoryLayout.paddingLayout(96),
+            ValueLayout.JAVA_LONG.withName("creatorToken"),
+            MemoryLayout.sequenceLayout(ShmFiles.DIGEST_BYTES, ValueLayout.JAVA_BYTE).withName("nameDigest"),
+            MemoryLayout.paddingLayout(56),
             ValueLayout.JAVA_LONG.withName("lock"),
             MemoryLayout.paddingLayout(120),
             ValueLayout.JAVA_LONG.withName("eventCounter"),
@@ -87,12 +92,14 @@ public final class ManagementLayout {
     static final long SEGMENTS_OFFSET = LAYOUT.byteOffset(groupElement("segments"));
     static final long REGIONS_OFFSET = LAYOUT.byteOffset(groupElement("regions"));
     static final long REGION_PATH_OFFSET = REGION.byteOffset(groupElement("path"));
+    static final long NAME_DIGEST_OFFSET = LAYOUT.byteOffset(groupElement("nameDigest"));
 
     /** The session lock's robust lock word: (segment, 0). */
     static final VarHandle LOCK_H = field("lock");
     static final VarHandle REMOVED_H = field("removed");
     public static final VarHandle CREATOR_PID_H = field("creatorPid");
     static final VarHandle SEGMENT_SIZE_H = field("segmentSize");
+    public static final VarHandle CREATOR_TOKEN_H = field("creatorToken");
     static final VarHandle EVENT_COUNTER_H = field("eventCounter");
     static final VarHandle DEVICE_COUNTER_H = field("deviceCounter");
     static final VarHandle REGION_ID_COUNTER_H = field("regionIdCounter");

@@ -90,26 +90,44 @@ public final class Session {
      * Joins (or creates) a session.
      *
      * @param segmentSize the size of segment 0 when this factory creates the session
+     * @throws IllegalArgumentException when the name is not well-formed Unicode
+     * @throws SharedMemoryException    when the session file belongs to another user, or another session name has
+     *                                  the same 32-bit shmId
      */
     public static Session join(final String name, final Path directory, final long segmentSize) {
-        final String shmId = ShmFiles.shmId(Native.uid(), name);
+        final byte[] digest = ShmFiles.nameDigest(Native.uid(), name);
+        return join(name, java.util.HexFormat.of().formatHex(digest, 0, 4), digest, directory, segmentSize);
+    }
+
+    /** Joins under a given shmId and name digest (tests inject a collision here). */
+    static Session join(final String name, final String shmId, final byte[] digest, final Path directory,
+                        final long segmentSize) {
         final Path file = ShmFiles.management(directory, shmId);
         final IdleStrategy idle = new IdleStrategy(100, 0, 1_000L, 1_000_000L);
         for (int attempt = 0; attempt < 100; attempt++) {
             final Arena arena = Arena.ofShared();
             try {
-                final MemorySegment memory = createOrOpen(file, directory, shmId, segmentSize, arena);
-                if (memory == null) {
+                final Mapped mapped = createOrOpen(file, directory, shmId, digest, segmentSize, arena);
+                if (mapped == null) {
                     arena.close();
                     continue;
                 }
+                final MemorySegment memory = mapped.memory();
                 final RobustLock lock = lockOf(memory);
                 lock.lock();
                 try {
                     // The last factory removed this session after we opened the file: start over with new files.
                     // Unlock before unmapping: other threads of this process may wait for this very lock word.
                     if ((int) ManagementLayout.REMOVED_H.getAcquire(memory, 0L) == 0) {
+                        checkName(memory, file, name, digest);
                         return new Session(name, shmId, directory, arena, memory, claimDevice(memory, shmId));
+                    }
+                    // Removal happens under this lock, so the remover is done, or died before it deleted the file
+                    // (then the file is still the one at the path): finish its work, or the name is blocked.
+                    if (mapped.inode() != null && mapped.inode().equals(inode(file))) {
+                        LOG.log(System.Logger.Level.WARNING, "finishing the removal of session " + shmId
+                                + " that a dead process began");
+                        ShmFiles.deleteAll(directory, shmId);
                     }
                 } finally {
                     lock.unlock();
@@ -127,24 +145,82 @@ public final class Session {
                 + "concurrently 100 times in a row");
     }
 
-    private static MemorySegment createOrOpen(final Path file, final Path directory, final String shmId,
-                                              final long segmentSize, final Arena arena) {
-        try {
-            Files.createFile(file, ShmFiles.OWNER_ONLY);
-        } catch (FileAlreadyExistsException e) {
-            return open(file, shmId, arena);
-        } catch (IOException e) {
-            throw new SharedMemoryException("cannot create session file " + file + ": " + e, e);
+    private static void checkName(final MemorySegment memory, final Path file, final String name,
+                                  final byte[] digest) {
+        final MemorySegment stored = memory.asSlice(ManagementLayout.NAME_DIGEST_OFFSET, ShmFiles.DIGEST_BYTES);
+        if (stored.mismatch(MemorySegment.ofArray(digest)) != -1) {
+            throw new SharedMemoryException("session '" + name + "' cannot use " + file + ": that file is the session "
+                    + "of another name whose 32-bit shmId is the same (a hash collision). Choose another session "
+                    + "name, or another directory (option shmem.directory)");
         }
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+    }
+
+    /** Tells apart the private files of several creators in this process. */
+    private static final java.util.concurrent.atomic.AtomicLong CREATIONS = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * Creates the session files, or opens the existing management file. A creator formats the management file under
+     * a private name, with its identity and the name digest, and links it into place (the link fails when another
+     * won): the management file never exists half-written, so a joiner always knows who is creating it and can
+     * prove a dead creator dead. Then it creates segment 0 and writes the version last.
+     *
+     * @return the mapped file, or null to start over
+     */
+    /** A mapped management file and the inode it had at its path when it was mapped (null if unknown). */
+    private record Mapped(MemorySegment memory, Object inode) {
+    }
+
+    /** @return the inode number at {@code file}, or null when there is no file */
+    static Object inode(final Path file) {
+        try {
+            return Files.getAttribute(file, "unix:ino", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static Mapped createOrOpen(final Path file, final Path directory, final String shmId,
+                                       final byte[] digest, final long segmentSize, final Arena arena) {
+        if (Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return open(file, shmId, arena);
+        }
+        final Path temp = ShmFiles.creating(directory, shmId, ProcessIdentity.PID, CREATIONS.incrementAndGet());
+        final MemorySegment memory;
+        final Object inode;
+        try {
+            Files.createFile(temp, ShmFiles.OWNER_ONLY);
+        } catch (IOException e) {
+            throw new SharedMemoryException("cannot create session file " + temp + ": " + e, e);
+        }
+        try (RandomAccessFile raf = new RandomAccessFile(temp.toFile(), "rw")) {
             raf.setLength(MNG_BYTES);
-            ShmFiles.reserve(file, 0, MNG_BYTES);
-            final MemorySegment memory = raf.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, MNG_BYTES, arena);
+            ShmFiles.reserve(temp, 0, MNG_BYTES);
+            memory = raf.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, MNG_BYTES, arena);
             FileHeaderLayout.format(memory, ManagementLayout.MAGIC);
-            ManagementLayout.CREATOR_PID_H.setRelease(memory, 0L, ProcessIdentity.PID);
+            ManagementLayout.CREATOR_TOKEN_H.set(memory, 0L, ProcessIdentity.TOKEN);
+            MemorySegment.copy(MemorySegment.ofArray(digest), 0, memory, ManagementLayout.NAME_DIGEST_OFFSET,
+                    ShmFiles.DIGEST_BYTES);
             ManagementLayout.SEGMENT_SIZE_H.set(memory, 0L, segmentSize);
             ManagementLayout.REGION_ID_COUNTER_H.set(memory, 0L, (long) io.shmq.transport.api.RegionConfig
                     .FIRST_AUTO_ID);
+            ManagementLayout.CREATOR_PID_H.setRelease(memory, 0L, ProcessIdentity.PID);
+            inode = inode(temp);
+            try {
+                Files.createLink(file, temp);
+            } catch (FileAlreadyExistsException | NoSuchFileException e) {
+                // Another creator won (or a session end swept our private file): open theirs, or start over.
+                return null;
+            }
+        } catch (IOException | RuntimeException e) {
+            deleteQuietly(temp);
+            if (e instanceof SharedMemoryException | e instanceof IllegalArgumentException) {
+                throw (RuntimeException) e;
+            }
+            throw new SharedMemoryException("cannot create session file " + file + ": " + e, e);
+        } finally {
+            deleteQuietly(temp);
+        }
+        try {
             final Path segmentFile = ShmFiles.segment(directory, shmId, 0);
             Files.deleteIfExists(segmentFile);
             ManagedSegment.create(segmentFile, 0, segmentSize, ShmFiles.tag(shmId), shmId).close();
@@ -153,17 +229,30 @@ public final class Session {
             SEGMENT_STATE_H.setRelease(memory, SEGMENTS_OFFSET, 0L, ACTIVE);
             ManagementLayout.EVENT_COUNTER_H.getAndAdd(memory, 0L, 1L);
             FileHeaderLayout.signalReady(memory, ManagementLayout.VERSION);
-            return memory;
+            return new Mapped(memory, inode);
         } catch (IOException | RuntimeException e) {
+            // Joiners may wait on this file already: mark it removed under its lock before deleting, as a dead
+            // creator's file is removed.
+            final RobustLock lock = lockOf(memory);
+            lock.lock();
             try {
-                Files.deleteIfExists(file);
-            } catch (IOException ignored) {
-                // best effort
+                ManagementLayout.REMOVED_H.setRelease(memory, 0L, 1);
+                ShmFiles.deleteAll(directory, shmId);
+            } finally {
+                lock.unlock();
             }
             if (e instanceof SharedMemoryException | e instanceof IllegalArgumentException) {
                 throw (RuntimeException) e;
             }
             throw new SharedMemoryException("cannot create session file " + file + ": " + e, e);
+        }
+    }
+
+    private static void deleteQuietly(final Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+            // best effort: a private file of this process
         }
     }
 
@@ -173,53 +262,63 @@ public final class Session {
         }
     }
 
-    private static MemorySegment open(final Path file, final String shmId, final Arena arena) {
+    private static Mapped open(final Path file, final String shmId, final Arena arena) {
         final long deadline = System.nanoTime() + READY_TIMEOUT_NANOS;
         final IdleStrategy idle = IdleStrategy.parking(READY_POLL_NANOS);
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            while (channel.size() < MNG_BYTES) {
-                if (System.nanoTime() - deadline > 0) {
-                    throw new SharedMemoryException("session file not initialised: file=" + file + ", size="
-                            + channel.size() + ", expected=" + MNG_BYTES + " (creator died? remove the file)");
-                }
-                idle.idle();
-                checkInterrupt(shmId);
+        final Object before = inode(file);
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            ShmFiles.checkOwner(file);
+            // The same inode before and after the open: the channel's file is that inode.
+            final Object inode = before != null && before.equals(inode(file)) ? before : null;
+            if (channel.size() < MNG_BYTES) {
+                // A creator links the file only once it has its full size: this is not a session file of ours.
+                throw FileHeaderLayout.incompatible(file, "size", Long.toString(MNG_BYTES),
+                        Long.toString(channel.size()));
             }
             final MemorySegment memory = channel.map(FileChannel.MapMode.READ_WRITE, 0, MNG_BYTES, arena);
             // An incompatible file (another kind or version) throws at once; only "not ready yet" waits.
             while (FileHeaderLayout.check(memory, file, ManagementLayout.MAGIC, ManagementLayout.VERSION)
                     == FileHeaderLayout.State.NOT_READY) {
                 final long creator = (long) ManagementLayout.CREATOR_PID_H.getAcquire(memory, 0L);
-                if (creator != 0 && !ProcessIdentity.alive(creator, 0)) {
-                    // The creator died half-way: the file can never become ready. Remove it and start over, under
-                    // its own lock and removed mark, so that of several joiners only one deletes, and only these
-                    // files (a successor's management file cannot exist before this one is gone).
-                    final RobustLock lock = lockOf(memory);
-                    lock.lock();
-                    try {
-                        if ((int) ManagementLayout.REMOVED_H.getAcquire(memory, 0L) == 0) {
-                            ManagementLayout.REMOVED_H.setRelease(memory, 0L, 1);
-                            LOG.log(System.Logger.Level.WARNING, "removing session " + shmId
-                                    + " left half-created by dead pid " + creator);
-                            ShmFiles.deleteAll(file.getParent(), shmId);
-                        }
-                    } finally {
-                        lock.unlock();
-                    }
+                final long token = (long) ManagementLayout.CREATOR_TOKEN_H.get(memory, 0L);
+                if (creator == 0 || !ProcessIdentity.alive(creator, token)) {
+                    // The creator died half-way (a linked file always names its creator; 0 is no creator at all):
+                    // the file can never become ready. Remove it and start over, under its own lock and removed
+                    // mark, so that of several joiners only one deletes, and only these files (a successor's
+                    // management file cannot exist before this one is gone).
+                    removeHalfCreated(memory, file, shmId, creator);
                     return null;
                 }
                 if (System.nanoTime() - deadline > 0) {
                     throw new SharedMemoryException("session file not ready: file=" + file + ", version=0 after "
-                            + READY_TIMEOUT_NANOS / 1_000_000 + " ms (creator died? remove the file)");
+                            + READY_TIMEOUT_NANOS / 1_000_000 + " ms while its creator pid " + creator
+                            + " is alive (hung?)");
                 }
                 idle.idle();
                 checkInterrupt(shmId);
             }
-            return memory;
+            return new Mapped(memory, inode);
         } catch (NoSuchFileException e) {
             return null;
         } catch (IOException e) {
             throw new SharedMemoryException("cannot open session file " + file + ": " + e, e);
+        }
+    }
+
+    /** Removes a session file whose creator died before it was ready; shared with the monitor's cleanup. */
+    static void removeHalfCreated(final MemorySegment memory, final Path file, final String shmId, final long creator) {
+        final RobustLock lock = lockOf(memory);
+        lock.lock();
+        try {
+            if ((int) ManagementLayout.REMOVED_H.getAcquire(memory, 0L) == 0) {
+                ManagementLayout.REMOVED_H.setRelease(memory, 0L, 1);
+                LOG.log(System.Logger.Level.WARNING, "removing session " + shmId
+                        + " left half-created by dead pid " + creator);
+                ShmFiles.deleteAll(file.getParent(), shmId);
+            }
+        } finally {
+            lock.unlock();
         }
     }
 

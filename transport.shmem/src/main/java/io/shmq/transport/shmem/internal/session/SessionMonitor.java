@@ -104,7 +104,7 @@ public final class SessionMonitor {
      * private file a binder builds an endpoint in.
      */
     private static final Pattern NAME = Pattern.compile(
-            "shmq_([0-9a-f]{8})_(mng|m_\\d+|rg_\\d+|rgq_\\d+|ep_[0-9a-f]{16}(_bind_\\d+-\\d+)?)");
+            "shmq_([0-9a-f]{8})_(mng|mngnew_(\\d+)-\\d+|m_\\d+|rg_\\d+|rgq_\\d+|ep_[0-9a-f]{16}(_bind_\\d+-\\d+)?)");
     private static final System.Logger LOG = System.getLogger(SessionMonitor.class.getName());
     private static final String USAGE = """
             usage: sessions list [--dir D] [--details]
@@ -167,6 +167,15 @@ public final class SessionMonitor {
         final int count = files.size();
         final Path mng = ShmFiles.management(dir, shmId);
         if (!files.contains(mng)) {
+            final List<Path> creating = creatingFiles(files);
+            if (creating.size() == files.size()) {
+                final List<Long> creators = creating.stream().map(SessionMonitor::creatorOf).distinct().toList();
+                return creators.stream().anyMatch(pid -> ProcessIdentity.alive(pid, 0))
+                        ? new SessionInfo(shmId, State.BUSY, creators.getFirst(), List.of(), 0, 0, count, bytes,
+                        "being created by pid " + creators)
+                        : new SessionInfo(shmId, State.STALE, creators.getFirst(), List.of(), 0, 0, count, bytes,
+                        "half-created by dead pid " + creators + " (never linked)");
+            }
             return invalid(shmId, count, bytes, "files without a management file");
         }
         final String problem = foreign(mng);
@@ -195,13 +204,21 @@ public final class SessionMonitor {
         final long creator = (long) ManagementLayout.CREATOR_PID_H.getAcquire(memory, 0L);
         if (magic == ManagementLayout.MAGIC && (int) ManagementLayout.REMOVED_H.getAcquire(memory, 0L) != 0) {
             // First: an unlinked file still mapped here is marked removed, and its successor must not be touched.
+            // A remover deletes under the session lock: a free lock (or a dead owner's) means it died half-way.
+            final long owner = (long) ManagementLayout.LOCK_H.getAcquire(memory, 0L);
+            if (owner == 0 || owner == ProcessIdentity.lockWord() || !ProcessIdentity.alive(owner)) {
+                return new SessionInfo(shmId, State.STALE, creator, List.of(), 0, 0, files, bytes,
+                        "marked removed by a process that died before it deleted the files");
+            }
             return new SessionInfo(shmId, State.BUSY, creator, List.of(), 0, 0, files, bytes,
                     "marked removed: being deleted");
         }
         if (version == 0) {
-            if (creator != 0 && magic == ManagementLayout.MAGIC && !ProcessIdentity.alive(creator, 0)) {
+            // A creator links the file with its pid and start token set; creator 0 is an older build's file.
+            if (magic == ManagementLayout.MAGIC && (creator == 0 || !ProcessIdentity.alive(creator,
+                    (long) ManagementLayout.CREATOR_TOKEN_H.get(memory, 0L)))) {
                 return new SessionInfo(shmId, State.STALE, creator, List.of(), 0, 0, files, bytes,
-                        "half-created by dead pid " + creator);
+                        creator == 0 ? "half-created by an unknown process" : "half-created by dead pid " + creator);
             }
             return new SessionInfo(shmId, State.BUSY, creator, List.of(), 0, 0, files, bytes,
                     "no version yet: being created");
@@ -392,6 +409,17 @@ public final class SessionMonitor {
             }
         }
         final Path mng = ShmFiles.management(dir, shmId);
+        if (before.state() == State.STALE && !Files.exists(mng, LinkOption.NOFOLLOW_LINKS)) {
+            // Only the private files of creators that died before linking: nobody else ever opens them.
+            int deleted = 0;
+            for (final Path file : creatingFiles(listOf(dir, shmId))) {
+                if (!ProcessIdentity.alive(creatorOf(file), 0) && deleteQuietly(file)) {
+                    deleted++;
+                }
+            }
+            return new Outcome(deleted > 0, deleted, "removed half-created session " + shmId + " of dead pid "
+                    + before.creatorPid() + ": " + deleted + " files");
+        }
         final Object inode = inode(mng);
         try (Arena arena = Arena.ofConfined();
              FileChannel channel = FileChannel.open(mng, StandardOpenOption.READ, StandardOpenOption.WRITE,
@@ -430,6 +458,37 @@ public final class SessionMonitor {
             }
         } catch (IOException | RuntimeException e) {
             return new Outcome(false, 0, "session " + shmId + ": cannot remove: " + e);
+        }
+    }
+
+    /** @return the private creation files ({@code _mngnew_<pid>-<n>}) among {@code files} */
+    private static List<Path> creatingFiles(final List<Path> files) {
+        return files.stream().filter(f -> {
+            final Matcher m = NAME.matcher(f.getFileName().toString());
+            return m.matches() && m.group(3) != null;
+        }).toList();
+    }
+
+    private static long creatorOf(final Path creating) {
+        final Matcher m = NAME.matcher(creating.getFileName().toString());
+        return m.matches() && m.group(3) != null ? Long.parseLong(m.group(3)) : 0;
+    }
+
+    private static List<Path> listOf(final Path dir, final String shmId) {
+        final List<Path> files = new ArrayList<>();
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, ShmFiles.PREFIX + shmId + "_*")) {
+            stream.forEach(files::add);
+        } catch (IOException e) {
+            return List.of();
+        }
+        return files;
+    }
+
+    private static boolean deleteQuietly(final Path file) {
+        try {
+            return Files.deleteIfExists(file);
+        } catch (IOException e) {
+            return false;
         }
     }
 

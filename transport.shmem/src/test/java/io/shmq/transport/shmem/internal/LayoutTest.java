@@ -105,11 +105,12 @@ class LayoutTest {
         assertEquals(256, at(l, "usedBytes"));
         assertEquals(384, at(l, "reservedEnd"));
         assertEquals(392, at(l, "binBitmap"));
+        assertEquals(400, at(l, "generation"));
         assertEquals(512, at(l, "classHeads"));
         assertEquals(128, SegmentLayout.CLASS_HEAD.byteSize());
         assertEquals(1536, at(l, "bins"));
         assertEquals(4096, SegmentLayout.HEAP_OFFSET);
-        assertEquals(1, SegmentLayout.VERSION);
+        assertEquals(2, SegmentLayout.VERSION);
     }
 
     @Test
@@ -119,8 +120,9 @@ class LayoutTest {
         assertEquals(8, at(l, "link"));
         assertEquals(16, at(l, "refCount"));
         assertEquals(20, at(l, "userOffset"));
+        assertEquals(22, at(l, "classIndex"));
         assertEquals(24, at(l, "tag"));
-        assertEquals(28, at(l, "classIndex"));
+        assertEquals(28, at(l, "generation"));
         assertEquals(32, at(l, "freeNext"));
         assertEquals(40, at(l, "freePrev"));
         assertEquals(32, BlockLayout.HEADER_BYTES);

@@ -151,6 +151,33 @@ class ManagedMessageTest {
     }
 
     @Test
+    void shouldRefuseTheOldHeaderOfABlockThatWasFreedAndAllocatedAgain() {
+        final ShmemFactory producer = shm.factory("producer");
+        final ShmemFactory consumer = shm.factory("consumer");
+        // Small (size class) and large blocks: a freed block is the next one its size gets.
+        for (final long size : new long[] {16, 1000, 100_000, 3 << 20}) {
+            final MetaHeader old;
+            try (Message first = producer.createMessage(size)) {
+                old = ((SharedMemoryMessage) first).meta();
+                assertNotEquals(0, old.hint(), "a managed header carries its block's generation");
+                assertEquals(size, consumer.resolve(old).byteSize());
+            }
+            try (Message second = producer.createMessage(size)) {
+                final MetaHeader fresh = ((SharedMemoryMessage) second).meta();
+                assertEquals(old.handle(), fresh.handle(), "the freed block was reused (size " + size + ")");
+                assertNotEquals(old.hint(), fresh.hint());
+                final io.shmq.transport.api.SharedMemoryException e = assertThrows(
+                        io.shmq.transport.api.SharedMemoryException.class, () -> consumer.resolve(old));
+                assertTrue(e.getMessage().contains("stale header"), e.getMessage());
+                assertEquals(size, consumer.resolve(fresh).byteSize());
+                // A FairMQ managed header (hint 0) is not checked: documented.
+                assertEquals(size, consumer.resolve(new MetaHeader(size, 0, fresh.handle(), MetaHeader.NOT_SHARED, 0,
+                        fresh.segmentId(), true)).byteSize());
+            }
+        }
+    }
+
+    @Test
     void shouldThrowBadAllocWhenSegmentIsFull() {
         final ShmemFactory factory = shm.factory("a");
         final MessageBadAllocException e = assertThrows(MessageBadAllocException.class,

@@ -265,7 +265,7 @@ public final class SessionMappings {
     }
 
     private static long checkedOffset(final ManagedSegment segment, final MetaHeader meta) {
-        return segment.checkedDataOffset(meta.handle(), meta.size());
+        return segment.checkedDataOffset(meta.handle(), meta.size(), meta.hint());
     }
 
     private RegionView checkedRegion(final MetaHeader meta) {

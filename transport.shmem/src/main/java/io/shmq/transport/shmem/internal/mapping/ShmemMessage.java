@@ -153,7 +153,9 @@ public final class ShmemMessage implements SharedMemoryMessage {
     public MetaHeader meta() {
         checkOpen();
         if (segment != null) {
-            return new MetaHeader(size, 0, handle, MetaHeader.NOT_SHARED, 0, segment.id(), true);
+            // hint: the block's generation (FairMQ leaves it 0 for managed messages), so a stale header is refused
+            return new MetaHeader(size, segment.generation(handle), handle, MetaHeader.NOT_SHARED, 0, segment.id(),
+                    true);
         }
         if (region != null) {
             return new MetaHeader(size, hint, handle, shared, region.id(), 0, false);

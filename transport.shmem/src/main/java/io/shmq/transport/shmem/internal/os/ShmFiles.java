@@ -85,15 +85,20 @@ public final class ShmFiles {
     /**
      * Checks that {@code file} is a regular file (not a link) of this user.
      *
+     * @throws java.nio.file.NoSuchFileException when the file is gone (a concurrent removal: look again)
      * @throws SharedMemoryException naming the file and its owner otherwise
      */
-    public static void checkOwner(final Path file) {
+    public static void checkOwner(final Path file) throws java.nio.file.NoSuchFileException {
         final int uid;
         try {
-            if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            final java.util.Map<String, Object> attributes = Files.readAttributes(file, "unix:uid,mode",
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            if (((int) attributes.get("mode") & 0170000) != 0100000) {
                 throw new SharedMemoryException("refusing " + file + ": not a regular file (a link or a directory)");
             }
-            uid = (int) Files.getAttribute(file, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            uid = (int) attributes.get("uid");
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw e;
         } catch (IOException e) {
             throw new SharedMemoryException("cannot read the owner of " + file + ": " + e, e);
         }

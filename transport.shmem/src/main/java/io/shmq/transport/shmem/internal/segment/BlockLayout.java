@@ -16,10 +16,14 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  *  0    | sizeFlags u64: block size (multiple of 16) | FREE=1 | SMALL=2 | CHUNK=4 in the low 4 bits |
  *  8    | link u64: large block: size of the physical predecessor (0 for the first block);          |
  *  |    |           free small block: offset of the next free block of its class (0 = end)          |
- *  16   | refCount u32 (atomic)  | userOffset u32                                                    |
- *  24   | tag u32 (session shmId while allocated, 0 when free) | classIndex u32 (-1 = large)         |
+ *  16   | refCount u32 (atomic)  | userOffset u16 | classIndex i16 (-1 = large)                     |
+ *  24   | tag u32 (session shmId while allocated, 0 when free) | generation u32                      |
  *  32   | freeNext u64 | freePrev u64   (free large blocks only: the bin's doubly linked list)     |
  * </pre>
+ * {@code generation} changes each time the block is allocated (a small block counts up from the value its chunk
+ * got; a large block takes the segment's next {@code generation}); a managed {@code MetaHeader} carries it in
+ * {@code hint}, so a header kept past its block's free and reuse is recognised as stale. 32 bits: a header becomes
+ * indistinguishable only after its block was allocated again 2^32 times.
  * The physical chain of large blocks (walked by size from the heap start) is the allocator's ground truth: each
  * mutation changes it with one 8-byte store, so a recovery pass can rebuild the bins after a crash.
  */
@@ -33,9 +37,10 @@ public final class BlockLayout {
             ValueLayout.JAVA_LONG.withName("sizeFlags"),
             ValueLayout.JAVA_LONG.withName("link"),
             ValueLayout.JAVA_INT.withName("refCount"),
-            ValueLayout.JAVA_INT.withName("userOffset"),
+            ValueLayout.JAVA_SHORT.withName("userOffset"),
+            ValueLayout.JAVA_SHORT.withName("classIndex"),
             ValueLayout.JAVA_INT.withName("tag"),
-            ValueLayout.JAVA_INT.withName("classIndex"),
+            ValueLayout.JAVA_INT.withName("generation"),
             ValueLayout.JAVA_LONG.withName("freeNext"),
             ValueLayout.JAVA_LONG.withName("freePrev"));
 
@@ -50,6 +55,7 @@ public final class BlockLayout {
     static final VarHandle USER_OFFSET_H = field("userOffset");
     static final VarHandle TAG_H = field("tag");
     static final VarHandle CLASS_INDEX_H = field("classIndex");
+    static final VarHandle GENERATION_H = field("generation");
     static final VarHandle FREE_NEXT_H = field("freeNext");
     static final VarHandle FREE_PREV_H = field("freePrev");
 

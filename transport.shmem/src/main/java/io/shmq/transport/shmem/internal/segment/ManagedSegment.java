@@ -244,8 +244,10 @@ public final class ManagedSegment {
             }
             if (block != 0) {
                 final long blockSize = 64L << cls;
-                USER_OFFSET_H.set(memory, block, (int) userOffset);
+                USER_OFFSET_H.set(memory, block, (short) userOffset);
                 TAG_H.set(memory, block, tag);
+                final int generation = (int) BlockLayout.GENERATION_H.get(memory, block) + 1;
+                BlockLayout.GENERATION_H.set(memory, block, generation == 0 ? 1 : generation);
                 REF_COUNT_H.set(memory, block, 1);
                 SIZE_FLAGS_H.setRelease(memory, block, blockSize | SMALL);
                 USED_BYTES_H.getAndAdd(memory, 0L, blockSize);
@@ -265,9 +267,10 @@ public final class ManagedSegment {
             }
             final long blockSize = (long) SIZE_FLAGS_H.get(memory, block) & ~FLAGS;
             final long data = align(block + HEADER_BYTES, alignment);
-            USER_OFFSET_H.set(memory, block, (int) (data - block));
+            USER_OFFSET_H.set(memory, block, (short) (data - block));
             TAG_H.set(memory, block, tag);
-            CLASS_INDEX_H.set(memory, block, -1);
+            CLASS_INDEX_H.set(memory, block, (short) -1);
+            BlockLayout.GENERATION_H.set(memory, block, nextGeneration());
             REF_COUNT_H.setRelease(memory, block, 1);
             USED_BYTES_H.getAndAdd(memory, 0L, blockSize);
             return block;
@@ -278,7 +281,7 @@ public final class ManagedSegment {
 
     /** @return the payload offset of an allocated block */
     public long dataOffset(final long block) {
-        return block + (int) USER_OFFSET_H.get(memory, block);
+        return block + (short) USER_OFFSET_H.get(memory, block);
     }
 
     /** Adds a reference. */
@@ -312,7 +315,7 @@ public final class ManagedSegment {
         USED_BYTES_H.getAndAdd(memory, 0L, -blockSize);
         if ((sizeFlags & SMALL) != 0) {
             SIZE_FLAGS_H.set(memory, block, blockSize | SMALL | FREE);
-            push((int) CLASS_INDEX_H.get(memory, block), block);
+            push((short) CLASS_INDEX_H.get(memory, block), block);
             return;
         }
         lock.lock();
@@ -326,9 +329,11 @@ public final class ManagedSegment {
     /**
      * Checks a handle from another process and returns its payload offset.
      *
-     * @throws SharedMemoryException naming the handle, size and bounds when the header does not fit
+     * @param generation the header's generation (its hint); 0 (FairMQ's managed headers) is not checked
+     * @throws SharedMemoryException naming the handle, size and bounds when the header does not fit, or the
+     *                               generations when the block was freed and allocated again
      */
-    public long checkedDataOffset(final long handle, final long payload) {
+    public long checkedDataOffset(final long handle, final long payload, final long generation) {
         // Every block is at least MIN_LARGE (64) bytes, and the header's VarHandles check that the whole
         // BlockLayout (48 bytes) fits: a handle nearer the end than that is no block (and would throw IOOBE).
         if (handle < HEAP_OFFSET || handle > heapEnd - MIN_LARGE || (handle & 15) != 0) {
@@ -344,13 +349,26 @@ public final class ManagedSegment {
                     + " in session " + session + ": flags=" + (sizeFlags & FLAGS) + ", tag="
                     + Integer.toHexString(blockTag) + ", blockSize=" + blockSize);
         }
-        final long userOffset = (int) USER_OFFSET_H.get(memory, handle);
+        final long userOffset = (short) USER_OFFSET_H.get(memory, handle);
         if (userOffset < HEADER_BYTES || payload > blockSize - userOffset) {
             throw new SharedMemoryException("size=" + payload + " outside the block at handle=" + handle
                     + " of segmentId=" + id + " in session " + session + ": userOffset=" + userOffset
                     + ", blockSize=" + blockSize);
         }
+        if (generation != 0) {
+            final long blockGeneration = (int) BlockLayout.GENERATION_H.get(memory, handle) & 0xFFFFFFFFL;
+            if (generation != blockGeneration) {
+                throw new SharedMemoryException("stale header: handle=" + handle + " of segmentId=" + id
+                        + " in session " + session + " has generation " + blockGeneration + ", the header "
+                        + generation + " (its block was freed and allocated again)");
+            }
+        }
         return handle + userOffset;
+    }
+
+    /** @return the generation of the allocated block at {@code block}, carried in a managed header's hint */
+    public long generation(final long block) {
+        return (int) BlockLayout.GENERATION_H.get(memory, block) & 0xFFFFFFFFL;
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -396,6 +414,7 @@ public final class ManagedSegment {
         final long chunkPayload = Math.max(CHUNK_BYTES, 8 * blockSize);
         final long chunk;
         final long base;
+        final int generation;
         lock.lock();
         try {
             chunk = allocateLarge(align(HEADER_BYTES + MAX_ALIGNMENT - 16 + chunkPayload, 16));
@@ -403,9 +422,10 @@ public final class ManagedSegment {
                 return;
             }
             base = align(chunk + HEADER_BYTES, MAX_ALIGNMENT);
-            USER_OFFSET_H.set(memory, chunk, (int) (base - chunk));
+            USER_OFFSET_H.set(memory, chunk, (short) (base - chunk));
             TAG_H.set(memory, chunk, 0);
-            CLASS_INDEX_H.set(memory, chunk, cls);
+            CLASS_INDEX_H.set(memory, chunk, (short) cls);
+            generation = nextGeneration();
             final long sizeFlags = (long) SIZE_FLAGS_H.get(memory, chunk);
             SIZE_FLAGS_H.set(memory, chunk, sizeFlags | CHUNK);
         } finally {
@@ -415,8 +435,9 @@ public final class ManagedSegment {
         for (long i = 0; i < count; i++) {
             final long block = base + i * blockSize;
             SIZE_FLAGS_H.set(memory, block, blockSize | SMALL | FREE);
-            CLASS_INDEX_H.set(memory, block, cls);
+            CLASS_INDEX_H.set(memory, block, (short) cls);
             TAG_H.set(memory, block, 0);
+            BlockLayout.GENERATION_H.set(memory, block, generation);
             LINK_H.set(memory, block, i + 1 < count ? block + blockSize : 0L);
         }
         pushChain(cls, base, base + (count - 1) * blockSize);
@@ -424,6 +445,16 @@ public final class ManagedSegment {
 
     // ---------------------------------------------------------------------------------------------------------
     // large blocks: segregated fit under the lock
+
+    /** @return the segment's next block generation (never 0); the caller holds the lock */
+    private int nextGeneration() {
+        long next = (long) SegmentLayout.GENERATION_H.get(memory, 0L) + 1;
+        if ((int) next == 0) {
+            next++;
+        }
+        SegmentLayout.GENERATION_H.set(memory, 0L, next);
+        return (int) next;
+    }
 
     private static int bin(final long blockSize) {
         return 63 - Long.numberOfLeadingZeros(blockSize);

@@ -16,7 +16,7 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  *  0      | magic u64 | version u32 (FileHeaderLayout) | tag u32 (session)  | size u64 | padding to 128 |
  *  128    | lock u64 (robust lock word of the large-block allocator)    | padding to 256            |
  *  256    | usedBytes u64 (bytes held by live blocks, atomic add)       | padding to 384            |
- *  384    | reservedEnd u64 | binBitmap u64 (both under the lock)       | padding to 512            |
+ *  384    | reservedEnd u64 | binBitmap u64 | generation u64 (all three under the lock) | pad to 512 |
  *  512    | classHeads[8] { head u64 = tag u32 | blockOffset/16 u32, padding to 128 }  1024 B       |
  *  1536   | bins[64] u64 (first free block of each power-of-two bin, 0 = empty)   512 B            |
  *  2048   | padding to 4096                                                                          |
@@ -26,7 +26,7 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 public final class SegmentLayout {
     /** "SHMQSEG1" as a little-endian long. */
     static final long MAGIC = 0x31474553514D4853L;
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
     static final int CLASSES = 8;
     public static final int BINS = 64;
 
@@ -46,7 +46,8 @@ public final class SegmentLayout {
             MemoryLayout.paddingLayout(120),
             ValueLayout.JAVA_LONG.withName("reservedEnd"),
             ValueLayout.JAVA_LONG.withName("binBitmap"),
-            MemoryLayout.paddingLayout(112),
+            ValueLayout.JAVA_LONG.withName("generation"),
+            MemoryLayout.paddingLayout(104),
             MemoryLayout.sequenceLayout(CLASSES, CLASS_HEAD).withName("classHeads"),
             MemoryLayout.sequenceLayout(BINS, ValueLayout.JAVA_LONG).withName("bins"),
             MemoryLayout.paddingLayout(2048));
@@ -61,6 +62,8 @@ public final class SegmentLayout {
     static final VarHandle SIZE_H = field("size");
     static final VarHandle USED_BYTES_H = field("usedBytes");
     static final VarHandle RESERVED_END_H = field("reservedEnd");
+    /** The next generation of a large block or a new chunk (under the lock). */
+    static final VarHandle GENERATION_H = field("generation");
     public static final VarHandle BIN_BITMAP_H = field("binBitmap");
     /** (segment, CLASS_HEADS_OFFSET, index). */
     static final VarHandle CLASS_HEAD_H = CLASS_HEAD.arrayElementVarHandle(groupElement("head"));

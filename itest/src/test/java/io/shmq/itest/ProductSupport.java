@@ -31,6 +31,9 @@ import org.osgi.util.tracker.ServiceTracker;
 
 /** What the product tests share: framework content beyond {@link FrameworkIT}, device configurations, waits. */
 final class ProductSupport {
+    /** The shared-memory directory the providers default to: $SHMQ_DIRECTORY (a CI run's own), else /dev/shm. */
+    static final Path SHM_DIR = Path.of(System.getenv().getOrDefault("SHMQ_DIRECTORY", "").isBlank() ? "/dev/shm"
+            : System.getenv("SHMQ_DIRECTORY"));
     static final long WAIT_MS = 30_000;
 
     private ProductSupport() {
@@ -120,10 +123,10 @@ final class ProductSupport {
         return HexFormat.of().formatHex(digest, 0, 4);
     }
 
-    /** @return the files of that session in /dev/shm */
+    /** @return the files of that session in the shared-memory directory */
     static long sessionFiles(final String session) throws Exception {
         final String prefix = "shmq_" + shmId(session) + "_";
-        try (Stream<Path> files = Files.list(Path.of("/dev/shm"))) {
+        try (Stream<Path> files = Files.list(SHM_DIR)) {
             return files.filter(p -> p.getFileName().toString().startsWith(prefix)).count();
         }
     }
@@ -131,7 +134,7 @@ final class ProductSupport {
     /** Deletes the files of that session only (after a failed test); never touches another session's. */
     static void deleteSessionFiles(final String session) throws Exception {
         final String prefix = "shmq_" + shmId(session) + "_";
-        try (Stream<Path> files = Files.list(Path.of("/dev/shm"))) {
+        try (Stream<Path> files = Files.list(SHM_DIR)) {
             for (final Path p : files.filter(f -> f.getFileName().toString().startsWith(prefix)).toList()) {
                 Files.deleteIfExists(p);
             }

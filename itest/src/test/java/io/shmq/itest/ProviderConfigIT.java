@@ -81,7 +81,7 @@ public class ProviderConfigIT {
         final Object serviceId = reference.getProperty("service.id");
         final Transport shmem = context.getService(reference);
         try (TransportFactory before = shmem.createFactory(FactoryConfig.of("before", session))) {
-            assertEquals("/dev/shm", before.config().options().get("shmem.directory"));
+            assertEquals(ProductSupport.SHM_DIR.toString(), before.config().options().get("shmem.directory"));
             final Configuration configuration = admin.getConfiguration(PID, "?");
             final Dictionary<String, Object> properties = new Hashtable<>();
             properties.put("directory", directory.toString());

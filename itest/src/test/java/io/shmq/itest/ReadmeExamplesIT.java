@@ -56,7 +56,7 @@ public class ReadmeExamplesIT {
         final List<Path> left = new ArrayList<>();
         for (final String name : List.of(session, session + "cp")) {
             final String prefix = "shmq_" + shmId(name) + "_";
-            try (Stream<Path> files = Files.list(Path.of("/dev/shm"))) {
+            try (Stream<Path> files = Files.list(ProductSupport.SHM_DIR)) {
                 files.filter(f -> f.getFileName().toString().startsWith(prefix)).forEach(left::add);
             }
         }

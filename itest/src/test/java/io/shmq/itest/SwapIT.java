@@ -113,7 +113,7 @@ public class SwapIT {
     }
 
     private static long sessionFiles(final String shmId) throws Exception {
-        try (Stream<Path> files = Files.list(Path.of("/dev/shm"))) {
+        try (Stream<Path> files = Files.list(ProductSupport.SHM_DIR)) {
             return files.filter(p -> p.getFileName().toString().startsWith("shmq_" + shmId + "_")).count();
         }
     }

@@ -33,6 +33,9 @@ import org.junit.jupiter.api.io.TempDir;
  * left; a device bundle and its {@code .cfg} dropped into the deploy folder start a device.
  */
 class RuntimeIT {
+    /** The shared-memory directory the providers default to: $SHMQ_DIRECTORY (a CI run's own), else /dev/shm. */
+    static final Path SHM_DIR = Path.of(System.getenv().getOrDefault("SHMQ_DIRECTORY", "").isBlank() ? "/dev/shm"
+            : System.getenv("SHMQ_DIRECTORY"));
     private static final long WAIT_S = 60;
     private final String session = "rtit-" + UUID.randomUUID().toString().substring(0, 8);
     private final List<Process> processes = new ArrayList<>();
@@ -156,14 +159,14 @@ class RuntimeIT {
 
     private long sessionFiles() throws Exception {
         final String prefix = "shmq_" + shmId() + "_";
-        try (Stream<Path> files = Files.list(Path.of("/dev/shm"))) {
+        try (Stream<Path> files = Files.list(SHM_DIR)) {
             return files.filter(p -> p.getFileName().toString().startsWith(prefix)).count();
         }
     }
 
     private void deleteSessionFiles() throws Exception {
         final String prefix = "shmq_" + shmId() + "_";
-        try (Stream<Path> files = Files.list(Path.of("/dev/shm"))) {
+        try (Stream<Path> files = Files.list(SHM_DIR)) {
             for (final Path p : files.filter(f -> f.getFileName().toString().startsWith(prefix)).toList()) {
                 Files.deleteIfExists(p);
             }

@@ -64,12 +64,12 @@ class SideChannelScenarioIT {
         assertTrue(out.contains("bad value: option=--scenario, value=colour, known=pipeline,sidechannel"), out);
     }
 
-    /** @return files of the session in /dev/shm (shmId = first 4 bytes of SHA-256(uid + session)) */
+    /** @return files of the session in the shared-memory directory (shmId = first 4 bytes of SHA-256(uid + session)) */
     private static long sessionFiles(final String session) throws Exception {
         final String uid = String.valueOf(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
         final String shmId = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
                 .digest((uid + session).getBytes(StandardCharsets.UTF_8)), 0, 4);
-        try (Stream<Path> files = Files.list(Path.of("/dev/shm"))) {
+        try (Stream<Path> files = Files.list(RuntimeIT.SHM_DIR)) {
             return files.filter(f -> f.getFileName().toString().startsWith("shmq_" + shmId + "_")).count();
         } catch (final IOException e) {
             return 0;

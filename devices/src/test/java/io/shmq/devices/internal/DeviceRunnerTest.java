@@ -30,6 +30,9 @@ import org.junit.jupiter.api.Test;
 
 /** The runner with the example tasks on the real shared-memory transport (found with ServiceLoader). */
 class DeviceRunnerTest {
+    /** The shared-memory directory the providers default to: $SHMQ_DIRECTORY (a CI run's own), else /dev/shm. */
+    static final Path SHM_DIR = Path.of(System.getenv().getOrDefault("SHMQ_DIRECTORY", "").isBlank() ? "/dev/shm"
+            : System.getenv("SHMQ_DIRECTORY"));
     private static final long WAIT_MS = 30_000;
     private final String tag = UUID.randomUUID().toString().substring(0, 8);
     private final String session = "devtest-" + tag;
@@ -169,14 +172,14 @@ class DeviceRunnerTest {
     }
 
     static long sessionFiles(final String shmId) throws Exception {
-        try (Stream<Path> files = Files.list(Path.of("/dev/shm"))) {
+        try (Stream<Path> files = Files.list(SHM_DIR)) {
             return files.filter(p -> p.getFileName().toString().startsWith("shmq_" + shmId + "_")).count();
         }
     }
 
     /** Removes this test's session files only (after a failure), never another session's. */
     static void deleteSessionFiles(final String shmId) throws Exception {
-        try (Stream<Path> files = Files.list(Path.of("/dev/shm"))) {
+        try (Stream<Path> files = Files.list(SHM_DIR)) {
             for (final Path p : files.filter(f -> f.getFileName().toString().startsWith("shmq_" + shmId + "_"))
                     .toList()) {
                 Files.deleteIfExists(p);

@@ -83,15 +83,15 @@ final class ChildJvm implements AutoCloseable {
         return ShmFiles.shmId(((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).longValue(), session);
     }
 
-    /** @return how many files of the session are in /dev/shm; removes them (they are this test's own) */
+    /** @return how many files of the session are in the shared-memory directory; removes them (they are this test's own) */
     static long removeSessionFiles(final String session) throws IOException {
         final String shmId = shmId(session);
         final long left;
-        try (var files = Files.list(Path.of("/dev/shm"))) {
+        try (var files = Files.list(ShmFiles.DEFAULT_DIRECTORY)) {
             left = files.filter(p -> p.getFileName().toString().startsWith(ShmFiles.PREFIX + shmId + "_")).count();
         }
         if (left > 0) {
-            ShmFiles.deleteAll(Path.of("/dev/shm"), shmId);
+            ShmFiles.deleteAll(ShmFiles.DEFAULT_DIRECTORY, shmId);
         }
         return left;
     }

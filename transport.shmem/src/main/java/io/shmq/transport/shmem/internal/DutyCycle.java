@@ -1,5 +1,6 @@
 package io.shmq.transport.shmem.internal;
 
+import io.shmq.transport.shmem.internal.mapping.SessionMappings;
 import io.shmq.transport.shmem.internal.os.IdleStrategy;
 import io.shmq.transport.shmem.internal.region.RegionEvents;
 import io.shmq.transport.shmem.internal.region.Regions;
@@ -15,6 +16,8 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class DutyCycle {
     private static final long BEAT_NANOS = 100_000_000L;
+    /** How often the payloads of dead devices are looked for (reading /proc for each device slot in use). */
+    static final long RECLAIM_NANOS = 1_000_000_000L;
     private static final long MIN_IDLE_NANOS = 50_000L;
     private static final long MAX_IDLE_NANOS = 3_200_000L;
     private static final long STOP_WAIT_MILLIS = TimeUnit.SECONDS.toMillis(5);
@@ -23,12 +26,16 @@ final class DutyCycle {
     private final Session session;
     private final Regions regions;
     private final RegionEvents events;
+    private final SessionMappings mappings;
     private final Thread thread;
     private long nextBeat;
+    private long nextReclaim = System.nanoTime() + RECLAIM_NANOS;
     private volatile boolean stopped;
 
-    DutyCycle(final String name, final Session session, final Regions regions, final RegionEvents events) {
+    DutyCycle(final String name, final Session session, final Regions regions, final RegionEvents events,
+              final SessionMappings mappings) {
         this.session = session;
+        this.mappings = mappings;
         this.regions = regions;
         this.events = events;
         this.thread = Thread.ofPlatform().daemon().name(name).unstarted(this::run);
@@ -46,7 +53,11 @@ final class DutyCycle {
             session.beat();
             nextBeat = now + BEAT_NANOS;
         }
-        return work + events.poll();
+        if (now - nextReclaim >= 0) {
+            nextReclaim = now + RECLAIM_NANOS;
+            mappings.reclaimDeadDevices();
+        }
+        return work + events.poll() + mappings.unmapDestroyedRegions();
     }
 
     private void run() {

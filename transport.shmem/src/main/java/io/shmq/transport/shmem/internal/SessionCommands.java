@@ -33,7 +33,7 @@ public final class SessionCommands {
     @Activate
     @Modified
     void configure(final ShmemTransport.Config config) {
-        directory = config.directory();
+        directory = ShmemTransport.directoryOf(config).toString();
     }
 
     /** @return the sessions of this user in the configured directory, with their details */

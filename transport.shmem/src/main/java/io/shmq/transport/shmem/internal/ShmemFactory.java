@@ -76,7 +76,7 @@ public final class ShmemFactory implements TransportFactory {
                     + directory);
         }
         this.session = Session.join(config.session(), directory, config.segmentSize());
-        this.regions = new Regions(session);
+        this.regions = new Regions(session, options.regionOpenExisting());
         try {
             this.mappings = new SessionMappings(config.id(), session, regions, config.allocationRetry());
         } catch (RuntimeException e) {
@@ -90,7 +90,9 @@ public final class ShmemFactory implements TransportFactory {
             // After joining: our own session has a live slot now, and the sweep never throws.
             SessionMonitor.sweep(directory, session.shmId());
         }
-        this.duty = new DutyCycle("shmq-" + config.id() + "-" + session.shmId(), session, regions, events);
+        mappings.reclaimDeadDevices();
+        this.duty = new DutyCycle("shmq-" + config.id() + "-" + session.shmId(), session, regions, events,
+                mappings);
         duty.start();
     }
 
@@ -329,6 +331,7 @@ public final class ShmemFactory implements TransportFactory {
             regions.closeAll();
         }
         duty.stop();
+        mappings.closeLedger();
         session.leave(options.cleanupOnClose());
         mappings.unmap();
     }

@@ -1,6 +1,7 @@
 package io.shmq.transport.shmem.internal;
 
 import io.shmq.transport.api.FactoryConfig;
+import io.shmq.transport.shmem.internal.os.ShmFiles;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +12,7 @@ import java.util.Objects;
  * once per factory. Keys are kebab-case, as the zeromq provider's; an unknown key under the prefix is rejected with
  * the list of known keys; keys of other prefixes belong to other providers and are ignored.
  *
- * @param directory          {@value #DIRECTORY}: the directory of the session's files (default {@code /dev/shm})
+ * @param directory          {@value #DIRECTORY}: the directory of the session's files (default {@code $SHMQ_DIRECTORY}, else {@code /dev/shm})
  * @param cleanupOnClose     {@value #CLEANUP_ON_CLOSE}: whether the last factory of a session removes its files
  *                           (default {@code true})
  * @param sweepStaleSessions {@value #SWEEP_STALE_SESSIONS}: whether a new factory removes the stale sessions (no
@@ -20,9 +21,12 @@ import java.util.Objects;
  *                           (default {@value #DEFAULT_SPIN_ROUNDS}; 0 sleeps at once, saving CPU, costing latency)
  * @param yieldRounds        {@value #YIELD_ROUNDS}: {@code Thread.yield()} rounds after the spin, before the call
  *                           sleeps on its ring's futex (default {@value #DEFAULT_YIELD_ROUNDS})
+ * @param regionOpenExisting {@value #REGION_OPEN_EXISTING}: whether a region with a {@code path} may open a file
+ *                           that exists there (default {@code false}: such a region is refused, so that a typo never
+ *                           takes over and resizes somebody's file)
  */
 public record ShmemOptions(Path directory, boolean cleanupOnClose, boolean sweepStaleSessions, int spinRounds,
-                           int yieldRounds) {
+                           int yieldRounds, boolean regionOpenExisting) {
     /** The prefix of this provider's keys. */
     public static final String PREFIX = "shmem.";
     /** Directory of the session's files. */
@@ -35,16 +39,21 @@ public record ShmemOptions(Path directory, boolean cleanupOnClose, boolean sweep
     public static final String SPIN_ROUNDS = PREFIX + "spin-rounds";
     /** Yield rounds of a blocked socket call before it sleeps. */
     public static final String YIELD_ROUNDS = PREFIX + "yield-rounds";
+    /** Whether a region may open an existing file at its path. */
+    public static final String REGION_OPEN_EXISTING = PREFIX + "region-open-existing";
     /** Every key, in the order of the record's components. */
     public static final List<String> KEYS = List.of(DIRECTORY, CLEANUP_ON_CLOSE, SWEEP_STALE_SESSIONS, SPIN_ROUNDS,
-            YIELD_ROUNDS);
+            YIELD_ROUNDS, REGION_OPEN_EXISTING);
     /** Spin rounds when none are configured. */
     public static final int DEFAULT_SPIN_ROUNDS = 200;
     /** Yield rounds when none are configured. */
     public static final int DEFAULT_YIELD_ROUNDS = 20;
     private static final int MAX_ROUNDS = 1_000_000;
-    /** The directory when none is configured. */
-    public static final Path DEFAULT_DIRECTORY = Path.of("/dev/shm");
+    /**
+     * The directory when none is configured: {@code $SHMQ_DIRECTORY} when that is set and not empty (a test run, or
+     * a user who keeps shmq's files apart), else {@code /dev/shm}.
+     */
+    public static final Path DEFAULT_DIRECTORY = ShmFiles.DEFAULT_DIRECTORY;
 
     /** Checks the components. */
     public ShmemOptions {
@@ -72,8 +81,9 @@ public record ShmemOptions(Path directory, boolean cleanupOnClose, boolean sweep
         }
         final String directory = options.get(DIRECTORY);
         return new ShmemOptions(directory == null ? DEFAULT_DIRECTORY : Path.of(directory),
-                bool(options, CLEANUP_ON_CLOSE), bool(options, SWEEP_STALE_SESSIONS),
-                rounds(options, SPIN_ROUNDS, DEFAULT_SPIN_ROUNDS), rounds(options, YIELD_ROUNDS, DEFAULT_YIELD_ROUNDS));
+                bool(options, CLEANUP_ON_CLOSE, true), bool(options, SWEEP_STALE_SESSIONS, true),
+                rounds(options, SPIN_ROUNDS, DEFAULT_SPIN_ROUNDS), rounds(options, YIELD_ROUNDS, DEFAULT_YIELD_ROUNDS),
+                bool(options, REGION_OPEN_EXISTING, false));
     }
 
     private static int rounds(final Map<String, String> options, final String key, final int fallback) {
@@ -88,8 +98,8 @@ public record ShmemOptions(Path directory, boolean cleanupOnClose, boolean sweep
         }
     }
 
-    private static boolean bool(final Map<String, String> options, final String key) {
-        final String value = options.getOrDefault(key, "true");
+    private static boolean bool(final Map<String, String> options, final String key, final boolean fallback) {
+        final String value = options.getOrDefault(key, Boolean.toString(fallback));
         if (!value.equals("true") && !value.equals("false")) {
             throw new IllegalArgumentException(key + " must be true or false: " + key + "=" + value);
         }

@@ -45,8 +45,9 @@ public final class ShmemTransport implements Transport {
             description = "Defaults of the shared-memory factories this service makes")
     public @interface Config {
         /** @return {@code shmem.directory}: the directory of the session files */
-        @AttributeDefinition(description = "Directory of the session files (shmem.directory)")
-        String directory() default "/dev/shm";
+        @AttributeDefinition(description = "Directory of the session files (shmem.directory); empty: "
+                + "$SHMQ_DIRECTORY, else /dev/shm")
+        String directory() default "";
 
         /** @return the managed segment size of a session this service creates */
         @AttributeDefinition(description = "Managed segment size in bytes of a new session (FairMQ's "
@@ -77,6 +78,16 @@ public final class ShmemTransport implements Transport {
         /** @return {@code shmem.yield-rounds} */
         @AttributeDefinition(description = "Yield rounds after the spin, before the futex sleep (shmem.yield-rounds)")
         int yield$_$rounds() default ShmemOptions.DEFAULT_YIELD_ROUNDS;
+
+        /** @return {@code shmem.region-open-existing} */
+        @AttributeDefinition(description = "A region with a path may open a file that exists there "
+                + "(shmem.region-open-existing)")
+        boolean region$_$open$_$existing() default false;
+    }
+
+    /** @return the configured directory, or the default one when the configuration leaves it empty */
+    static java.nio.file.Path directoryOf(final Config config) {
+        return config.directory().isBlank() ? ShmemOptions.DEFAULT_DIRECTORY : java.nio.file.Path.of(config.directory());
     }
 
     /** What the configuration adds to a factory's configuration. */
@@ -86,11 +97,12 @@ public final class ShmemTransport implements Transport {
 
         static Defaults of(final Config config) {
             final Map<String, String> options = new LinkedHashMap<>();
-            options.put(ShmemOptions.DIRECTORY, config.directory());
+            options.put(ShmemOptions.DIRECTORY, directoryOf(config).toString());
             options.put(ShmemOptions.CLEANUP_ON_CLOSE, Boolean.toString(config.cleanup$_$on$_$close()));
             options.put(ShmemOptions.SWEEP_STALE_SESSIONS, Boolean.toString(config.sweep$_$stale$_$sessions()));
             options.put(ShmemOptions.SPIN_ROUNDS, Integer.toString(config.spin$_$rounds()));
             options.put(ShmemOptions.YIELD_ROUNDS, Integer.toString(config.yield$_$rounds()));
+            options.put(ShmemOptions.REGION_OPEN_EXISTING, Boolean.toString(config.region$_$open$_$existing()));
             final AllocationRetryPolicy retry = config.alloc$_$attempts() <= 1 ? AllocationRetryPolicy.THROW
                     : AllocationRetryPolicy.retry(config.alloc$_$attempts(),
                     Duration.ofMillis(config.alloc$_$interval$_$ms()));

@@ -33,7 +33,7 @@ class LayoutTest {
         assertEquals(8, at(FileHeaderLayout.LAYOUT, "version"));
         assertEquals(12, FileHeaderLayout.BYTES);
         for (final StructLayout file : List.of(ManagementLayout.LAYOUT, SegmentLayout.LAYOUT, AckRingLayout.HEADER,
-                EndpointLayout.HEADER)) {
+                EndpointLayout.HEADER, io.shmq.transport.shmem.internal.mapping.LedgerLayout.HEADER)) {
             assertEquals(0, at(file, "magic"), file.toString());
             assertEquals(8, at(file, "version"), file.toString());
         }
@@ -127,6 +127,27 @@ class LayoutTest {
         assertEquals(40, at(l, "freePrev"));
         assertEquals(32, BlockLayout.HEADER_BYTES);
         assertEquals(64, BlockLayout.MIN_LARGE);
+    }
+
+    @Test
+    void shouldPinLedgerLayout() {
+        final StructLayout h = io.shmq.transport.shmem.internal.mapping.LedgerLayout.HEADER;
+        assertEquals(0, at(h, "magic"));
+        assertEquals(8, at(h, "version"));
+        assertEquals(12, at(h, "deviceSlot"));
+        assertEquals(16, at(h, "pid"));
+        assertEquals(24, at(h, "token"));
+        assertEquals(32, at(h, "capacity"));
+        assertEquals(64, h.byteSize());
+        final StructLayout e = io.shmq.transport.shmem.internal.mapping.LedgerLayout.ENTRY;
+        assertEquals(0, at(e, "state"));
+        assertEquals(4, at(e, "id"));
+        assertEquals(8, at(e, "handle"));
+        assertEquals(16, at(e, "size"));
+        assertEquals(24, at(e, "hint"));
+        assertEquals(32, at(e, "shared"));
+        assertEquals(40, e.byteSize());
+        assertEquals(64 + 40 * 3, io.shmq.transport.shmem.internal.mapping.LedgerLayout.bytes(3));
     }
 
     @Test

@@ -159,6 +159,65 @@ class RegionTest {
             Payload.fill(region.data(), 5);
             assertEquals(-1, Payload.check(b.resolve(MetaHeader.region(8192, 0, region.id(), 0)), 5));
         }
-        assertTrue(Files.exists(file), "a user's file is left to the user");
+        assertFalse(Files.exists(file), "removeOnDestruction (the default) removes a path region's file too");
+        try (UnmanagedRegion region = a.createUnmanagedRegion(8192, ShmSession.IGNORE, RegionConfig.builder()
+                .path(file.toString()).removeOnDestruction(false).build())) {
+            assertEquals(8192, region.data().byteSize());
+        }
+        assertTrue(Files.exists(file), "removeOnDestruction(false) keeps it");
+    }
+
+    @Test
+    void shouldRefuseARegionPathThatExistsUnlessAskedToOpenIt(@TempDir final Path dir) throws Exception {
+        final Path file = dir.resolve("precious.bin");
+        Files.write(file, new byte[] {1, 2, 3});
+        final ShmemFactory a = shm.factory("a");
+        final RegionConfig config = RegionConfig.builder().path(file.toString()).removeOnDestruction(false).build();
+        final SharedMemoryException e = assertThrows(SharedMemoryException.class,
+                () -> a.createUnmanagedRegion(8192, ShmSession.IGNORE, config));
+        assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("shmem.region-open-existing"),
+                e.getMessage());
+        assertEquals(3, Files.size(file), "the file was neither resized nor written");
+        final ShmemFactory opener = shm.track(new ShmemFactory(shm.config("opener")
+                .option("shmem.region-open-existing", "true").build()));
+        try (UnmanagedRegion region = opener.createUnmanagedRegion(8192, ShmSession.IGNORE, config)) {
+            assertEquals(1, region.data().get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0));
+        }
+        assertTrue(Files.exists(file));
+    }
+
+    @Test
+    void shouldUnmapADestroyedRegionInEveryFactoryThatResolvedIt() throws Exception {
+        final ShmemFactory creator = shm.factory("creator");
+        final ShmemFactory reader = shm.factory("reader");
+        final String files = ShmFiles.PREFIX + shm.shmId() + "_rg_";
+        final long size = 64L << 20;
+        for (int cycle = 0; cycle < 100; cycle++) {
+            final java.lang.foreign.MemorySegment view;
+            try (UnmanagedRegion region = creator.createUnmanagedRegion(size, ShmSession.IGNORE,
+                    RegionConfig.DEFAULT)) {
+                region.data().set(java.lang.foreign.ValueLayout.JAVA_LONG, size - 8, cycle);
+                view = reader.resolve(MetaHeader.region(8, size - 8, region.id(), 0));
+                assertEquals(cycle, view.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0));
+            }
+        }
+        // The reader's duty cycle unmaps what it resolved; without it 100 x 64 MiB would stay mapped here.
+        final long deadline = System.nanoTime() + 2_000_000_000L;
+        long mapped;
+        do {
+            Thread.sleep(5);
+            mapped = Files.readAllLines(Path.of("/proc/self/maps")).stream().filter(l -> l.contains(files)).count();
+        } while (mapped > 0 && System.nanoTime() < deadline);
+        assertEquals(0, mapped, "mappings of destroyed regions left in this process");
+        final java.lang.foreign.MemorySegment last;
+        try (UnmanagedRegion region = creator.createUnmanagedRegion(4096, ShmSession.IGNORE, RegionConfig.DEFAULT)) {
+            last = reader.resolve(MetaHeader.region(8, 0, region.id(), 0));
+        }
+        final long until = System.nanoTime() + 2_000_000_000L;
+        while (last.scope().isAlive() && System.nanoTime() < until) {
+            Thread.sleep(1);
+        }
+        assertThrows(IllegalStateException.class, () -> last.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0),
+                "a view of a destroyed region throws once unmapped");
     }
 }

@@ -124,7 +124,7 @@ class SessionMonitorTest {
         final String session = newSession();
         final String shmId = ShmSession.shmId(session);
         final long pid = killedChildSession(session);
-        assertEquals(4, files(shmId).size(), "mng, segment, region and ring stay after kill -9: " + files());
+        assertEquals(5, files(shmId).size(), "mng, segment, ledger, region and ring stay after kill -9: " + files());
 
         final List<SessionMonitor.SessionInfo> sessions = SessionMonitor.list(dir);
         assertEquals(1, sessions.size(), sessions.toString());
@@ -135,14 +135,14 @@ class SessionMonitorTest {
         assertEquals(List.of(), info.livePids());
         assertEquals(1, info.deadSlots());
         assertEquals(1, info.regions());
-        assertEquals(4, info.files());
+        assertEquals(5, info.files());
         final Run list = run("list", "--dir", dir.toString());
         assertEquals(0, list.code(), list.err());
         assertTrue(list.out().startsWith(shmId + " stale creator=" + pid + " live=0 dead=1"), list.out());
 
         final Run cleanup = run("cleanup", "--dir", dir.toString(), shmId);
         assertEquals(0, cleanup.code(), cleanup.err());
-        assertTrue(cleanup.out().contains("4 files"), cleanup.out());
+        assertTrue(cleanup.out().contains("5 files"), cleanup.out());
         assertEquals(List.of(), files(), "the directory is as before");
         assertFalse(Files.exists(ShmFiles.management(ShmSession.DIRECTORY, shmId)));
         assertNull(SessionMonitor.inspect(dir, shmId));
@@ -157,7 +157,8 @@ class SessionMonitorTest {
             final List<SessionMonitor.SessionInfo> sessions = SessionMonitor.list(dir);
             assertEquals(1, sessions.size(), "the endpoint is no session of its own: " + sessions);
             assertEquals(SessionMonitor.State.LIVE, sessions.getFirst().state());
-            assertEquals(3, sessions.getFirst().files(), "management, segment 0 and the endpoint: " + files());
+            assertEquals(4, sessions.getFirst().files(), "management, segment 0, the ledger and the endpoint: "
+                    + files());
         }
     }
 

@@ -62,7 +62,8 @@ class SessionTest {
         final ShmemFactory factory = shm.factory("a");
         assertEquals(shm.shmId(), factory.shmId());
         final List<Path> files = files(shm.shmId());
-        assertEquals(List.of("shmq_" + shm.shmId() + "_m_0", "shmq_" + shm.shmId() + "_mng"),
+        assertEquals(List.of("shmq_" + shm.shmId() + "_m_0", "shmq_" + shm.shmId() + "_mng",
+                        "shmq_" + shm.shmId() + "_own_" + factory.session().deviceSlot()),
                 files.stream().map(p -> p.getFileName().toString()).toList());
         for (final Path file : files) {
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));

@@ -204,6 +204,35 @@ public final class ShmChild {
                             held.addAll(got);
                         }
                     }
+                    case "holdforever" -> {
+                        // holdforever SEED: holds 200 messages of mixed sizes (and copies of some), then allocates,
+                        // copies and frees at random until it is killed
+                        final java.util.SplittableRandom random = new java.util.SplittableRandom(Long.parseLong(a[1]));
+                        for (int i = 0; i < 200; i++) {
+                            final Message message = factory.createMessage(random.nextInt(1, 1 << random.nextInt(1, 21)));
+                            held.add(message);
+                            if (i % 10 == 0) {
+                                held.add(message.copy());
+                            }
+                        }
+                        println("LOOPING");
+                        Payload.workload(factory, Integer.MAX_VALUE, random.nextLong());
+                    }
+                    case "pullhold" -> {
+                        // pullhold ADDRESS COUNT: receives COUNT messages on a connected pull and holds them
+                        final io.shmq.transport.api.Socket pull = factory.createSocket(
+                                io.shmq.transport.api.SocketType.PULL, "pullhold");
+                        pull.connect(a[1]);
+                        println("CONNECTED");
+                        for (int i = 0; i < Integer.parseInt(a[2]); i++) {
+                            final Message message = factory.createMessage();
+                            if (pull.receive(message, 30_000) < 0) {
+                                throw new IllegalStateException("receive " + i + " timed out");
+                            }
+                            held.add(message);
+                        }
+                        println("HELD " + held.size());
+                    }
                     case "exit" -> {
                         held.forEach(Message::close);
                         factory.close();

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 final class ShmSession implements BeforeEachCallback, AfterEachCallback {
     /** Managed segment size for tests: small, so that full-segment tests are quick. */
     static final long SEGMENT_SIZE = 64L << 20;
-    static final Path DIRECTORY = Path.of("/dev/shm");
+    static final Path DIRECTORY = ShmemOptions.DEFAULT_DIRECTORY;
     /** A region callback that ignores releases. */
     static final io.shmq.transport.api.RegionCallback IGNORE = block -> { };
 

@@ -1,9 +1,5 @@
 package io.shmq.transport.shmem.internal.mapping;
 
-
-
-
-
 /**
  * The messages of one factory that hold a payload, so that closing the factory releases them (the API's promise;
  * without it a stopped OSGi bundle would leak its open messages into a session that goes on). Intrusive doubly
@@ -12,21 +8,69 @@ package io.shmq.transport.shmem.internal.mapping;
  *
  * <p>Whoever unlinks a message decides its fate: the owner releases it on close, the factory releases it on
  * factory close; a message unlinked by the factory is only cleared by its owner.
+ *
+ * <p>The same monitor guards the message's entry in the factory's {@link Ledger}: each stripe owns a range of
+ * entries and a stack of free ones, so recording a payload costs a few plain stores into this process's ledger
+ * file and no shared cache line.
  */
 final class OpenMessages {
     private static final int STRIPES = 16;
 
-    /** One list and its monitor. */
+    /** One list, its ledger range and its monitor. */
     static final class Stripe {
         private ShmemMessage head;
+        /** The first entry of this stripe's range in the ledger. */
+        private final int base;
+        /** Entries of the range used so far (the free stack holds those given back). */
+        private int used;
+        /** Entries of the range whose file blocks are reserved. */
+        private int reserved;
+        private int[] free = new int[64];
+        private int freeCount;
+
+        Stripe(final int base) {
+            this.base = base;
+        }
+
+        /** @return a ledger entry for a new message, or -1 when the range is full or cannot be reserved */
+        int claim(final Ledger ledger) {
+            if (freeCount > 0) {
+                return free[--freeCount];
+            }
+            if (used == Ledger.STRIPE_ENTRIES) {
+                return -1;
+            }
+            if (used == reserved) {
+                if (!ledger.reserve(base + reserved)) {
+                    return -1;
+                }
+                reserved += Ledger.reserveStep();
+            }
+            return base + used++;
+        }
+
+        void giveBack(final int index) {
+            if (freeCount == free.length) {
+                free = java.util.Arrays.copyOf(free, free.length * 2);
+            }
+            free[freeCount++] = index;
+        }
     }
 
     private final Stripe[] stripes = new Stripe[STRIPES];
+    private final Ledger ledger;
 
-    OpenMessages() {
+    /** @param ledger the factory's ledger, or null to record nothing */
+    OpenMessages(final Ledger ledger) {
+        this.ledger = ledger;
         for (int i = 0; i < STRIPES; i++) {
-            stripes[i] = new Stripe();
+            stripes[i] = new Stripe(i * Ledger.STRIPE_ENTRIES);
         }
+    }
+
+    /** @return how many stripes (ledger ranges) there are */
+    static int stripes() {
+        return STRIPES;
     }
 
     void add(final ShmemMessage message) {
@@ -40,6 +84,26 @@ final class OpenMessages {
             }
             stripe.head = message;
             message.stripe = stripe;
+            if (ledger != null) {
+                final int entry = stripe.claim(ledger);
+                message.ledgerEntry = entry;
+                if (entry >= 0) {
+                    message.record(ledger, entry);
+                }
+            }
+        }
+    }
+
+    /** Writes the message's ledger entry again (its shared counter changed). */
+    void rerecord(final ShmemMessage message) {
+        final Stripe stripe = message.stripe;
+        if (stripe == null || ledger == null) {
+            return;
+        }
+        synchronized (stripe) {
+            if (message.stripe == stripe && message.ledgerEntry >= 0) {
+                message.record(ledger, message.ledgerEntry);
+            }
         }
     }
 
@@ -58,7 +122,13 @@ final class OpenMessages {
         }
     }
 
-    private static void unlink(final Stripe stripe, final ShmemMessage message) {
+    private void unlink(final Stripe stripe, final ShmemMessage message) {
+        final int entry = message.ledgerEntry;
+        if (entry >= 0) {
+            ledger.clear(entry);
+            stripe.giveBack(entry);
+            message.ledgerEntry = -1;
+        }
         final ShmemMessage previous = message.prevOpen;
         final ShmemMessage next = message.nextOpen;
         if (previous == null) {

@@ -30,6 +30,8 @@ public final class ShmemMessage implements SharedMemoryMessage {
     /** Links of {@link OpenMessages}, guarded by the stripe's monitor. */
     volatile OpenMessages.Stripe stripe;
     ShmemMessage prevOpen;
+    /** This message's entry in the factory's ledger, -1 when none (guarded by the stripe's monitor). */
+    int ledgerEntry = -1;
     ShmemMessage nextOpen;
 
     ShmemMessage(final SessionMappings mappings) {
@@ -137,6 +139,7 @@ public final class ShmemMessage implements SharedMemoryMessage {
             final ManagedSegment counters = mappings.ownSegment();
             if (shared == MetaHeader.NOT_SHARED) {
                 shared = mappings.allocateBlock(0, 0);
+                mappings.openMessages().rerecord(this);
             }
             counters.retain(shared);
             copy.setRegion(region, handle, size, hint, shared);
@@ -197,6 +200,15 @@ public final class ShmemMessage implements SharedMemoryMessage {
             return;
         }
         releaseOwned();
+    }
+
+    /** Writes this message's payload reference into ledger entry {@code entry} (under the stripe's monitor). */
+    void record(final Ledger ledger, final int entry) {
+        if (segment != null) {
+            ledger.managed(entry, segment.id(), handle, size, segment.generation(handle));
+        } else if (region != null) {
+            ledger.region(entry, region.id(), handle, size, hint, shared);
+        }
     }
 
     /** The factory's close releases this message; the caller has unlinked it from {@link OpenMessages}. */

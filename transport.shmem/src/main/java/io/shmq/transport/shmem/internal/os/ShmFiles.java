@@ -25,8 +25,17 @@ public final class ShmFiles {
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
     /** File name prefix of every shmq file. */
     public static final String PREFIX = "shmq_";
+    /** The environment variable that, when set and not empty, replaces {@code /dev/shm} as the default directory. */
+    public static final String DIRECTORY_ENV = "SHMQ_DIRECTORY";
+    /** The default directory of session files: {@code $SHMQ_DIRECTORY}, else {@code /dev/shm}. */
+    public static final Path DEFAULT_DIRECTORY = defaultDirectory();
 
     private ShmFiles() {
+    }
+
+    private static Path defaultDirectory() {
+        final String env = System.getenv(DIRECTORY_ENV);
+        return env == null || env.isBlank() ? Path.of("/dev/shm") : Path.of(env);
     }
 
     /** Bytes of {@link #nameDigest}. */
@@ -123,8 +132,50 @@ public final class ShmFiles {
         return dir.resolve(PREFIX + shmId + "_rg_" + id);
     }
 
+    /** The ledger of the factory in device slot {@code slot}: {@code shmq_<shmId>_own_<slot>}. */
+    public static Path ledger(final Path dir, final String shmId, final int slot) {
+        return dir.resolve(PREFIX + shmId + "_own_" + slot);
+    }
+
     public static Path ring(final Path dir, final String shmId, final int id) {
         return dir.resolve(PREFIX + shmId + "_rgq_" + id);
+    }
+
+    /**
+     * The one way a new shared file comes to be: created 0600 (it must not exist), sized, its first
+     * {@code reserved} bytes reserved, mapped whole into {@code arena}. On failure the file is deleted.
+     *
+     * @throws SharedMemoryException naming the file when any step fails (the file system is full, for one); its
+     *                               cause is a {@link java.nio.file.NoSuchFileException} when the file was deleted
+     *                               under it (by the end of a session it belonged to)
+     */
+    public static java.lang.foreign.MemorySegment createMapped(final Path file, final long size, final long reserved,
+                                                               final java.lang.foreign.Arena arena) {
+        final java.nio.channels.FileChannel channel;
+        try {
+            // One atomic create-and-open with the permissions: a path deleted meanwhile is never created again.
+            channel = java.nio.channels.FileChannel.open(file, Set.of(java.nio.file.StandardOpenOption.CREATE_NEW,
+                    java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE), OWNER_ONLY);
+        } catch (IOException e) {
+            throw new SharedMemoryException("cannot create " + file + ": " + e, e);
+        }
+        try (channel) {
+            if (size > 0) {
+                channel.write(java.nio.ByteBuffer.allocate(1), size - 1); // the size; the file stays sparse
+            }
+            reserve(file, 0, reserved);
+            return channel.map(java.nio.channels.FileChannel.MapMode.READ_WRITE, 0, size, arena);
+        } catch (IOException | RuntimeException e) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException ignored) {
+                // best effort: the file is ours
+            }
+            if (e instanceof SharedMemoryException s) {
+                throw s;
+            }
+            throw new SharedMemoryException("cannot create " + file + " of size=" + size + ": " + e, e);
+        }
     }
 
     /**

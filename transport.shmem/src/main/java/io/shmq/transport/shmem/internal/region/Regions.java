@@ -32,12 +32,17 @@ public final class Regions {
     private static final System.Logger LOG = System.getLogger(Regions.class.getName());
 
     private final Session session;
+    private final boolean openExisting;
     private final List<LocalRegion> local = new CopyOnWriteArrayList<>();
     private volatile Consumer<RegionView> onDestroyed = view -> { };
 
-    /** @param session the session the regions are created in */
-    public Regions(final Session session) {
+    /**
+     * @param session      the session the regions are created in
+     * @param openExisting whether a region with a {@code path} may open a file that exists there
+     */
+    public Regions(final Session session, final boolean openExisting) {
         this.session = Objects.requireNonNull(session, "session");
+        this.openExisting = openExisting;
     }
 
     /** Tells {@code listener} of every region destroyed here (the mappings forget their cached view). */
@@ -79,6 +84,10 @@ public final class Regions {
             final boolean userPath = !config.path().isEmpty();
             final Path dataFile = userPath ? Path.of(config.path()).toAbsolutePath()
                     : ShmFiles.region(session.directory(), session.shmId(), id);
+            if (userPath && !openExisting && Files.exists(dataFile, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                throw new SharedMemoryException("region path " + dataFile + " exists: refusing to take it over and "
+                        + "resize it (set option shmem.region-open-existing=true to open an existing file)");
+            }
             final MemorySegment data = mapNew(dataFile, size, !userPath, arena, created);
             if (config.zero()) {
                 data.fill((byte) 0);
@@ -100,8 +109,8 @@ public final class Regions {
             final RegionView view = new RegionView(id, entry.slot(), entry.instance(), data, ring, null);
             final List<Path> toDelete = new ArrayList<>();
             toDelete.add(ringFile);
-            if (!userPath && config.removeOnDestruction()) {
-                toDelete.add(dataFile);
+            if (config.removeOnDestruction()) {
+                toDelete.add(dataFile); // a path region's file too, as FairMQ does
             }
             final LocalRegion region = new LocalRegion(this, view, arena, callback, bulk, config.linger(), toDelete);
             local.add(region);

@@ -99,17 +99,12 @@ public final class ManagedSegment {
         }
         final Arena arena = Arena.ofShared();
         try {
-            Files.createFile(file, ShmFiles.OWNER_ONLY);
-            try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
-                raf.setLength(size);
-                final long initial = Math.min(size, HEAP_OFFSET + RESERVE_STEP);
-                ShmFiles.reserve(file, 0, initial);
-                final MemorySegment memory = raf.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, size, arena);
-                final ManagedSegment segment = new ManagedSegment(id, file, arena, memory, tag, session);
-                segment.format(initial);
-                return segment;
-            }
-        } catch (IOException | RuntimeException e) {
+            final long initial = Math.min(size, HEAP_OFFSET + RESERVE_STEP);
+            final MemorySegment memory = ShmFiles.createMapped(file, size, initial, arena);
+            final ManagedSegment segment = new ManagedSegment(id, file, arena, memory, tag, session);
+            segment.format(initial);
+            return segment;
+        } catch (RuntimeException e) {
             arena.close();
             try {
                 Files.deleteIfExists(file);

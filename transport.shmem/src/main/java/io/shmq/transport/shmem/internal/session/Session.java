@@ -120,7 +120,8 @@ public final class Session {
                     // Unlock before unmapping: other threads of this process may wait for this very lock word.
                     if ((int) ManagementLayout.REMOVED_H.getAcquire(memory, 0L) == 0) {
                         checkName(memory, file, name, digest);
-                        return new Session(name, shmId, directory, arena, memory, claimDevice(memory, shmId));
+                        return new Session(name, shmId, directory, arena, memory, claimDevice(memory, directory,
+                                shmId));
                     }
                     // Removal happens under this lock, so the remover is done, or died before it deleted the file
                     // (then the file is still the one at the path): finish its work, or the name is blocked.
@@ -186,16 +187,16 @@ public final class Session {
         }
         final Path temp = ShmFiles.creating(directory, shmId, ProcessIdentity.PID, CREATIONS.incrementAndGet());
         final MemorySegment memory;
+        try {
+            memory = ShmFiles.createMapped(temp, MNG_BYTES, MNG_BYTES, arena);
+        } catch (SharedMemoryException e) {
+            if (e.getCause() instanceof NoSuchFileException) {
+                return null; // the end of a session of this name swept our private file: start over
+            }
+            throw e;
+        }
         final Object inode;
         try {
-            Files.createFile(temp, ShmFiles.OWNER_ONLY);
-        } catch (IOException e) {
-            throw new SharedMemoryException("cannot create session file " + temp + ": " + e, e);
-        }
-        try (RandomAccessFile raf = new RandomAccessFile(temp.toFile(), "rw")) {
-            raf.setLength(MNG_BYTES);
-            ShmFiles.reserve(temp, 0, MNG_BYTES);
-            memory = raf.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, MNG_BYTES, arena);
             FileHeaderLayout.format(memory, ManagementLayout.MAGIC);
             ManagementLayout.CREATOR_TOKEN_H.set(memory, 0L, ProcessIdentity.TOKEN);
             MemorySegment.copy(MemorySegment.ofArray(digest), 0, memory, ManagementLayout.NAME_DIGEST_OFFSET,
@@ -322,11 +323,14 @@ public final class Session {
         }
     }
 
-    private static int claimDevice(final MemorySegment memory, final String shmId) {
+    private static int claimDevice(final MemorySegment memory, final Path directory, final String shmId) {
         for (int i = 0; i < MAX_DEVICES; i++) {
             final long pid = (long) DEVICE_PID_H.getAcquire(memory, DEVICES_OFFSET, (long) i);
             final long token = (long) DEVICE_TOKEN_H.get(memory, DEVICES_OFFSET, (long) i);
-            if (pid == 0 || !ProcessIdentity.alive(pid, token)) {
+            // A dead device's slot is taken only once its ledger is reclaimed (the file gone): the ledger is what
+            // says which payloads it held.
+            if (pid == 0 || !ProcessIdentity.alive(pid, token)
+                    && !Files.exists(ShmFiles.ledger(directory, shmId, i), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 DEVICE_TOKEN_H.set(memory, DEVICES_OFFSET, (long) i, ProcessIdentity.TOKEN);
                 DEVICE_BEAT_H.set(memory, DEVICES_OFFSET, (long) i, System.currentTimeMillis());
                 DEVICE_PID_H.setRelease(memory, DEVICES_OFFSET, (long) i, ProcessIdentity.PID);
@@ -339,6 +343,49 @@ public final class Session {
 
     String name() {
         return name;
+    }
+
+    /** @return this factory's device slot */
+    public int deviceSlot() {
+        return deviceSlot;
+    }
+
+    /** A device slot whose process is gone, as read at one moment. */
+    public record DeadDevice(int slot, long pid, long token) {
+    }
+
+    /** @return the device slots whose process is dead (pid + start time); read without the lock */
+    public List<DeadDevice> deadDevices() {
+        List<DeadDevice> dead = null;
+        for (int i = 0; i < MAX_DEVICES; i++) {
+            final long pid = (long) DEVICE_PID_H.getAcquire(memory, DEVICES_OFFSET, (long) i);
+            if (pid != 0) {
+                final long token = (long) DEVICE_TOKEN_H.get(memory, DEVICES_OFFSET, (long) i);
+                if (!ProcessIdentity.alive(pid, token)) {
+                    if (dead == null) {
+                        dead = new ArrayList<>();
+                    }
+                    dead.add(new DeadDevice(i, pid, token));
+                }
+            }
+        }
+        return dead == null ? List.of() : dead;
+    }
+
+    /**
+     * Frees the slot of {@code device} when it still holds that dead process; the caller holds the session lock.
+     *
+     * @return whether this call freed it (false: another factory did, or the slot changed hands)
+     */
+    public boolean freeDeadDevice(final DeadDevice device) {
+        final long i = device.slot();
+        if ((long) DEVICE_PID_H.getAcquire(memory, DEVICES_OFFSET, i) != device.pid()
+                || (long) DEVICE_TOKEN_H.get(memory, DEVICES_OFFSET, i) != device.token()) {
+            return false;
+        }
+        DEVICE_PID_H.setRelease(memory, DEVICES_OFFSET, i, 0L);
+        ManagementLayout.DEVICE_COUNTER_H.getAndAdd(memory, 0L, -1L);
+        return true;
     }
 
     public String shmId() {

@@ -97,20 +97,20 @@ public final class SessionMonitor {
     public record Outcome(boolean removed, int files, String message) {
     }
 
-    /** The default directory. */
-    public static final Path DEFAULT_DIRECTORY = Path.of("/dev/shm");
+    /** The default directory: {@code $SHMQ_DIRECTORY}, else {@code /dev/shm}. */
+    public static final Path DEFAULT_DIRECTORY = ShmFiles.DEFAULT_DIRECTORY;
     /**
      * Every file kind a session creates: management, segments, regions, region rings, socket endpoints and the
      * private file a binder builds an endpoint in.
      */
     private static final Pattern NAME = Pattern.compile(
-            "shmq_([0-9a-f]{8})_(mng|mngnew_(\\d+)-\\d+|m_\\d+|rg_\\d+|rgq_\\d+|ep_[0-9a-f]{16}(_bind_\\d+-\\d+)?)");
+            "shmq_([0-9a-f]{8})_(mng|mngnew_(\\d+)-\\d+|m_\\d+|own_\\d+(_reclaim_\\d+)?|rg_\\d+|rgq_\\d+|ep_[0-9a-f]{16}(_bind_\\d+-\\d+)?)");
     private static final System.Logger LOG = System.getLogger(SessionMonitor.class.getName());
     private static final String USAGE = """
             usage: sessions list [--dir D] [--details]
                    sessions cleanup [--dir D] [--force] <shmId>
                    sessions cleanup --stale [--dir D]
-              list           every shmq session of this user in D (default /dev/shm), one line each;
+              list           every shmq session of this user in D (default $SHMQ_DIRECTORY, else /dev/shm), one line each;
                              --details adds its devices (last heartbeat), segments (free memory), regions
               cleanup shmId  removes a session without a live device (stale or idle); --force also a live one
               cleanup --stale  removes every stale session (no live device, at least one dead one)

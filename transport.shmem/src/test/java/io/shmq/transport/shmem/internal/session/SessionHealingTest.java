@@ -35,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * well-formed Unicode, files of another user. Every test removes the files of its own sessions, pass or fail.
  */
 class SessionHealingTest {
-    private static final Path DIR = Path.of("/dev/shm");
+    private static final Path DIR = ShmFiles.DEFAULT_DIRECTORY;
     private static final long SEGMENT = 1L << 20;
     private final List<String> shmIds = new ArrayList<>();
 

@@ -1,0 +1,189 @@
+package io.shmq.transport.shmem.internal.mapping;
+
+import io.shmq.transport.api.SharedMemoryException;
+import io.shmq.transport.shmem.internal.os.FileHeaderLayout;
+import io.shmq.transport.shmem.internal.os.ProcessIdentity;
+import io.shmq.transport.shmem.internal.os.ShmFiles;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static io.shmq.transport.shmem.internal.mapping.LedgerLayout.ENTRIES_OFFSET;
+import static io.shmq.transport.shmem.internal.mapping.LedgerLayout.ENTRY;
+
+/**
+ * This factory's ledger file ({@link LedgerLayout}): {@link OpenMessages} writes an entry when a message takes a
+ * payload and clears it when the message gives it up, each under the monitor of the message's stripe, so the
+ * entries of a stripe are only ever written by one thread at a time. Each stripe owns a range of
+ * {@link #STRIPE_ENTRIES} entries; the file is sparse and reserved ({@code posix_fallocate}) as a stripe's range
+ * fills, so a full tmpfs costs a message its entry (it is then not reclaimed after a crash), never a SIGBUS.
+ */
+final class Ledger {
+    /** Entries per stripe: a thread may hold this many payloads at once before further ones go unrecorded. */
+    static final int STRIPE_ENTRIES = 1 << 16;
+    /** Entries reserved at once in a stripe's range. */
+    private static final int RESERVE_ENTRIES = 1024;
+    private static final System.Logger LOG = System.getLogger(Ledger.class.getName());
+
+    private final Path file;
+    private final Arena arena;
+    private final MemorySegment memory;
+    private final Object inode;
+    private volatile boolean warned;
+
+    private Ledger(final Path file, final Arena arena, final MemorySegment memory) {
+        this.file = file;
+        this.arena = arena;
+        this.memory = memory;
+        this.inode = inode(file);
+    }
+
+    private static Object inode(final Path file) {
+        try {
+            return Files.getAttribute(file, "unix:ino", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Creates the ledger of device slot {@code slot} for {@code stripes} stripes (the file must not exist). */
+    static Ledger create(final Path file, final int slot, final int stripes) {
+        final int capacity = stripes * STRIPE_ENTRIES;
+        final Arena arena = Arena.ofShared();
+        try {
+            Files.deleteIfExists(file); // only a file of this very slot, whose process was proven dead
+            final MemorySegment memory = ShmFiles.createMapped(file, LedgerLayout.bytes(capacity), ENTRIES_OFFSET,
+                    arena);
+            FileHeaderLayout.format(memory, LedgerLayout.MAGIC);
+            LedgerLayout.DEVICE_SLOT_H.set(memory, 0L, slot);
+            LedgerLayout.PID_H.set(memory, 0L, ProcessIdentity.PID);
+            LedgerLayout.TOKEN_H.set(memory, 0L, ProcessIdentity.TOKEN);
+            LedgerLayout.CAPACITY_H.set(memory, 0L, capacity);
+            FileHeaderLayout.signalReady(memory, LedgerLayout.VERSION);
+            return new Ledger(file, arena, memory);
+        } catch (IOException | RuntimeException e) {
+            arena.close();
+            if (e instanceof SharedMemoryException s) {
+                throw s;
+            }
+            throw new SharedMemoryException("cannot create ledger " + file + ": " + e, e);
+        }
+    }
+
+    /**
+     * Reserves the file blocks of entries {@code [from, from + RESERVE_ENTRIES)}; the stripe's monitor is held.
+     *
+     * @return whether they are reserved (false: the file system is full; the entries stay unused)
+     */
+    boolean reserve(final int from) {
+        try {
+            ShmFiles.reserve(file, ENTRIES_OFFSET + from * ENTRY.byteSize(), RESERVE_ENTRIES * ENTRY.byteSize());
+            return true;
+        } catch (SharedMemoryException e) {
+            if (!warned) {
+                warned = true;
+                LOG.log(System.Logger.Level.WARNING, "ledger " + file + " cannot grow (" + e.getMessage()
+                        + "): payloads taken from now on are not reclaimed if this process dies");
+            }
+            return false;
+        }
+    }
+
+    static int reserveStep() {
+        return RESERVE_ENTRIES;
+    }
+
+    /** Records a managed block reference at {@code index}. */
+    void managed(final int index, final int segmentId, final long block, final long size, final long generation) {
+        write(index, LedgerLayout.MANAGED, segmentId, block, size, generation, -1L);
+    }
+
+    /** Records a region range reference at {@code index}. */
+    void region(final int index, final int regionId, final long offset, final long size, final long hint,
+                final long shared) {
+        write(index, LedgerLayout.REGION, regionId, offset, size, hint, shared);
+    }
+
+    private void write(final int index, final int state, final int id, final long handle, final long size,
+                       final long hint, final long shared) {
+        final long i = index;
+        LedgerLayout.ID_H.set(memory, ENTRIES_OFFSET, i, id);
+        LedgerLayout.HANDLE_H.set(memory, ENTRIES_OFFSET, i, handle);
+        LedgerLayout.SIZE_H.set(memory, ENTRIES_OFFSET, i, size);
+        LedgerLayout.HINT_H.set(memory, ENTRIES_OFFSET, i, hint);
+        LedgerLayout.SHARED_H.set(memory, ENTRIES_OFFSET, i, shared);
+        LedgerLayout.STATE_H.setRelease(memory, ENTRIES_OFFSET, i, state);
+    }
+
+    /** Clears entry {@code index}. */
+    void clear(final int index) {
+        LedgerLayout.STATE_H.setRelease(memory, ENTRIES_OFFSET, (long) index, LedgerLayout.FREE);
+    }
+
+    /**
+     * Unmaps and deletes the file; every entry must be clear (the factory released its messages). A file at the path
+     * that is not this one (the session was removed by force and a successor's factory took the same slot) stays.
+     */
+    void close() {
+        arena.close();
+        try {
+            if (inode != null && inode.equals(inode(file))) {
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot delete ledger " + file + ": " + e);
+        }
+    }
+
+    /** One recorded reference of a dead factory. */
+    record Entry(int state, int id, long handle, long size, long hint, long shared) {
+        boolean managed() {
+            return state == LedgerLayout.MANAGED;
+        }
+    }
+
+    /** What a dead factory's ledger file holds. */
+    interface EntryVisitor {
+        void visit(Entry entry);
+    }
+
+    /**
+     * Reads the recorded entries of a dead factory's ledger file (mapped read-only; holes read as zero).
+     *
+     * @return how many entries it visited
+     * @throws SharedMemoryException when the file is not a ledger of this version
+     */
+    static int read(final Path file, final EntryVisitor visitor) {
+        try (Arena arena = Arena.ofConfined();
+             FileChannel channel = FileChannel.open(file, java.nio.file.StandardOpenOption.READ,
+                     java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            ShmFiles.checkOwner(file);
+            final long size = channel.size();
+            if (size < ENTRIES_OFFSET) {
+                throw FileHeaderLayout.incompatible(file, "size", "at least " + ENTRIES_OFFSET, Long.toString(size));
+            }
+            final MemorySegment memory = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            FileHeaderLayout.checkReady(memory, file, LedgerLayout.MAGIC, LedgerLayout.VERSION);
+            final long capacity = Math.min((int) LedgerLayout.CAPACITY_H.get(memory, 0L) & 0xFFFFFFFFL,
+                    (size - ENTRIES_OFFSET) / ENTRY.byteSize());
+            int visited = 0;
+            for (long i = 0; i < capacity; i++) {
+                final int state = (int) LedgerLayout.STATE_H.getAcquire(memory, ENTRIES_OFFSET, i);
+                if (state == LedgerLayout.MANAGED || state == LedgerLayout.REGION) {
+                    visitor.visit(new Entry(state, (int) LedgerLayout.ID_H.get(memory, ENTRIES_OFFSET, i),
+                            (long) LedgerLayout.HANDLE_H.get(memory, ENTRIES_OFFSET, i),
+                            (long) LedgerLayout.SIZE_H.get(memory, ENTRIES_OFFSET, i),
+                            (long) LedgerLayout.HINT_H.get(memory, ENTRIES_OFFSET, i),
+                            (long) LedgerLayout.SHARED_H.get(memory, ENTRIES_OFFSET, i)));
+                    visited++;
+                }
+            }
+            return visited;
+        } catch (IOException e) {
+            throw new SharedMemoryException("cannot read ledger " + file + ": " + e, e);
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package io.shmq.transport.shmem.internal.mapping;
+
+import io.shmq.transport.shmem.internal.os.FileHeaderLayout;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+
+import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
+
+/**
+ * A factory's ledger ({@code shmq_<shmId>_own_<deviceSlot>}): one entry per payload reference the factory holds (a
+ * managed block or a region range), written when a message takes a payload (allocate, copy, receive) and cleared
+ * when it gives it up (close, send). Only its factory writes it; after the factory's process is proven dead, another
+ * factory of the session reads it and releases every reference still recorded. Native byte order.
+ *
+ * <pre>
+ *  0    | magic u64 | version u32 (FileHeaderLayout) | deviceSlot u32                              |
+ *  16   | pid u64 | token u64 (the writer, as in its device slot) | capacity u32 | padding to 64   |
+ *  64   | entries[capacity] {                                                                       |
+ *       |   state u32 (0 free, 1 managed block, 2 region range) | id u32 (segment or region id)     |
+ *       |   handle u64 (block offset, or offset in the region) | size u64                          |
+ *       |   hint u64 (a block's generation, or the region message's hint) | shared u64             |
+ *       | }                                                                          40 B each      |
+ * </pre>
+ */
+public final class LedgerLayout {
+    /** "SHMQOWN1" as a little-endian long. */
+    static final long MAGIC = 0x314E574F514D4853L;
+    static final int VERSION = 1;
+    static final int FREE = 0;
+    static final int MANAGED = 1;
+    static final int REGION = 2;
+
+    public static final StructLayout HEADER = MemoryLayout.structLayout(
+            FileHeaderLayout.MAGIC,
+            FileHeaderLayout.VERSION,
+            ValueLayout.JAVA_INT.withName("deviceSlot"),
+            ValueLayout.JAVA_LONG.withName("pid"),
+            ValueLayout.JAVA_LONG.withName("token"),
+            ValueLayout.JAVA_INT.withName("capacity"),
+            MemoryLayout.paddingLayout(28));
+
+    public static final StructLayout ENTRY = MemoryLayout.structLayout(
+            ValueLayout.JAVA_INT.withName("state"),
+            ValueLayout.JAVA_INT.withName("id"),
+            ValueLayout.JAVA_LONG.withName("handle"),
+            ValueLayout.JAVA_LONG.withName("size"),
+            ValueLayout.JAVA_LONG.withName("hint"),
+            ValueLayout.JAVA_LONG.withName("shared"));
+
+    public static final long ENTRIES_OFFSET = HEADER.byteSize();
+
+    static final VarHandle DEVICE_SLOT_H = HEADER.varHandle(groupElement("deviceSlot"));
+    static final VarHandle PID_H = HEADER.varHandle(groupElement("pid"));
+    static final VarHandle TOKEN_H = HEADER.varHandle(groupElement("token"));
+    static final VarHandle CAPACITY_H = HEADER.varHandle(groupElement("capacity"));
+    /** Entry handles take (segment, ENTRIES_OFFSET, index). */
+    static final VarHandle STATE_H = ENTRY.arrayElementVarHandle(groupElement("state"));
+    static final VarHandle ID_H = ENTRY.arrayElementVarHandle(groupElement("id"));
+    static final VarHandle HANDLE_H = ENTRY.arrayElementVarHandle(groupElement("handle"));
+    static final VarHandle SIZE_H = ENTRY.arrayElementVarHandle(groupElement("size"));
+    static final VarHandle HINT_H = ENTRY.arrayElementVarHandle(groupElement("hint"));
+    static final VarHandle SHARED_H = ENTRY.arrayElementVarHandle(groupElement("shared"));
+
+    private LedgerLayout() {
+    }
+
+    /** @return the file size for {@code capacity} entries */
+    public static long bytes(final int capacity) {
+        return ENTRIES_OFFSET + capacity * ENTRY.byteSize();
+    }
+}

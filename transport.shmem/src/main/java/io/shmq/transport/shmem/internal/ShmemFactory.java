@@ -78,7 +78,8 @@ public final class ShmemFactory implements TransportFactory {
         this.session = Session.join(config.session(), directory, config.segmentSize());
         this.regions = new Regions(session, options.regionOpenExisting());
         try {
-            this.mappings = new SessionMappings(config.id(), session, regions, config.allocationRetry());
+            this.mappings = new SessionMappings(config.id(), session, regions, config.allocationRetry(),
+                    options.allocSleep());
         } catch (RuntimeException e) {
             session.leave(options.cleanupOnClose());
             throw e;

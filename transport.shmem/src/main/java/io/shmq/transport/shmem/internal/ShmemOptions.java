@@ -24,9 +24,12 @@ import java.util.Objects;
  * @param regionOpenExisting {@value #REGION_OPEN_EXISTING}: whether a region with a {@code path} may open a file
  *                           that exists there (default {@code false}: such a region is refused, so that a typo never
  *                           takes over and resizes somebody's file)
+ * @param allocSleep         {@value #ALLOC_WAIT} {@code sleep}: an allocation in a full segment sleeps the retry
+ *                           interval between attempts, as FairMQ does; the default {@code free} waits for a free
+ *                           and tries again at once, within the policy's total time
  */
 public record ShmemOptions(Path directory, boolean cleanupOnClose, boolean sweepStaleSessions, int spinRounds,
-                           int yieldRounds, boolean regionOpenExisting) {
+                           int yieldRounds, boolean regionOpenExisting, boolean allocSleep) {
     /** The prefix of this provider's keys. */
     public static final String PREFIX = "shmem.";
     /** Directory of the session's files. */
@@ -41,9 +44,11 @@ public record ShmemOptions(Path directory, boolean cleanupOnClose, boolean sweep
     public static final String YIELD_ROUNDS = PREFIX + "yield-rounds";
     /** Whether a region may open an existing file at its path. */
     public static final String REGION_OPEN_EXISTING = PREFIX + "region-open-existing";
+    /** How an allocation in a full segment waits: {@code free} (default) or {@code sleep}. */
+    public static final String ALLOC_WAIT = PREFIX + "alloc-wait";
     /** Every key, in the order of the record's components. */
     public static final List<String> KEYS = List.of(DIRECTORY, CLEANUP_ON_CLOSE, SWEEP_STALE_SESSIONS, SPIN_ROUNDS,
-            YIELD_ROUNDS, REGION_OPEN_EXISTING);
+            YIELD_ROUNDS, REGION_OPEN_EXISTING, ALLOC_WAIT);
     /** Spin rounds when none are configured. */
     public static final int DEFAULT_SPIN_ROUNDS = 200;
     /** Yield rounds when none are configured. */
@@ -83,7 +88,16 @@ public record ShmemOptions(Path directory, boolean cleanupOnClose, boolean sweep
         return new ShmemOptions(directory == null ? DEFAULT_DIRECTORY : Path.of(directory),
                 bool(options, CLEANUP_ON_CLOSE, true), bool(options, SWEEP_STALE_SESSIONS, true),
                 rounds(options, SPIN_ROUNDS, DEFAULT_SPIN_ROUNDS), rounds(options, YIELD_ROUNDS, DEFAULT_YIELD_ROUNDS),
-                bool(options, REGION_OPEN_EXISTING, false));
+                bool(options, REGION_OPEN_EXISTING, false), allocSleep(options.getOrDefault(ALLOC_WAIT, "free")));
+    }
+
+    private static boolean allocSleep(final String value) {
+        return switch (value.strip()) {
+            case "free" -> false;
+            case "sleep" -> true;
+            default -> throw new IllegalArgumentException(ALLOC_WAIT + " must be free or sleep: " + ALLOC_WAIT + "="
+                    + value);
+        };
     }
 
     private static int rounds(final Map<String, String> options, final String key, final int fallback) {

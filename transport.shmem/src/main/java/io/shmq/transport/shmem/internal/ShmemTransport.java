@@ -83,6 +83,11 @@ public final class ShmemTransport implements Transport {
         @AttributeDefinition(description = "A region with a path may open a file that exists there "
                 + "(shmem.region-open-existing)")
         boolean region$_$open$_$existing() default false;
+
+        /** @return {@code shmem.alloc-wait} */
+        @AttributeDefinition(description = "How an allocation in a full segment waits within the retry policy: "
+                + "free (wait for a free, default) or sleep (FairMQ's sleep between attempts)")
+        String alloc$_$wait() default "free";
     }
 
     /** @return the configured directory, or the default one when the configuration leaves it empty */
@@ -103,6 +108,7 @@ public final class ShmemTransport implements Transport {
             options.put(ShmemOptions.SPIN_ROUNDS, Integer.toString(config.spin$_$rounds()));
             options.put(ShmemOptions.YIELD_ROUNDS, Integer.toString(config.yield$_$rounds()));
             options.put(ShmemOptions.REGION_OPEN_EXISTING, Boolean.toString(config.region$_$open$_$existing()));
+            options.put(ShmemOptions.ALLOC_WAIT, config.alloc$_$wait());
             final AllocationRetryPolicy retry = config.alloc$_$attempts() <= 1 ? AllocationRetryPolicy.THROW
                     : AllocationRetryPolicy.retry(config.alloc$_$attempts(),
                     Duration.ofMillis(config.alloc$_$interval$_$ms()));

@@ -196,6 +196,61 @@ class ManagedMessageTest {
     }
 
     @Test
+    void shouldAllocateAtTheFreeNotAtTheNextRetryWhenWaitingForFrees() throws Exception {
+        // Budget 10 s in one interval: FairMQ's sleep would give the block after 10 s, the free doorbell at the free.
+        final ShmemFactory waiter = shm.track(new ShmemFactory(shm.config("waiter")
+                .allocationRetry(AllocationRetryPolicy.retry(2, Duration.ofSeconds(10))).build()));
+        final ShmemFactory other = shm.factory("other");
+        final Message big = other.createMessage(ShmSession.SEGMENT_SIZE / 2 + (4 << 20));
+        final long[] freedAt = new long[1];
+        final Thread releaser = Thread.ofPlatform().start(() -> {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+            freedAt[0] = System.nanoTime();
+            big.close(); // by another factory: the doorbell is in the segment, for every process
+        });
+        final long start = System.nanoTime();
+        try (Message second = waiter.createMessage(ShmSession.SEGMENT_SIZE / 2)) {
+            final long waited = System.nanoTime() - start;
+            assertNotEquals(MemorySegment.NULL, second.data());
+            assertTrue(waited < 5_000_000_000L, "returned after " + waited / 1_000_000 + " ms, not at the free");
+        }
+        releaser.join(10_000);
+        assertTrue(freedAt[0] > 0);
+        // With nothing freed the whole budget is waited for, then the documented exception.
+        final ShmemFactory quick = shm.track(new ShmemFactory(shm.config("quick")
+                .allocationRetry(AllocationRetryPolicy.retry(3, Duration.ofMillis(20))).build()));
+        try (Message hog = quick.createMessage(ShmSession.SEGMENT_SIZE / 2 + (4 << 20))) {
+            final MessageBadAllocException e = assertThrows(MessageBadAllocException.class,
+                    () -> quick.createMessage(ShmSession.SEGMENT_SIZE / 2));
+            assertTrue(e.getMessage().contains("waited 40 ms"), e.getMessage());
+        }
+    }
+
+    @Test
+    void shouldSleepBetweenAttemptsAsFairMqDoesWhenAskedTo() throws Exception {
+        final ShmemFactory factory = shm.track(new ShmemFactory(shm.config("a").option("shmem.alloc-wait", "sleep")
+                .allocationRetry(AllocationRetryPolicy.retry(3, Duration.ofMillis(300))).build()));
+        final Message big = factory.createMessage(ShmSession.SEGMENT_SIZE / 2 + (4 << 20));
+        final Thread releaser = Thread.ofPlatform().start(() -> {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+            big.close();
+        });
+        final long start = System.nanoTime();
+        try (Message second = factory.createMessage(ShmSession.SEGMENT_SIZE / 2)) {
+            assertTrue(System.nanoTime() - start >= 250_000_000L, "the first attempt after the sleep succeeded");
+        }
+        releaser.join(10_000);
+    }
+
+    @Test
     void shouldRetryAllocationAsConfiguredThenSucceedWhenMemoryReturns() throws Exception {
         final ShmemFactory factory = shm.track(new ShmemFactory(shm.config("a")
                 .allocationRetry(AllocationRetryPolicy.retry(200, Duration.ofMillis(10))).build()));

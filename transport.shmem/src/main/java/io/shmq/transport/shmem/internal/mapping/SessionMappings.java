@@ -40,6 +40,10 @@ public final class SessionMappings {
     private final Session session;
     private final Regions regions;
     private final AllocationRetryPolicy retry;
+    /** FairMQ's policy: sleep the retry interval between attempts instead of waiting for a free. */
+    private final boolean sleepRetry;
+    /** The longest single sleep on the free doorbell (then the factory's state is checked). */
+    private static final long FREE_WAIT_SLICE_NANOS = 100_000_000L;
     private final Object[] segmentSlots = new Object[MetaHeader.MAX_ID + 1];
     private final Object[] regionSlots = new Object[MetaHeader.MAX_ID + 1];
     /** Views of other factories' regions this factory mapped (each owns its arena); guarded by this. */
@@ -57,10 +61,12 @@ public final class SessionMappings {
      * @param factoryId names the factory in errors
      * @param session   the joined session
      * @param regions   the regions this factory created (found here before mapping a region a second time)
-     * @param retry     what an allocation does when the segment is full
+     * @param retry      what an allocation does when the segment is full
+     * @param sleepRetry whether it sleeps between attempts (FairMQ) rather than waiting for a free
      */
     public SessionMappings(final String factoryId, final Session session, final Regions regions,
-                           final AllocationRetryPolicy retry) {
+                           final AllocationRetryPolicy retry, final boolean sleepRetry) {
+        this.sleepRetry = sleepRetry;
         this.factoryId = Objects.requireNonNull(factoryId, "factoryId");
         this.session = Objects.requireNonNull(session, "session");
         this.regions = Objects.requireNonNull(regions, "regions");
@@ -160,30 +166,74 @@ public final class SessionMappings {
         }
     }
 
-    /** Allocates a block in segment 0 following the retry policy; returns its handle. */
+    /**
+     * Allocates a block in segment 0 following the retry policy; returns its handle. A full segment gets the policy's
+     * whole budget ({@code (maxAttempts - 1) x interval}): by default the allocation sleeps on the segment's free
+     * doorbell and tries again at each free, so it succeeds the moment room appears; with {@code sleepRetry} it
+     * sleeps {@code interval} between attempts, as FairMQ does (for like-for-like comparisons).
+     */
     long allocateBlock(final long size, final long alignment) {
         final long align = checkAlignment(alignment);
-        IdleStrategy idle = null;
-        for (int attempt = 1; ; attempt++) {
-            final long block;
-            try {
-                block = own.allocate(size, align);
-            } catch (IllegalStateException e) {
-                throw closedDuring("allocate", e);
+        final long first = tryAllocate(size, align);
+        if (first >= 0) {
+            return first;
+        }
+        if (retry.maxAttempts() <= 1) {
+            throw badAlloc(size, align, "attempts=1");
+        }
+        return sleepRetry ? sleepAndRetry(size, align) : awaitFree(size, align);
+    }
+
+    private long tryAllocate(final long size, final long align) {
+        try {
+            return own.allocate(size, align);
+        } catch (IllegalStateException e) {
+            throw closedDuring("allocate", e);
+        }
+    }
+
+    private MessageBadAllocException badAlloc(final long size, final long align, final String tried) {
+        return new MessageBadAllocException("cannot allocate size=" + size + ", alignment=" + align
+                + " in segmentId=0 of session " + session.shmId() + ": freeMemory=" + own.freeMemory()
+                + ", segmentSize=" + own.size() + ", " + tried);
+    }
+
+    private long awaitFree(final long size, final long align) {
+        final long budget = retry.interval().toNanos() * (retry.maxAttempts() - 1);
+        final long start = System.nanoTime();
+        final long[] block = {-1};
+        while (true) {
+            final long remaining = budget - (System.nanoTime() - start);
+            if (remaining <= 0) {
+                throw badAlloc(size, align, "waited " + budget / 1_000_000 + " ms for frees");
             }
+            final long slice = Math.min(remaining, FREE_WAIT_SLICE_NANOS);
+            if (!own.awaitFree(() -> (block[0] = tryAllocate(size, align)) >= 0, slice)) {
+                java.util.concurrent.locks.LockSupport.parkNanos(Math.min(slice, 1_000_000L)); // no futex here
+            }
+            if (block[0] >= 0) {
+                return block[0];
+            }
+            checkOpen();
+            block[0] = tryAllocate(size, align);
+            if (block[0] >= 0) {
+                return block[0];
+            }
+        }
+    }
+
+    private long sleepAndRetry(final long size, final long align) {
+        final IdleStrategy idle = IdleStrategy.parking(retry.interval().toNanos());
+        for (int attempt = 2; ; attempt++) {
+            idle.idle();
+            checkOpen();
+            final long block = tryAllocate(size, align);
             if (block >= 0) {
                 return block;
             }
             if (attempt >= retry.maxAttempts()) {
-                throw new MessageBadAllocException("cannot allocate size=" + size + ", alignment=" + align
-                        + " in segmentId=0 of session " + session.shmId() + ": freeMemory=" + own.freeMemory()
-                        + ", segmentSize=" + own.size() + ", attempts=" + attempt);
+                throw badAlloc(size, align, "attempts=" + attempt);
             }
-            if (idle == null) {
-                idle = IdleStrategy.parking(retry.interval().toNanos());
-            }
-            idle.idle();
-            checkOpen();
         }
     }
 

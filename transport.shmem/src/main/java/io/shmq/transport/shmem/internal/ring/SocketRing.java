@@ -2,6 +2,7 @@ package io.shmq.transport.shmem.internal.ring;
 
 import io.shmq.transport.api.MetaHeader;
 import io.shmq.transport.api.MetaHeaderLayout;
+import io.shmq.transport.shmem.internal.os.Doorbell;
 import io.shmq.transport.shmem.internal.os.Native;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -45,8 +46,10 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
     }
 
     private final long base;
-    private final long notEmptyAddress;
-    private final long notFullAddress;
+    /** Rung on publish and consumer attach: something may be there to poll. */
+    private final Doorbell notEmpty;
+    /** Rung on release and peer attach: a record may be free, a consumer may be there. */
+    private final Doorbell notFull;
 
     /**
      * @param memory the endpoint mapping
@@ -57,8 +60,9 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
         super(memory, base + SocketRingLayout.CURSORS_OFFSET, base + RECORDS_OFFSET, RECORD_BYTES,
                 (int) CAPACITY_H.get(memory, base), UNBLOCK_NANOS, what);
         this.base = base;
-        this.notEmptyAddress = memory.address() + base + SocketRingLayout.NOT_EMPTY_OFFSET;
-        this.notFullAddress = memory.address() + base + SocketRingLayout.NOT_FULL_OFFSET;
+        this.notEmpty = new Doorbell(memory, base, NOT_EMPTY_H, EMPTY_WAITERS_H,
+                base + SocketRingLayout.NOT_EMPTY_OFFSET);
+        this.notFull = new Doorbell(memory, base, NOT_FULL_H, FULL_WAITERS_H, base + SocketRingLayout.NOT_FULL_OFFSET);
     }
 
     /** Formats a fresh ring at {@code base}; the memory is zero (a new file). */
@@ -211,17 +215,11 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
     }
 
     private void signalNotEmpty() {
-        NOT_EMPTY_H.getAndAdd(memory, base, 1);
-        if ((int) EMPTY_WAITERS_H.getVolatile(memory, base) > 0) {
-            Native.futexWakeAll(notEmptyAddress);
-        }
+        notEmpty.ring();
     }
 
     private void signalNotFull() {
-        NOT_FULL_H.getAndAdd(memory, base, 1);
-        if ((int) FULL_WAITERS_H.getVolatile(memory, base) > 0) {
-            Native.futexWakeAll(notFullAddress);
-        }
+        notFull.ring();
     }
 
     /** Wakes everyone sleeping on this ring (interrupt, close); they re-check their condition. */
@@ -232,27 +230,17 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
 
     /** Sleeps until something may have been published, for at most {@code nanos}. */
     public void awaitNotEmpty(final long nanos) {
-        EMPTY_WAITERS_H.getAndAdd(memory, base, 1);
-        try {
-            final int value = (int) NOT_EMPTY_H.getVolatile(memory, base);
-            if (!hasInput()) {
-                sleep(notEmptyAddress, value, slice(nanos));
-            }
-        } finally {
-            EMPTY_WAITERS_H.getAndAdd(memory, base, -1);
+        final long slice = slice(nanos);
+        if (!notEmpty.await(this::hasInput, slice)) {
+            park(slice);
         }
     }
 
     /** Sleeps until a record may have been freed or a consumer attached, for at most {@code nanos}. */
     public void awaitNotFull(final long nanos, final boolean needConsumer) {
-        FULL_WAITERS_H.getAndAdd(memory, base, 1);
-        try {
-            final int value = (int) NOT_FULL_H.getVolatile(memory, base);
-            if (!hasRoom() || (needConsumer && consumers() <= 0)) {
-                sleep(notFullAddress, value, slice(nanos));
-            }
-        } finally {
-            FULL_WAITERS_H.getAndAdd(memory, base, -1);
+        final long slice = slice(nanos);
+        if (!notFull.await(() -> hasRoom() && (!needConsumer || consumers() > 0), slice)) {
+            park(slice);
         }
     }
 
@@ -304,24 +292,21 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
      * @param input true for "something was published" (notEmpty), false for "a record was freed" (notFull)
      */
     private int enterWait(final boolean input) {
-        (input ? EMPTY_WAITERS_H : FULL_WAITERS_H).getAndAdd(memory, base, 1);
-        return (int) (input ? NOT_EMPTY_H : NOT_FULL_H).getVolatile(memory, base);
+        return (input ? notEmpty : notFull).enter();
     }
 
     /** Ends a registration of {@link #enterWait}. */
     private void exitWait(final boolean input) {
-        (input ? EMPTY_WAITERS_H : FULL_WAITERS_H).getAndAdd(memory, base, -1);
+        (input ? notEmpty : notFull).exit();
     }
 
     /** @return the address of the futex word {@link #enterWait} returned the value of */
     private long waitAddress(final boolean input) {
-        return input ? notEmptyAddress : notFullAddress;
+        return (input ? notEmpty : notFull).address();
     }
 
-    private static void sleep(final long address, final int value, final long nanos) {
-        if (!Native.futexWait(address, value, nanos)) {
-            // No native access: timed parking in short slices (documented fallback).
-            LockSupport.parkNanos(Math.min(nanos, PARKER_SLICE_NANOS));
-        }
+    private static void park(final long nanos) {
+        // No native access: timed parking in short slices (documented fallback).
+        LockSupport.parkNanos(Math.min(nanos, PARKER_SLICE_NANOS));
     }
 }

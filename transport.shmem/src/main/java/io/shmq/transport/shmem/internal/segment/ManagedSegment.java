@@ -1,6 +1,7 @@
 package io.shmq.transport.shmem.internal.segment;
 
 import io.shmq.transport.api.SharedMemoryException;
+import io.shmq.transport.shmem.internal.os.Doorbell;
 import io.shmq.transport.shmem.internal.os.FileHeaderLayout;
 import io.shmq.transport.shmem.internal.os.RobustLock;
 import io.shmq.transport.shmem.internal.os.ShmFiles;
@@ -72,6 +73,7 @@ public final class ManagedSegment {
     private final long heapEnd;
     private final int tag;
     private final RobustLock lock;
+    private final Doorbell freed;
     private final String session;
 
     private ManagedSegment(final int id, final Path file, final Arena arena, final MemorySegment memory,
@@ -85,6 +87,8 @@ public final class ManagedSegment {
         this.tag = tag;
         this.session = session;
         this.lock = new RobustLock(memory, 0L, SegmentLayout.LOCK_H, this::repair);
+        this.freed = new Doorbell(memory, 0L, SegmentLayout.FREE_BELL_H, SegmentLayout.FREE_SLEEPERS_H,
+                SegmentLayout.FREE_BELL_OFFSET);
     }
 
     /** Creates and formats a new segment file of {@code size} bytes (the file must not exist). */
@@ -311,14 +315,28 @@ public final class ManagedSegment {
         if ((sizeFlags & SMALL) != 0) {
             SIZE_FLAGS_H.set(memory, block, blockSize | SMALL | FREE);
             push((short) CLASS_INDEX_H.get(memory, block), block);
-            return;
+        } else {
+            lock.lock();
+            try {
+                freeLarge(block, blockSize);
+            } finally {
+                lock.unlock();
+            }
         }
-        lock.lock();
-        try {
-            freeLarge(block, blockSize);
-        } finally {
-            lock.unlock();
+        // One acquire load of a line nobody writes while no allocation waits: the common free pays nothing more.
+        if (freed.hasSleepers()) {
+            freed.ring();
         }
+    }
+
+    /**
+     * Sleeps until a block is freed in this segment (by any process), for at most {@code nanos}, unless
+     * {@code ready} holds after registering (the caller tries its allocation there).
+     *
+     * @return false when it could not sleep on the futex (no native access): the caller parks instead
+     */
+    public boolean awaitFree(final java.util.function.BooleanSupplier ready, final long nanos) {
+        return freed.await(ready, nanos);
     }
 
     /**

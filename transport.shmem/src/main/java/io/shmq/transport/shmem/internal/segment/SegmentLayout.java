@@ -19,7 +19,8 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  *  384    | reservedEnd u64 | binBitmap u64 | generation u64 (all three under the lock) | pad to 512 |
  *  512    | classHeads[8] { head u64 = tag u32 | blockOffset/16 u32, padding to 128 }  1024 B       |
  *  1536   | bins[64] u64 (first free block of each power-of-two bin, 0 = empty)   512 B            |
- *  2048   | padding to 4096                                                                          |
+ *  2048   | freeBell u32 (futex word, +1 on a free while somebody waits) | freeSleepers u32 | pad to 2176 |
+ *  2176   | padding to 4096                                                                          |
  *  4096   | heap ...                                                                                 |
  * </pre>
  */
@@ -50,7 +51,9 @@ public final class SegmentLayout {
             MemoryLayout.paddingLayout(104),
             MemoryLayout.sequenceLayout(CLASSES, CLASS_HEAD).withName("classHeads"),
             MemoryLayout.sequenceLayout(BINS, ValueLayout.JAVA_LONG).withName("bins"),
-            MemoryLayout.paddingLayout(2048));
+            ValueLayout.JAVA_INT.withName("freeBell"),
+            ValueLayout.JAVA_INT.withName("freeSleepers"),
+            MemoryLayout.paddingLayout(2040));
 
     public static final long HEAP_OFFSET = LAYOUT.byteSize();
     static final long CLASS_HEADS_OFFSET = LAYOUT.byteOffset(groupElement("classHeads"));
@@ -62,6 +65,10 @@ public final class SegmentLayout {
     static final VarHandle SIZE_H = field("size");
     static final VarHandle USED_BYTES_H = field("usedBytes");
     static final VarHandle RESERVED_END_H = field("reservedEnd");
+    /** The doorbell a free rings while an allocation waits for room: (segment, 0). */
+    static final VarHandle FREE_BELL_H = field("freeBell");
+    static final VarHandle FREE_SLEEPERS_H = field("freeSleepers");
+    static final long FREE_BELL_OFFSET = LAYOUT.byteOffset(groupElement("freeBell"));
     /** The next generation of a large block or a new chunk (under the lock). */
     static final VarHandle GENERATION_H = field("generation");
     public static final VarHandle BIN_BITMAP_H = field("binBitmap");

@@ -15,6 +15,8 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  *   java --enable-native-access=ALL-UNNAMED -jar bench/target/benchmarks.jar sidechannel [messages]  # two JVMs
  *   java --enable-native-access=ALL-UNNAMED -jar bench/target/benchmarks.jar sockets [scale]  # two JVMs, sockets
  *   java --enable-native-access=ALL-UNNAMED -jar bench/target/benchmarks.jar arrow [rows]  # Arrow tables, resolve
+ *   java --enable-native-access=ALL-UNNAMED -jar bench/target/benchmarks.jar compare [--quick] [--rounds N]
+ *        [--seconds S] [--out DIR]                  # shmq against Aeron IPC, JeroMQ (and FairMQ): table, CSV, PNG
  *   java -jar bench/target/benchmarks.jar jmh [JMH options]                              # JMH's own command line
  * </pre>
  */
@@ -39,6 +41,10 @@ public final class BenchMain {
         }
         if (args.length > 0 && args[0].equals("arrow")) {
             ArrowRun.run(args.length > 1 ? Integer.parseInt(args[1]) : 1_000_000);
+            return;
+        }
+        if (args.length > 0 && args[0].equals("compare")) {
+            CompareRun.run(Arrays.copyOfRange(args, 1, args.length));
             return;
         }
         if (args.length > 0 && args[0].equals("sockets")) {

@@ -110,8 +110,11 @@ final class AeronPeer {
                     final int fragments = subscription.poll(assembler, 64);
                     if (fragments > 0) {
                         lastWork = System.nanoTime();
-                    } else if (System.nanoTime() - lastWork > TIMEOUT_NANOS) {
-                        throw new IllegalStateException("nothing received for 60 s: size=" + size);
+                    } else {
+                        trace.checkNotAbandoned();
+                        if (System.nanoTime() - lastWork > TIMEOUT_NANOS) {
+                            throw new IllegalStateException("nothing received for 60 s: size=" + size);
+                        }
                     }
                     idle.idle(fragments);
                 }

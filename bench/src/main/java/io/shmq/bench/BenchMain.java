@@ -51,6 +51,11 @@ public final class BenchMain {
             SocketRun.run(args.length > 1 ? Double.parseDouble(args[1]) : 1.0);
             return;
         }
+        if (args.length > 0) {
+            System.err.println("unknown benchmark: " + args[0]
+                    + " (none for JMH, or one of: jmh, sidechannel, sockets, arrow, compare)");
+            System.exit(2);
+        }
         runMicroBenchmarks();
     }
 

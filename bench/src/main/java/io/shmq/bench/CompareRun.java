@@ -82,6 +82,9 @@ public final class CompareRun {
         }
     }
 
+    /** The case JVM running now, for the shutdown hook. */
+    private static volatile Process running;
+
     private CompareRun() {
     }
 
@@ -95,7 +98,14 @@ public final class CompareRun {
         // Aeron's driver directories go below this one, in /dev/shm as shmq's files; removed at the end (and on ^C).
         final Path scratch = Files.createTempDirectory(Files.isDirectory(Path.of("/dev/shm")) ? Path.of("/dev/shm")
                 : Path.of(System.getProperty("java.io.tmpdir")), "shmq-compare-");
-        final Thread cleanup = new Thread(() -> deleteTree(scratch));
+        final Thread cleanup = new Thread(() -> {
+            final Process child = running;
+            if (child != null) { // ^C: the case's JVMs go too (a shmq session they leave is swept as stale later)
+                child.descendants().forEach(ProcessHandle::destroy);
+                child.destroy();
+            }
+            deleteTree(scratch);
+        });
         Runtime.getRuntime().addShutdownHook(cleanup);
         final StringBuilder report = new StringBuilder();
         final String header = String.format(Locale.ROOT, "shmq bench compare, %s: %d round(s), %.1f s per stream case,"
@@ -180,6 +190,7 @@ public final class CompareRun {
         try {
             final Process child = ChildJvm.start(kase.jvmFlags(), CompareCase.class, true,
                     kase.args().toArray(String[]::new));
+            running = child;
             Map<String, Double> values = null;
             try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
                     StandardCharsets.UTF_8))) {

@@ -13,6 +13,8 @@ import org.zeromq.ZMQ;
 final class JeroMqPeer {
     private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final int TIMEOUT_MS = 60_000;
+    /** The receiver waits this long at a time, then checks whether the sender's JVM is still there. */
+    private static final int WAIT_MS = 250;
 
     private JeroMqPeer() {
     }
@@ -44,16 +46,24 @@ final class JeroMqPeer {
     static Stream.Receiver receiver(final String address, final long size) {
         final ZContext context = new ZContext(1);
         final ZMQ.Socket pull = context.createSocket(org.zeromq.SocketType.PULL);
-        pull.setReceiveTimeOut(TIMEOUT_MS);
+        pull.setReceiveTimeOut(WAIT_MS);
         pull.bind(address);
         final byte[] data = new byte[(int) size];
         return new Stream.Receiver() {
             @Override
             public void receiveAll(final Stream.Trace trace) {
+                long waited = 0;
                 while (!trace.done()) {
-                    if (pull.recv(data, 0, data.length, 0) != data.length) {
-                        throw new IllegalStateException("receive failed or timed out: size=" + size);
+                    final int received = pull.recv(data, 0, data.length, 0);
+                    if (received < 0 && (waited += WAIT_MS) < TIMEOUT_MS) {
+                        trace.checkNotAbandoned();
+                        continue;
                     }
+                    if (received != data.length) {
+                        throw new IllegalStateException("receive failed or timed out: size=" + size + " result="
+                                + received);
+                    }
+                    waited = 0;
                     trace.accept((long) LONG.get(data, 0), (long) LONG.get(data, data.length - Long.BYTES));
                 }
             }

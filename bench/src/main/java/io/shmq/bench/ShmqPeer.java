@@ -17,6 +17,8 @@ import java.lang.foreign.ValueLayout;
  */
 final class ShmqPeer {
     private static final long TIMEOUT_MS = 60_000;
+    /** A receiver waits this long at a time, then checks whether the sender's JVM is still there. */
+    private static final long WAIT_MS = 250;
 
     private ShmqPeer() {
     }
@@ -32,11 +34,12 @@ final class ShmqPeer {
     }
 
     /**
-     * The high-water mark of a stream: over shared memory 256 messages, fewer for large messages, so that what is
-     * in flight fits half of the default 2 GiB segment; zeromq's default (1000) over tcp, as plain JeroMQ has.
+     * The high-water mark of each side of a stream: over shared memory 256 messages, fewer for large messages (16 at
+     * 16 MiB), so that what both sides hold, 512 MiB at most, fits the default 2 GiB segment with room to spare (64 a
+     * side at 16 MiB filled it: allocation failed); zeromq's default (1000) over tcp, as plain JeroMQ has.
      */
     static int highWaterMark(final TransportKind kind, final long size) {
-        return kind == TransportKind.SHMEM ? (int) Math.max(4, Math.min(256, (1L << 30) / size))
+        return kind == TransportKind.SHMEM ? (int) Math.max(4, Math.min(256, (256L << 20) / size))
                 : Socket.DEFAULT_HIGH_WATER_MARK;
     }
 
@@ -78,10 +81,18 @@ final class ShmqPeer {
         return new Stream.Receiver() {
             @Override
             public void receiveAll(final Stream.Trace trace) {
+                long waited = 0;
                 while (!trace.done()) {
-                    if (pull.receive(into, TIMEOUT_MS) != size) {
-                        throw new IllegalStateException("receive failed or timed out: size=" + size);
+                    final long received = pull.receive(into, WAIT_MS);
+                    if (received == Socket.TIMEOUT && (waited += WAIT_MS) < TIMEOUT_MS) {
+                        trace.checkNotAbandoned();
+                        continue;
                     }
+                    if (received != size) {
+                        throw new IllegalStateException("receive failed or timed out: size=" + size + " result="
+                                + received);
+                    }
+                    waited = 0;
                     final MemorySegment data = into.data();
                     trace.accept(data.get(ValueLayout.JAVA_LONG_UNALIGNED, 0),
                             data.get(ValueLayout.JAVA_LONG_UNALIGNED, size - Long.BYTES));

@@ -12,7 +12,7 @@ import java.util.Locale;
  *   <li>req/rep round trip: this JVM sends a 64-byte request and waits for the reply; the other JVM receives and
  *   sends the same message back. Median and p99 of the round trips after a warm-up.</li>
  * </ul>
- * Both sockets block (spin, then futex); the high-water marks are 256 (fewer above 4 MiB) so that the messages in
+ * Both sockets block (spin, then futex); the high-water marks are 256 (fewer above 1 MiB) so that the messages in
  * flight fit the default 2 GiB segment.
  */
 public final class SocketRun {

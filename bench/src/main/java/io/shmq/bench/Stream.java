@@ -57,6 +57,7 @@ final class Stream {
         private long count;
         private long end;
         private boolean done;
+        private volatile String abandoned;
 
         Trace(final int stride) {
             this.stride = stride;
@@ -86,6 +87,22 @@ final class Stream {
                 marks[index] = System.nanoTime();
             }
             count++;
+        }
+
+        /**
+         * Marks the stream as given up (from any thread), e.g. when the sender's JVM exited before the end: a
+         * receiver that waits calls {@link #checkNotAbandoned()} between short waits and stops.
+         */
+        void abandon(final String reason) {
+            abandoned = reason;
+        }
+
+        /** @throws IllegalStateException when the stream was {@linkplain #abandon abandoned} */
+        void checkNotAbandoned() {
+            final String reason = abandoned;
+            if (reason != null) {
+                throw new IllegalStateException("stream abandoned after " + count + " messages: " + reason);
+            }
         }
 
         /** @return true once {@link #END} arrived */

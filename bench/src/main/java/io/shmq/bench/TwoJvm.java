@@ -30,6 +30,7 @@ final class TwoJvm {
                     Long.toString(size), Long.toString(durationNanos), Long.toString(maxCount));
             try {
                 final Stream.Trace trace = new Stream.Trace(Stream.stride(size));
+                sender.onExit().thenAccept(p -> trace.abandon("the sender's JVM exited: exit=" + p.exitValue()));
                 receiver.receiveAll(trace);
                 final BufferedReader out = new BufferedReader(new InputStreamReader(sender.getInputStream(),
                         StandardCharsets.UTF_8));

@@ -11,7 +11,7 @@ import java.util.Optional;
  */
 final class CompareTable {
     private static final String HEADER = "| system | case | size | rounds | whole run /s | steady /s (min-max) "
-            + "| whole/steady | steady MB/s | RTT p50 / p90 / p99 / p99.9 ns | vs Aeron | vs JeroMQ | vs FairMQ "
+            + "| whole/steady | payload MB/s (steady) | RTT p50 / p90 / p99 / p99.9 ns | vs Aeron | vs JeroMQ | vs FairMQ "
             + "| target |";
 
     private CompareTable() {

@@ -228,9 +228,10 @@ public final class CompareRun {
         }
         final String rtt = Double.isNaN(sample.get("p50")) ? ""
                 : String.format(Locale.ROOT, ", RTT p50 %.0f ns p99 %.0f ns", sample.get("p50"), sample.get("p99"));
-        return String.format(Locale.ROOT, "round %d/%d  %-40s whole %s/s, steady %s/s (%,.0f messages)%s",
+        return String.format(Locale.ROOT, "round %d/%d  %-40s whole %s/s, steady %s (%,.0f messages)%s",
                 sample.round(), settings.rounds(), sample.kase().name(), CompareTable.rate(sample.get("whole")),
-                CompareTable.rate(sample.get("steady")), sample.get("count"), rtt);
+                Double.isNaN(sample.get("steady")) ? "-" : CompareTable.rate(sample.get("steady")) + "/s",
+                sample.get("count"), rtt);
     }
 
     /**

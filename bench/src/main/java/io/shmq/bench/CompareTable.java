@@ -22,11 +22,12 @@ final class CompareTable {
                 .append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
         for (final CompareRun.Row row : rows) {
             final CompareRun.Case kase = row.kase();
-            table.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s (%s-%s) | %s | %s | %s | %s | %s | %s "
+            final String steady = Double.isNaN(row.get("steady")) ? "-" : rate(row.get("steady")) + " ("
+                    + rate(row.min()) + "-" + rate(row.max()) + ")";
+            table.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s "
                             + "| %s |%n", kase.system(), kase.pattern(), SocketRun.human(kase.size()),
                     row.failed() == 0 ? Integer.toString(row.rounds()) : row.rounds() + " (" + row.failed()
-                            + " failed)", rate(row.get("whole")), rate(row.get("steady")), rate(row.min()),
-                    rate(row.max()), ratio(row.get("whole") / row.get("steady")),
+                            + " failed)", rate(row.get("whole")), steady, ratio(row.get("whole") / row.get("steady")),
                     kase.pattern().equals(CompareRun.REQ_REP) ? "" : number(row.get("steady") * kase.size() / 1e6),
                     latency(row), vsAeron(rows, row),
                     vsJeroMq(rows, row), vsFairMq(rows, row), String.join("; ", targets(rows, row))));

@@ -15,6 +15,8 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  *   java --enable-native-access=ALL-UNNAMED -jar bench/target/benchmarks.jar sidechannel [messages]  # two JVMs
  *   java --enable-native-access=ALL-UNNAMED -jar bench/target/benchmarks.jar sockets [scale]  # two JVMs, sockets
  *   java --enable-native-access=ALL-UNNAMED -jar bench/target/benchmarks.jar arrow [rows]  # Arrow tables, resolve
+ *   java --enable-native-access=ALL-UNNAMED -jar bench/target/benchmarks.jar compare [--quick] [--rounds N]
+ *        [--seconds S] [--out DIR]                  # shmq against Aeron IPC, JeroMQ (and FairMQ): table, CSV, PNG
  *   java -jar bench/target/benchmarks.jar jmh [JMH options]                              # JMH's own command line
  * </pre>
  */
@@ -41,9 +43,18 @@ public final class BenchMain {
             ArrowRun.run(args.length > 1 ? Integer.parseInt(args[1]) : 1_000_000);
             return;
         }
+        if (args.length > 0 && args[0].equals("compare")) {
+            CompareRun.run(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         if (args.length > 0 && args[0].equals("sockets")) {
             SocketRun.run(args.length > 1 ? Double.parseDouble(args[1]) : 1.0);
             return;
+        }
+        if (args.length > 0) {
+            System.err.println("unknown benchmark: " + args[0]
+                    + " (none for JMH, or one of: jmh, sidechannel, sockets, arrow, compare)");
+            System.exit(2);
         }
         runMicroBenchmarks();
     }

@@ -15,7 +15,6 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,24 +51,33 @@ public final class SideChannelRun {
         System.out.println("| payload | messages | batch | msgs/s | payload GB/s (not copied) |");
         System.out.println("|---:|---:|---:|---:|---:|");
         for (final long size : sizes) {
-            final int batch = (int) Math.max(1, Math.min(1024, BUDGET_BYTES / (size * WINDOW)));
-            final double rate = produce(size, messages, batch);
+            final int batch = batch(size);
+            final double rate = produce(size, messages, batch).steady();
             System.out.printf(Locale.ROOT, "| %s | %d | %d | %,.0f | %.1f |%n", human(size), messages, batch, rate,
                     rate * size / 1e9);
         }
     }
 
-    private static double produce(final long size, final long messages, final int batch) throws Exception {
+    /** @return headers per batch: up to 1024, fewer for large messages so that the window holds 256 MiB at most */
+    static int batch(final long size) {
+        return (int) Math.max(1, Math.min(1024, BUDGET_BYTES / (size * WINDOW)));
+    }
+
+    /**
+     * One size: the producer here, the consumer in a child JVM.
+     *
+     * @return the whole run (from the first allocation, warm-up included) and the measured part after the warm-up
+     */
+    static Rates produce(final long size, final long messages, final int batch) throws Exception {
         final String session = "sidechannel-" + UUID.randomUUID().toString().substring(0, 8);
-        final Process consumer = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                SideChannelRun.class.getName(), session).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        final Process consumer = ChildJvm.start(List.of(), SideChannelRun.class, true, session);
         try (TransportFactory factory = Transports.transport(TransportKind.SHMEM)
                 .createFactory(FactoryConfig.of("producer", session));
              DataOutputStream out = new DataOutputStream(new BufferedOutputStream(consumer.getOutputStream(), 1 << 16));
              DataInputStream in = new DataInputStream(new BufferedInputStream(consumer.getInputStream()))) {
             awaitAck(in); // the consumer's factory is open
             final long warmUp = Math.min(messages, 200_000);
+            final long first = System.nanoTime();
             pump(factory, in, out, size, batch, 0, warmUp);
             final long start = System.nanoTime();
             pump(factory, in, out, size, batch, warmUp, messages);
@@ -81,7 +89,8 @@ public final class SideChannelRun {
                 throw new IllegalStateException("consumer checked " + checked + " messages, expected "
                         + (warmUp + messages));
             }
-            return messages * 1e9 / elapsed;
+            return new Rates(warmUp + messages, (warmUp + messages) * 1e9 / (start + elapsed - first),
+                    messages * 1e9 / elapsed);
         } finally {
             if (!consumer.waitFor(30, TimeUnit.SECONDS)) {
                 consumer.destroyForcibly();
@@ -164,6 +173,6 @@ public final class SideChannelRun {
     }
 
     private static String human(final long size) {
-        return size >= 1 << 20 ? (size >> 20) + " MiB" : size >= 1 << 10 ? (size >> 10) + " KiB" : size + " B";
+        return SocketRun.human(size);
     }
 }

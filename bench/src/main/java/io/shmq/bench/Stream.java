@@ -1,0 +1,127 @@
+package io.shmq.bench;
+
+/**
+ * A one-way stream of numbered messages between two JVMs, measured the same way for every system compared: the
+ * sender writes the sequence number into the first and last 8 bytes of each payload and sends for a fixed time from
+ * its first send attempt, then one message numbered {@link #END}; the receiver checks both numbers of every payload
+ * and notes the time of every {@code stride}-th message, so that the whole run and its second half can be told apart.
+ */
+final class Stream {
+    /** The sequence number of the message that ends a stream (not counted). */
+    static final long END = -1;
+
+    /** The sending side of one system: sends one message numbered {@code seq}, blocking while the peer is behind. */
+    interface Sender extends AutoCloseable {
+        void send(long seq) throws Exception;
+    }
+
+    /** The receiving side of one system: receives until {@code trace} says the stream has ended. */
+    interface Receiver extends AutoCloseable {
+        void receiveAll(Trace trace) throws Exception;
+    }
+
+    private Stream() {
+    }
+
+    /**
+     * Sends 0, 1, 2, ... until {@code durationNanos} have passed since the first send attempt (or {@code maxCount}
+     * were sent), then {@link #END}.
+     *
+     * @return the {@link System#nanoTime()} of the first send attempt (the clock is the machine's monotonic clock,
+     *         the same in both JVMs)
+     */
+    static long sendFor(final Sender sender, final long size, final long durationNanos, final long maxCount)
+            throws Exception {
+        final long clockMask = size >= 64 << 10 ? 0 : 63; // read the clock every message when messages are large
+        final long start = System.nanoTime();
+        final long deadline = start + durationNanos;
+        for (long seq = 0; seq < maxCount; seq++) {
+            sender.send(seq);
+            if ((seq & clockMask) == 0 && System.nanoTime() - deadline >= 0) {
+                break;
+            }
+        }
+        sender.send(END);
+        return start;
+    }
+
+    /** @return how many messages pass between two time marks of the receiver at this size */
+    static int stride(final long size) {
+        return size >= 64 << 10 ? 1 : 64;
+    }
+
+    /** The receiver's record of a stream: the count, a time mark every {@code stride} messages and the end. */
+    static final class Trace {
+        private final int stride;
+        private long[] marks = new long[1 << 12];
+        private long count;
+        private long end;
+        private boolean done;
+        private volatile String abandoned;
+
+        Trace(final int stride) {
+            this.stride = stride;
+        }
+
+        /**
+         * Takes one received message.
+         *
+         * @param first the number in the payload's first 8 bytes
+         * @param last  the number in its last 8 bytes
+         */
+        void accept(final long first, final long last) {
+            if (first == END) {
+                end = System.nanoTime();
+                done = true;
+                return;
+            }
+            if (first != count || last != count) {
+                throw new IllegalStateException("wrong payload: expected=" + count + " first=" + first + " last="
+                        + last);
+            }
+            if (count % stride == 0) {
+                final int index = (int) (count / stride);
+                if (index == marks.length) {
+                    marks = java.util.Arrays.copyOf(marks, marks.length * 2);
+                }
+                marks[index] = System.nanoTime();
+            }
+            count++;
+        }
+
+        /**
+         * Marks the stream as given up (from any thread), e.g. when the sender's JVM exited before the end: a
+         * receiver that waits calls {@link #checkNotAbandoned()} between short waits and stops.
+         */
+        void abandon(final String reason) {
+            abandoned = reason;
+        }
+
+        /** @throws IllegalStateException when the stream was {@linkplain #abandon abandoned} */
+        void checkNotAbandoned() {
+            final String reason = abandoned;
+            if (reason != null) {
+                throw new IllegalStateException("stream abandoned after " + count + " messages: " + reason);
+            }
+        }
+
+        /** @return true once {@link #END} arrived */
+        boolean done() {
+            return done;
+        }
+
+        /**
+         * @param firstSend the sender's first send attempt ({@link System#nanoTime()})
+         * @return the whole run (first send attempt to the end) and its second half (from the mark nearest to the
+         *         middle message to the end)
+         */
+        Rates rates(final long firstSend) {
+            if (count < 2L * stride) {
+                return new Rates(count, count * 1e9 / (end - firstSend), Double.NaN);
+            }
+            final int middle = (int) (count / 2 / stride);
+            final long after = count - 1 - (long) middle * stride; // messages received after the middle mark
+            return new Rates(count, count * 1e9 / (end - firstSend), after * 1e9 / (end - marks[middle]));
+        }
+    }
+}

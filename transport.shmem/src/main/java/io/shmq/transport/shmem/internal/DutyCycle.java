@@ -17,7 +17,7 @@ import java.util.concurrent.locks.LockSupport;
 final class DutyCycle {
     private static final long BEAT_NANOS = 100_000_000L;
     /** How often the payloads of dead devices are looked for (reading /proc for each device slot in use). */
-    static final long RECLAIM_NANOS = 1_000_000_000L;
+    static final long RECLAIM_NANOS = 250_000_000L;
     private static final long MIN_IDLE_NANOS = 50_000L;
     private static final long MAX_IDLE_NANOS = 3_200_000L;
     private static final long STOP_WAIT_MILLIS = TimeUnit.SECONDS.toMillis(5);

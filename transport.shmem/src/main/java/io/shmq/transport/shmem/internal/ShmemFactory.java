@@ -79,7 +79,7 @@ public final class ShmemFactory implements TransportFactory {
         this.regions = new Regions(session, options.regionOpenExisting());
         try {
             this.mappings = new SessionMappings(config.id(), session, regions, config.allocationRetry(),
-                    options.allocSleep());
+                    options.allocSleep(), options.reclaimGraceMs());
         } catch (RuntimeException e) {
             session.leave(options.cleanupOnClose());
             throw e;

@@ -27,9 +27,12 @@ import java.util.Objects;
  * @param allocSleep         {@value #ALLOC_WAIT} {@code sleep}: an allocation in a full segment sleeps the retry
  *                           interval between attempts, as FairMQ does; the default {@code free} waits for a free
  *                           and tries again at once, within the policy's total time
+ * @param reclaimGraceMs     {@value #RECLAIM_GRACE_MS}: how long the payloads a dead process held stay before a
+ *                           survivor releases them (default {@value #DEFAULT_RECLAIM_GRACE_MS} ms), so that a
+ *                           consumer still reading a payload a dead producer kept for it reads it to the end
  */
 public record ShmemOptions(Path directory, boolean cleanupOnClose, boolean sweepStaleSessions, int spinRounds,
-                           int yieldRounds, boolean regionOpenExisting, boolean allocSleep) {
+                           int yieldRounds, boolean regionOpenExisting, boolean allocSleep, long reclaimGraceMs) {
     /** The prefix of this provider's keys. */
     public static final String PREFIX = "shmem.";
     /** Directory of the session's files. */
@@ -46,9 +49,13 @@ public record ShmemOptions(Path directory, boolean cleanupOnClose, boolean sweep
     public static final String REGION_OPEN_EXISTING = PREFIX + "region-open-existing";
     /** How an allocation in a full segment waits: {@code free} (default) or {@code sleep}. */
     public static final String ALLOC_WAIT = PREFIX + "alloc-wait";
+    /** How long a dead process's payloads stay before they are reclaimed. */
+    public static final String RECLAIM_GRACE_MS = PREFIX + "reclaim-grace-ms";
+    /** The reclaim grace when none is configured. */
+    public static final long DEFAULT_RECLAIM_GRACE_MS = 1000;
     /** Every key, in the order of the record's components. */
     public static final List<String> KEYS = List.of(DIRECTORY, CLEANUP_ON_CLOSE, SWEEP_STALE_SESSIONS, SPIN_ROUNDS,
-            YIELD_ROUNDS, REGION_OPEN_EXISTING, ALLOC_WAIT);
+            YIELD_ROUNDS, REGION_OPEN_EXISTING, ALLOC_WAIT, RECLAIM_GRACE_MS);
     /** Spin rounds when none are configured. */
     public static final int DEFAULT_SPIN_ROUNDS = 200;
     /** Yield rounds when none are configured. */
@@ -88,7 +95,26 @@ public record ShmemOptions(Path directory, boolean cleanupOnClose, boolean sweep
         return new ShmemOptions(directory == null ? DEFAULT_DIRECTORY : Path.of(directory),
                 bool(options, CLEANUP_ON_CLOSE, true), bool(options, SWEEP_STALE_SESSIONS, true),
                 rounds(options, SPIN_ROUNDS, DEFAULT_SPIN_ROUNDS), rounds(options, YIELD_ROUNDS, DEFAULT_YIELD_ROUNDS),
-                bool(options, REGION_OPEN_EXISTING, false), allocSleep(options.getOrDefault(ALLOC_WAIT, "free")));
+                bool(options, REGION_OPEN_EXISTING, false), allocSleep(options.getOrDefault(ALLOC_WAIT, "free")),
+                grace(options.get(RECLAIM_GRACE_MS)));
+    }
+
+    private static long grace(final String value) {
+        if (value == null) {
+            return DEFAULT_RECLAIM_GRACE_MS;
+        }
+        final long ms;
+        try {
+            ms = Long.parseLong(value.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(RECLAIM_GRACE_MS + " must be an integer: " + RECLAIM_GRACE_MS + "="
+                    + value, e);
+        }
+        if (ms < 0 || ms > 3_600_000) {
+            throw new IllegalArgumentException(RECLAIM_GRACE_MS + " must be in [0, 3600000]: " + RECLAIM_GRACE_MS + "="
+                    + value);
+        }
+        return ms;
     }
 
     private static boolean allocSleep(final String value) {

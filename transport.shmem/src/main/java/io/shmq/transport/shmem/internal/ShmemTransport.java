@@ -88,6 +88,11 @@ public final class ShmemTransport implements Transport {
         @AttributeDefinition(description = "How an allocation in a full segment waits within the retry policy: "
                 + "free (wait for a free, default) or sleep (FairMQ's sleep between attempts)")
         String alloc$_$wait() default "free";
+
+        /** @return {@code shmem.reclaim-grace-ms} */
+        @AttributeDefinition(description = "How long the payloads a dead process held stay before a survivor "
+                + "releases them, in ms (shmem.reclaim-grace-ms)")
+        long reclaim$_$grace$_$ms() default ShmemOptions.DEFAULT_RECLAIM_GRACE_MS;
     }
 
     /** @return the configured directory, or the default one when the configuration leaves it empty */
@@ -109,6 +114,7 @@ public final class ShmemTransport implements Transport {
             options.put(ShmemOptions.YIELD_ROUNDS, Integer.toString(config.yield$_$rounds()));
             options.put(ShmemOptions.REGION_OPEN_EXISTING, Boolean.toString(config.region$_$open$_$existing()));
             options.put(ShmemOptions.ALLOC_WAIT, config.alloc$_$wait());
+            options.put(ShmemOptions.RECLAIM_GRACE_MS, Long.toString(config.reclaim$_$grace$_$ms()));
             final AllocationRetryPolicy retry = config.alloc$_$attempts() <= 1 ? AllocationRetryPolicy.THROW
                     : AllocationRetryPolicy.retry(config.alloc$_$attempts(),
                     Duration.ofMillis(config.alloc$_$interval$_$ms()));

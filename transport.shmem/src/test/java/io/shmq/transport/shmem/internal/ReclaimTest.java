@@ -7,6 +7,7 @@ import io.shmq.transport.api.Socket;
 import io.shmq.transport.api.SocketType;
 import io.shmq.transport.api.UnmanagedRegion;
 import io.shmq.transport.shmem.internal.os.ShmFiles;
+import io.shmq.transport.shmem.internal.session.SessionMonitor;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +28,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Every holder is a real child JVM.
  */
 class ReclaimTest {
-    /** How long a survivor may take: its duty cycle looks every second, and releasing takes a moment. */
+    /**
+     * How long a survivor may take: its duty cycle looks every 250 ms, waits the 1 s grace, and releasing takes a
+     * moment.
+     */
     private static final long RECLAIM_BOUND_NANOS = 3_000_000_000L;
 
     @RegisterExtension
@@ -58,12 +62,21 @@ class ReclaimTest {
             assertTrue(parent.freeMemory() < start, "the child holds blocks");
             child.process().destroyForcibly();
             assertTrue(child.process().waitFor(10, TimeUnit.SECONDS));
+            // The grace (shmem.reclaim-grace-ms, 1 s): a reader of what the dead process kept may finish first.
+            Thread.sleep(100);
+            assertTrue(parent.freeMemory() < start, "nothing is released during the grace");
+            final SessionMonitor.SessionInfo during = SessionMonitor.inspect(ShmSession.DIRECTORY, shm.shmId());
+            assertEquals(List.of(ProcessHandle.current().pid()), during.livePids());
+            assertEquals(1, during.deadSlots(), "the killed child is listed dead until it is reclaimed");
             final long deadline = System.nanoTime() + RECLAIM_BOUND_NANOS;
             while ((parent.freeMemory() != start || acks.get() < 100) && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }
             assertEquals(start, parent.freeMemory(), "free memory after the kill");
             assertEquals(100, acks.get(), "the dead receiver's region messages were acknowledged");
+            final SessionMonitor.SessionInfo after = SessionMonitor.inspect(ShmSession.DIRECTORY, shm.shmId());
+            assertEquals(SessionMonitor.State.LIVE, after.state());
+            assertEquals(0, after.deadSlots(), "its slot is free again");
             try (var files = Files.list(ShmSession.DIRECTORY)) {
                 assertEquals(1, files.filter(f -> f.getFileName().toString().startsWith(ShmFiles.PREFIX + shm.shmId()
                         + "_own_")).count(), "only the parent's ledger is left");

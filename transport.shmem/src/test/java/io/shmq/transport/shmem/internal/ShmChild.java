@@ -41,6 +41,7 @@ public final class ShmChild {
         final ShmemFactory factory = new ShmemFactory(builder.build());
         final List<Message> held = new ArrayList<>();
         final Map<Integer, UnmanagedRegion> regions = new HashMap<>();
+        Soak.Consumer consumer = null;
         println("READY " + ProcessHandle.current().pid());
         final BufferedReader reader = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         String line;
@@ -233,6 +234,28 @@ public final class ShmChild {
                         }
                         println("HELD " + held.size());
                     }
+                    case "produce" -> {
+                        // produce ADDRESS ID INCARNATION: a connected push sends numbered, seeded messages of random
+                        // sizes until the factory closes or the process dies
+                        final io.shmq.transport.api.Socket push = factory.createSocket(
+                                io.shmq.transport.api.SocketType.PUSH, "producer");
+                        push.connect(a[1]);
+                        final long id = Long.parseLong(a[2]) << 32 | Long.parseLong(a[3]);
+                        Thread.ofPlatform().daemon().start(() -> Soak.produce(factory, push, id));
+                        println("PRODUCING");
+                    }
+                    case "consume" -> {
+                        // consume ADDRESS: a connected pull checks every message (seed, order per producer); 'report'
+                        // prints what it saw
+                        final io.shmq.transport.api.Socket pull = factory.createSocket(
+                                io.shmq.transport.api.SocketType.PULL, "consumer");
+                        pull.connect(a[1]);
+                        consumer = new Soak.Consumer();
+                        final Soak.Consumer c = consumer;
+                        Thread.ofPlatform().daemon().start(() -> c.run(factory, pull));
+                        println("CONSUMING");
+                    }
+                    case "report" -> println("REPORT " + (consumer == null ? "none" : consumer.report()));
                     case "exit" -> {
                         held.forEach(Message::close);
                         factory.close();

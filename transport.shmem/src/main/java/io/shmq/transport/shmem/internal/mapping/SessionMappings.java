@@ -52,6 +52,9 @@ public final class SessionMappings {
     private static final System.Logger LOG = System.getLogger(SessionMappings.class.getName());
     private final Ledger ledger;
     private final OpenMessages openMessages;
+    /** When this factory first saw each dead device dead (guards the reclamation too). */
+    private final java.util.Map<Session.DeadDevice, Long> deadSince = new java.util.HashMap<>();
+    private final long reclaimGraceNanos;
     private final ManagedSegment own;
     private volatile boolean closed;
 
@@ -63,10 +66,12 @@ public final class SessionMappings {
      * @param regions   the regions this factory created (found here before mapping a region a second time)
      * @param retry      what an allocation does when the segment is full
      * @param sleepRetry whether it sleeps between attempts (FairMQ) rather than waiting for a free
+     * @param reclaimGraceMs how long a dead device's payloads stay after this factory first sees it dead
      */
     public SessionMappings(final String factoryId, final Session session, final Regions regions,
-                           final AllocationRetryPolicy retry, final boolean sleepRetry) {
+                           final AllocationRetryPolicy retry, final boolean sleepRetry, final long reclaimGraceMs) {
         this.sleepRetry = sleepRetry;
+        this.reclaimGraceNanos = reclaimGraceMs * 1_000_000L;
         this.factoryId = Objects.requireNonNull(factoryId, "factoryId");
         this.session = Objects.requireNonNull(session, "session");
         this.regions = Objects.requireNonNull(regions, "regions");
@@ -444,7 +449,7 @@ public final class SessionMappings {
 
     /**
      * Releases every payload reference recorded in the ledgers of the session's dead devices (pid + start time) and
-     * frees their slots. The first factory to take a dead device's ledger (a rename under the session lock) releases
+     * frees their slots, once a device has been seen dead for the reclaim grace. The first factory to take a dead device's ledger (a rename under the session lock) releases
      * its references outside the lock, then deletes it; a reference whose block is no longer the recorded one (its
      * generation changed) or whose region is gone is skipped. Called by the factory when it is made and by its duty
      * cycle every second.
@@ -452,13 +457,26 @@ public final class SessionMappings {
      * @return what it reclaimed
      */
     public Reclaimed reclaimDeadDevices() {
+        synchronized (deadSince) {
+            return reclaimDead();
+        }
+    }
+
+    private Reclaimed reclaimDead() {
         final List<Session.DeadDevice> dead = session.deadDevices();
+        deadSince.keySet().retainAll(dead);
         if (dead.isEmpty() || closed) {
             return new Reclaimed(0, 0, 0, 0);
         }
         int devices = 0;
         final long[] totals = new long[3]; // references, bytes, skipped
+        final long now = System.nanoTime();
         for (final Session.DeadDevice device : dead) {
+            // The grace: a consumer may still be reading a payload the dead process kept for it (the side channel).
+            final long since = deadSince.computeIfAbsent(device, d -> now);
+            if (now - since < reclaimGraceNanos) {
+                continue;
+            }
             final Path taken = take(device);
             if (taken == null) {
                 continue;

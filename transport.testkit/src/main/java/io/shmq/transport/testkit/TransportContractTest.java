@@ -292,6 +292,30 @@ public abstract class TransportContractTest {
     }
 
     @Test
+    void shouldLetAReqWhoseReplyNeverCameTimeOutAndSendTheNextRequest() {
+        try (Socket rep = bound(SocketType.REP); Socket req = connected(SocketType.REQ, rep)) {
+            sendText(req, "first");
+            assertEquals("first", receiveText(rep));
+            try (Message reply = factory.createMessage()) {
+                assertEquals(Socket.TIMEOUT, req.receive(reply, 200), "the reply does not come in time");
+            }
+            sendText(req, "second"); // allowed once the receive timed out: the first request is given up
+            sendText(rep, "late reply to first");
+            assertEquals("second", receiveText(rep));
+            sendText(rep, "reply to second");
+            assertEquals("reply to second", receiveText(req), "the late reply to the given-up request is dropped");
+            // Strict alternation otherwise: a second request without a receive in between is out of turn.
+            sendText(req, "third");
+            try (Message extra = factory.createMessage(1)) {
+                assertEquals(Socket.ERROR, req.send(extra, 1_000));
+            }
+            assertEquals("third", receiveText(rep));
+            sendText(rep, "reply to third");
+            assertEquals("reply to third", receiveText(req));
+        }
+    }
+
+    @Test
     void shouldDeliverEveryPublishedMessageToEverySubscriber() {
         try (Socket pub = bound(SocketType.PUB); Socket sub1 = connected(SocketType.SUB, pub);
              Socket sub2 = connected(SocketType.SUB, pub)) {

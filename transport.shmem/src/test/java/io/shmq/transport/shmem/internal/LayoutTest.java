@@ -188,6 +188,7 @@ class LayoutTest {
         final StructLayout r = SocketRingLayout.RECORD;
         assertEquals(0, at(r, "sequence"));
         assertEquals(8, at(r, "count"));
+        assertEquals(12, at(r, "correlation"));
         assertEquals(16, at(r, "header"));
         assertEquals(16 + 32, r.byteOffset(groupElement("header"), groupElement("regionId")));
         assertEquals(64, r.byteSize());
@@ -209,7 +210,8 @@ class LayoutTest {
         assertEquals(128, l.byteSize());
         assertEquals(128 + 2 * (1664 + 8 * 64), EndpointLayout.bytes(2, 8));
         assertEquals(0x314B4F53514D4853L, EndpointLayout.MAGIC);
-        assertEquals(4, EndpointLayout.VERSION, "2: topic tables; 3: req/rep peer slots; 4: the peers word");
+        assertEquals(5, EndpointLayout.VERSION, "2: topic tables; 3: req/rep peer slots; 4: the peers word; "
+                + "5: request numbers in records");
         assertEquals(16, EndpointLayout.REQ_SLOTS);
         assertEquals(16, EndpointLayout.SUB_SLOTS);
     }

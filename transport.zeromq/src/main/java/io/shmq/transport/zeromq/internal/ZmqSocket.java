@@ -95,6 +95,10 @@ final class ZmqSocket implements Socket {
     private int receiveTimeout = Integer.MIN_VALUE;
     /** Set when a receive ran out of time after a spurious wake-up, for {@link #failure()}. */
     private boolean timedOut;
+    /** A req: a request is out and its reply not in (strict alternation, as without ZMQ_REQ_RELAXED). */
+    private boolean awaitingReply;
+    /** A req: its last receive timed out, so it may give the request up and send the next one. */
+    private boolean replyTimedOut;
 
     ZmqSocket(final ZmqFactory factory, final ZMQ.Context context, final SocketType type, final String name) {
         this.factory = factory;
@@ -112,6 +116,36 @@ final class ZmqSocket implements Socket {
             // FairMQ's sub channels receive everything: subscribe to the empty prefix.
             socket.subscribe(new byte[0]);
         }
+        if (type == SocketType.REQ) {
+            // A reply that never comes ends with a timeout and a usable socket: after a timed-out receive the next
+            // request may go (relaxed), and a late reply to the one given up is dropped (correlated). Strict
+            // alternation otherwise is kept here (reqOutOfTurn), as the shared-memory transport does.
+            socket.setReqRelaxed(true);
+            socket.setReqCorrelate(true);
+        }
+    }
+
+    /** @return whether a req may not send now: a request is out, and no receive for its reply timed out */
+    private boolean reqOutOfTurn() {
+        return type == SocketType.REQ && awaitingReply && !replyTimedOut;
+    }
+
+    private void reqSent() {
+        if (type == SocketType.REQ) {
+            awaitingReply = true;
+            replyTimedOut = false;
+        }
+    }
+
+    private long reqReceived(final long result) {
+        if (type == SocketType.REQ) {
+            if (result >= 0) {
+                awaitingReply = false;
+            } else if (result == TIMEOUT) {
+                replyTimedOut = true;
+            }
+        }
+        return result;
     }
 
     private static org.zeromq.SocketType zmqType(final SocketType type) {
@@ -196,11 +230,15 @@ final class ZmqSocket implements Socket {
         lock.lock();
         try {
             checkOpen();
+            if (reqOutOfTurn()) {
+                return ERROR;
+            }
             final MemorySegment payload = zmqMessage.payload();
             final long result = sendFrame(frame(payload), 0, timeoutMs);
             if (result < 0) {
                 return result;
             }
+            reqSent();
             zmqMessage.sent();
             bytesSent += payload.byteSize();
             messagesSent++;
@@ -226,6 +264,9 @@ final class ZmqSocket implements Socket {
         lock.lock();
         try {
             checkOpen();
+            if (reqOutOfTurn()) {
+                return ERROR;
+            }
             final int last = messages.size() - 1;
             final List<Msg> frames = new ArrayList<>(messages.size());
             long total = 0;
@@ -245,6 +286,7 @@ final class ZmqSocket implements Socket {
                             + ", part=" + i + ", errno=" + base.errno());
                 }
             }
+            reqSent();
             for (final ZmqMessage part : messages) {
                 part.sent();
             }
@@ -267,13 +309,13 @@ final class ZmqSocket implements Socket {
             checkOpen();
             final Msg frame = receiveFrame(timeoutMs);
             if (frame == null) {
-                return failure();
+                return reqReceived(failure());
             }
             final MemorySegment payload = OffHeap.payload(frame);
             zmqMessage.received(payload);
             bytesReceived += payload.byteSize();
             messagesReceived++;
-            return payload.byteSize();
+            return reqReceived(payload.byteSize());
         } finally {
             lock.unlock();
         }
@@ -291,7 +333,7 @@ final class ZmqSocket implements Socket {
             checkOpen();
             Msg frame = receiveFrame(timeoutMs);
             if (frame == null) {
-                return failure();
+                return reqReceived(failure());
             }
             final List<Message> received = new ArrayList<>();
             long total = 0;
@@ -313,7 +355,7 @@ final class ZmqSocket implements Socket {
             parts.addAll(received);
             bytesReceived += total;
             messagesReceived++;
-            return total;
+            return reqReceived(total);
         } finally {
             lock.unlock();
         }

@@ -41,8 +41,11 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
     /** The longest sleep while a process without the futex downcall is attached: it cannot wake anyone. */
     private static final long PARKER_SLICE_NANOS = 1_000_000L;
 
-    /** A consumed record: {@code count} 1 for one message, 0 for a multipart descriptor. */
-    public record Entry(int count, MetaHeader meta) {
+    /**
+     * A consumed record: {@code count} 1 for one message, 0 for a multipart descriptor; {@code correlation} a req's
+     * request number (0 for other sockets).
+     */
+    public record Entry(int count, int correlation, MetaHeader meta) {
     }
 
     private final long base;
@@ -188,9 +191,10 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
     }
 
     /** Writes the body of a claimed record (plain stores, published by {@link #publish}). */
-    public void write(final long position, final int count, final MetaHeader meta) {
+    public void write(final long position, final int count, final int correlation, final MetaHeader meta) {
         final long record = record(position);
         COUNT_H.set(memory, record, count);
+        SocketRingLayout.CORRELATION_H.set(memory, record, correlation);
         MetaHeaderLayout.write(meta, memory, record + HEADER_IN_RECORD);
     }
 
@@ -198,6 +202,7 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
     protected Entry readBody(final long record) {
         try {
             return new Entry((int) COUNT_H.get(memory, record),
+                    (int) SocketRingLayout.CORRELATION_H.get(memory, record),
                     MetaHeaderLayout.read(memory, record + HEADER_IN_RECORD));
         } catch (IllegalArgumentException e) {
             return null;

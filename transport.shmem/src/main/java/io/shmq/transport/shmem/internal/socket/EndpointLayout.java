@@ -27,7 +27,7 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 public final class EndpointLayout {
     /** "SHMQSOK1" as a little-endian long. */
     public static final long MAGIC = 0x314B4F53514D4853L;
-    public static final int VERSION = 4;
+    public static final int VERSION = 5;
     /** Subscribers one pub endpoint serves. */
     public static final int SUB_SLOTS = 16;
     /** Connecting peers one req/rep endpoint serves: each has two rings, its requests and its replies. */

@@ -71,6 +71,14 @@ public final class ShmemSocket implements Socket {
     private volatile Duration linger = DEFAULT_LINGER;
     private boolean awaitingReply;
     private boolean haveRequest;
+    /** A req: the number of its current request (never 0), written into the request and echoed by the rep. */
+    private int requestId;
+    /** A req: its last receive timed out, so it may give up the request and send the next one. */
+    private boolean replyTimedOut;
+    /** A rep: the request number of the request it answers next. */
+    private int replyTo;
+    /** A req: replies to requests it gave up on, dropped. */
+    private long staleReplies;
     private long bytesSent;
     private long bytesReceived;
     private long messagesSent;
@@ -512,7 +520,7 @@ public final class ShmemSocket implements Socket {
 
     private long sendUnit(final List<ShmemMessage> parts, final long timeoutMs) {
         checkTimeout(timeoutMs);
-        if ((type == SocketType.REQ && awaitingReply) || (type == SocketType.REP && !haveRequest)) {
+        if ((type == SocketType.REQ && awaitingReply && !replyTimedOut) || (type == SocketType.REP && !haveRequest)) {
             return ERROR;
         }
         long total = 0;
@@ -524,12 +532,22 @@ public final class ShmemSocket implements Socket {
             if (closed) {
                 throw new TransportClosedException("socket id=" + id + " is closed");
             }
-            final long result = type == SocketType.PUB ? publish(parts, total) : offer(parts, total, timeoutMs);
+            final int correlation = switch (type) {
+                case REQ -> requestId + 1 == 0 ? 1 : requestId + 1;
+                case REP -> replyTo;
+                default -> 0;
+            };
+            final long result = type == SocketType.PUB ? publish(parts, total)
+                    : offer(parts, total, correlation, timeoutMs);
             if (result >= 0) {
                 bytesSent += total;
                 messagesSent++;
                 awaitingReply = type == SocketType.REQ;
                 haveRequest = false;
+                if (type == SocketType.REQ) {
+                    requestId = correlation;
+                    replyTimedOut = false;
+                }
             }
             return result;
         } catch (IllegalStateException e) {
@@ -549,7 +567,7 @@ public final class ShmemSocket implements Socket {
         }
     }
 
-    private long offer(final List<ShmemMessage> parts, final long total, final long timeoutMs) {
+    private long offer(final List<ShmemMessage> parts, final long total, final int correlation, final long timeoutMs) {
         final long deadline = timeoutMs > 0 ? System.nanoTime() + timeoutMs * 1_000_000L : 0;
         ShmemMessage descriptor = parts.size() > 1 ? descriptor(parts) : null;
         sendIdle.reset();
@@ -573,9 +591,9 @@ public final class ShmemSocket implements Socket {
                     final long position = ring.tryClaim();
                     if (position >= 0) {
                         if (descriptor == null) {
-                            ring.write(position, 1, parts.get(0).meta());
+                            ring.write(position, 1, correlation, parts.get(0).meta());
                         } else {
-                            ring.write(position, 0, descriptor.meta());
+                            ring.write(position, 0, correlation, descriptor.meta());
                         }
                         if (ring.publish(position)) {
                             for (final ShmemMessage part : parts) {
@@ -665,7 +683,7 @@ public final class ShmemSocket implements Socket {
                     copies.add((ShmemMessage) part.copy());
                 }
                 final ShmemMessage descriptor = copies.size() > 1 ? descriptor(copies) : null;
-                ring.write(position, descriptor == null ? 1 : 0, (descriptor == null ? copies.get(0) : descriptor)
+                ring.write(position, descriptor == null ? 1 : 0, 0, (descriptor == null ? copies.get(0) : descriptor)
                         .meta());
                 if (ring.publish(position)) {
                     copies.forEach(ShmemMessage::detach);
@@ -816,8 +834,38 @@ public final class ShmemSocket implements Socket {
         }
     }
 
-    /** @return the next record, or null on timeout or interrupt */
+    /**
+     * @return the next record for this socket, or null on timeout or interrupt: a req drops replies to requests it
+     * gave up on (their number is not its current one), a rep remembers the number of the request it answers
+     */
     private SocketRing.Entry take(final long timeoutMs) {
+        final long deadline = timeoutMs > 0 ? System.nanoTime() + timeoutMs * 1_000_000L : 0;
+        while (true) {
+            final SocketRing.Entry entry = takeAny(timeoutMs <= 0 ? timeoutMs
+                    : Math.max(1, (deadline - System.nanoTime()) / 1_000_000L));
+            if (entry == null) {
+                if (type == SocketType.REQ && !owner.interrupted()) {
+                    replyTimedOut = true;
+                }
+                return null;
+            }
+            if (type == SocketType.REQ && entry.correlation() != requestId) {
+                staleReplies++;
+                release(entry);
+                if (timeoutMs > 0 && System.nanoTime() - deadline >= 0) {
+                    replyTimedOut = true;
+                    return null;
+                }
+                continue;
+            }
+            if (type == SocketType.REP) {
+                replyTo = entry.correlation();
+            }
+            return entry;
+        }
+    }
+
+    private SocketRing.Entry takeAny(final long timeoutMs) {
         final long deadline = timeoutMs > 0 ? System.nanoTime() + timeoutMs * 1_000_000L : 0;
         receiveIdle.reset();
         while (true) {
@@ -1076,7 +1124,7 @@ public final class ShmemSocket implements Socket {
         }
         owner.closed(this);
         while (!pending.isEmpty()) {
-            release(new SocketRing.Entry(1, pending.poll()));
+            release(new SocketRing.Entry(1, 0, pending.poll()));
         }
         // Read after the calls ended: one of them may have let go of the endpoint (its binder closed or died).
         final Endpoint current = endpoint;

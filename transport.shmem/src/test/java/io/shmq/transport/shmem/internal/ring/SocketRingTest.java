@@ -21,7 +21,7 @@ class SocketRingTest {
     private static void offer(final SocketRing ring, final long handle) {
         final long position = ring.tryClaim();
         assertTrue(position >= 0, "room for handle=" + handle);
-        ring.write(position, 1, MetaHeader.managed(8, handle, 0));
+        ring.write(position, 1, 0, MetaHeader.managed(8, handle, 0));
         assertTrue(ring.publish(position));
     }
 
@@ -52,7 +52,7 @@ class SocketRingTest {
             assertNull(ring.poll(), "the unpublished record holds the head for now");
             Thread.sleep(SocketRing.UNBLOCK_NANOS / 1_000_000 + 200);
             assertEquals(128, ring.poll().meta().handle(), "skipped after the unblock time");
-            ring.write(dead, 1, MetaHeader.managed(8, 64, 0));
+            ring.write(dead, 1, 0, MetaHeader.managed(8, 64, 0));
             assertFalse(ring.publish(dead), "a late publish of a skipped record fails: the sender keeps the message");
             assertNull(ring.poll());
         }

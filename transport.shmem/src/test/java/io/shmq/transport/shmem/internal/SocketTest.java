@@ -221,6 +221,45 @@ class SocketTest {
     }
 
     @Test
+    void shouldSleepOverABoundRepWithThreePeersAndAPullAndWakeOnARequest() throws Exception {
+        final ShmemFactory parent = factory("parent");
+        final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        try (Socket rep = parent.createSocket(SocketType.REP, "rep");
+             Socket pull = parent.createSocket(SocketType.PULL, "pull");
+             Socket r1 = parent.createSocket(SocketType.REQ, "r1");
+             Socket r2 = parent.createSocket(SocketType.REQ, "r2");
+             Socket r3 = parent.createSocket(SocketType.REQ, "r3");
+             Message message = parent.createMessage(8)) {
+            rep.bind("ipc://pollrep");
+            pull.bind("ipc://pollrep-pull");
+            for (final Socket req : List.of(r1, r2, r3)) {
+                req.connect("ipc://pollrep");
+            }
+            Thread.sleep(50); // the reqs take their slots
+            try (Poller poller = parent.createPoller(List.of(rep, pull))) {
+                final long[] cpu = new long[1];
+                final CompletableFuture<Integer> idle = CompletableFuture.supplyAsync(() -> {
+                    final long before = threads.getCurrentThreadCpuTime();
+                    final int events = poller.poll(2000);
+                    cpu[0] = threads.getCurrentThreadCpuTime() - before;
+                    return events;
+                });
+                assertEquals(0, idle.get(30, TimeUnit.SECONDS), "nothing arrived for 2 s");
+                // Before: a bound rep made the poller look every 1 ms (2,000 wake-ups in 2 s).
+                assertTrue(cpu[0] < TimeUnit.MILLISECONDS.toNanos(20),
+                        "an idle poller over a bound rep sleeps (resource check, not speed): cpuNanos=" + cpu[0]);
+                final CompletableFuture<Integer> waiting = CompletableFuture.supplyAsync(() -> poller.poll(-1));
+                Thread.sleep(300); // into its futex wait
+                assertEquals(8, r2.send(message, 1000));
+                assertEquals(1, waiting.get(30, TimeUnit.SECONDS), "woken by the request");
+                assertTrue(poller.checkInput(0) && !poller.checkInput(1), "the rep has it");
+                System.out.printf("idle poller over a bound rep with 3 peers and a pull: cpu %d us in 2 s%n",
+                        cpu[0] / 1000);
+            }
+        }
+    }
+
+    @Test
     void shouldRefuseTcpAndSecondBindAndReleaseQueuedMessagesWhenBinderCloses() {
         final ShmemFactory parent = factory("parent");
         final long start = parent.freeMemory();

@@ -29,6 +29,8 @@ final class ShmemPoller implements Poller {
     /** Scratch of {@link #sleepOnAll}: each socket's ring and what it waits for. */
     private final SocketRing[] rings;
     private final boolean[] inputs;
+    /** Per ring of {@link #rings}: the index of its socket. */
+    private final int[] owners;
     private volatile boolean closed;
 
     ShmemPoller(final Sockets owner, final List<Socket> list) {
@@ -47,8 +49,9 @@ final class ShmemPoller implements Poller {
             sockets[i] = shm;
         }
         this.input = new boolean[sockets.length];
-        this.rings = new SocketRing[sockets.length];
-        this.inputs = new boolean[sockets.length];
+        this.rings = new SocketRing[Native.MAX_WAITV];
+        this.inputs = new boolean[Native.MAX_WAITV];
+        this.owners = new int[Native.MAX_WAITV];
         this.output = new boolean[sockets.length];
     }
 
@@ -97,7 +100,8 @@ final class ShmemPoller implements Poller {
             // Over one socket: sleep on its ring's futex; over several: on all their futex words at once
             // (futex_waitv); while a socket has no endpoint yet, or without futex_waitv: look again every
             // MULTI_POLL_NANOS.
-            final SocketRing ring = sockets.length == 1 ? sockets[0].waitRing() : null;
+            final SocketRing ring = sockets.length == 1 && !sockets[0].waitsOnSeveralRings() ? sockets[0].waitRing()
+                    : null;
             if (ring != null && sockets[0].canReceive()) {
                 idle.idle(nanos -> ring.awaitNotEmpty(Math.min(remaining, ShmemSocket.FUTEX_SLICE_NANOS)));
             } else if (ring != null) {
@@ -109,24 +113,27 @@ final class ShmemPoller implements Poller {
     }
 
     /**
-     * Sleeps on the futex words of every socket's ring at once, after registering as their sleeper and checking
-     * once more that none is ready (so a publish in between is never missed), for at most {@code remaining} and one
-     * futex slice; parks for {@link #MULTI_POLL_NANOS} instead when a socket has no ring yet or futex_waitv is
-     * unavailable.
+     * Sleeps on the futex words of every socket's rings at once (a bound rep's: one per connected peer), after
+     * registering as their sleeper and checking once more that none is ready (so a publish in between is never
+     * missed), for at most {@code remaining} and one futex slice; parks for {@link #MULTI_POLL_NANOS} instead when a
+     * socket has no ring yet (no endpoint, or a bound rep without peers), there are more than
+     * {@link Native#MAX_WAITV} rings, or futex_waitv is unavailable.
      */
     private void sleepOnAll(final long remaining) {
         final long park = Math.min(remaining, MULTI_POLL_NANOS);
-        final int count = sockets.length;
-        boolean all = count <= Native.MAX_WAITV;
-        for (int i = 0; i < count && all; i++) {
-            rings[i] = sockets[i].waitRing();
-            inputs[i] = sockets[i].canReceive();
-            all = rings[i] != null;
+        int count = 0;
+        for (int i = 0; i < sockets.length && count >= 0; i++) {
+            final int next = sockets[i].waitRings(rings, inputs, count);
+            for (int r = count; r < next; r++) {
+                owners[r] = i;
+            }
+            count = next;
         }
         // The rings themselves decide readiness, not the sockets' checks, which may attach or let go of an endpoint.
-        if (!all || !SocketRing.awaitAny(rings, inputs, count, Math.min(remaining, ShmemSocket.FUTEX_SLICE_NANOS),
-                i -> inputs[i] ? sockets[i].hasPendingParts() || rings[i].hasInput()
-                        : rings[i].hasRoom() && rings[i].consumers() > 0)) {
+        // A peer that connects to a bound rep meanwhile is seen at the end of the futex slice.
+        if (count <= 0 || !SocketRing.awaitAny(rings, inputs, count, Math.min(remaining, ShmemSocket.FUTEX_SLICE_NANOS),
+                r -> inputs[r] ? sockets[owners[r]].hasPendingParts() || rings[r].hasInput()
+                        : rings[r].hasRoom() && rings[r].consumers() > 0)) {
             LockSupport.parkNanos(park);
         }
     }

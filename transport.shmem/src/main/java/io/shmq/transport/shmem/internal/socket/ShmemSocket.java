@@ -964,16 +964,52 @@ public final class ShmemSocket implements Socket {
         return ring.consumers() > 0 && ring.hasRoom();
     }
 
-    /** @return the ring a poller sleeps on for this socket, or null */
+    /** @return whether a poller sleeps on several rings for this socket (a bound rep) */
+    boolean waitsOnSeveralRings() {
+        return multiPeer() && type == SocketType.REP;
+    }
+
+    /** @return the ring a poller sleeps on for this socket, or null (none, or several: see {@link #waitRings}) */
     SocketRing waitRing() {
         final Endpoint current = endpoint;
-        if (current == null || multiPeer()) {
-            return null; // a bound req/rep waits on many rings: a poller looks again every 1 ms
+        if (current == null || multiPeer() && type == SocketType.REP) {
+            return null;
         }
         if (canReceive()) {
             return receiveIndex >= 0 ? current.ring(receiveIndex) : null;
         }
         return sendIndex >= 0 ? current.ring(sendIndex) : null;
+    }
+
+    /**
+     * Puts the rings a poller sleeps on for this socket into {@code rings} from {@code at} (a bound rep: the
+     * request ring of every connected peer; any other socket: its one ring), with what each waits for.
+     *
+     * @return the next free index, or -1 when there is nothing to sleep on yet (no endpoint or peer, or no room)
+     */
+    int waitRings(final SocketRing[] rings, final boolean[] inputs, final int at) {
+        final Endpoint current = endpoint;
+        if (current != null && multiPeer() && type == SocketType.REP) {
+            final int peers = current.peers();
+            int next = at;
+            for (int k = 0; k < current.ringCount(); k += 2) {
+                if ((peers & 1 << k / 2) != 0) {
+                    if (next == rings.length) {
+                        return -1;
+                    }
+                    rings[next] = current.ring(k);
+                    inputs[next++] = true;
+                }
+            }
+            return next == at ? -1 : next;
+        }
+        final SocketRing ring = waitRing();
+        if (ring == null || at == rings.length) {
+            return -1;
+        }
+        rings[at] = ring;
+        inputs[at] = canReceive();
+        return at + 1;
     }
 
     /** Wakes this socket's blocked calls (interrupt, close). */

@@ -85,6 +85,30 @@ class ReclaimTest {
     }
 
     @Test
+    void shouldDestroyTheRegionsOfAKilledCreatorAndUnmapThemEverywhere() throws Exception {
+        final ShmemFactory survivor = shm.factory("survivor");
+        try (ChildJvm child = new ChildJvm(shm.name(), ShmSession.SEGMENT_SIZE)) {
+            assertEquals("2000", child.call("region " + (8 << 20) + " 2000", "REGION", 30));
+            final java.lang.foreign.MemorySegment view = survivor.resolve(
+                    io.shmq.transport.api.MetaHeader.region(8, 0, 2000, 0));
+            assertEquals(8, view.byteSize());
+            assertTrue(Files.exists(ShmFiles.region(ShmSession.DIRECTORY, shm.shmId(), 2000)));
+            child.process().destroyForcibly();
+            assertTrue(child.process().waitFor(10, TimeUnit.SECONDS));
+        }
+        final long deadline = System.nanoTime() + RECLAIM_BOUND_NANOS;
+        while ((Files.exists(ShmFiles.region(ShmSession.DIRECTORY, shm.shmId(), 2000))
+                || !survivor.regionInfo().stream().noneMatch(r -> !r.managed() && r.id() == 2000))
+                && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertFalse(Files.exists(ShmFiles.region(ShmSession.DIRECTORY, shm.shmId(), 2000)), "its data file");
+        assertFalse(Files.exists(ShmFiles.ring(ShmSession.DIRECTORY, shm.shmId(), 2000)), "its acknowledgement ring");
+        assertTrue(survivor.regionInfo().stream().noneMatch(r -> !r.managed() && r.id() == 2000),
+                survivor.regionInfo().toString());
+    }
+
+    @Test
     void shouldReturnFreeMemoryToItsStartAfterHoldersKilledAtRandom() throws Exception {
         killHolders(Integer.getInteger("shmq.test.holder-kills", 10));
     }

@@ -485,18 +485,23 @@ public final class SessionMappings {
             final long before = totals[0];
             final long bytesBefore = totals[1];
             try {
-                Ledger.read(taken, entry -> {
-                    if (release(entry)) {
-                        totals[0]++;
-                        totals[1] += entry.size();
-                    } else {
-                        totals[2]++;
-                    }
-                });
+                if (Files.exists(taken, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    Ledger.read(taken, entry -> {
+                        if (release(entry)) {
+                            totals[0]++;
+                            totals[1] += entry.size();
+                        } else {
+                            totals[2]++;
+                        }
+                    });
+                }
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "cannot read the ledger of dead pid " + device.pid() + ": " + e);
             }
-            deleteQuietly(taken);
+            if (taken.getFileName().toString().endsWith(RECLAIM_SUFFIX)) {
+                deleteQuietly(taken); // never the slot's own name: a new factory may have its ledger there by now
+            }
+            regions.destroyRegionsOf(device.pid());
             if (totals[0] > before) {
                 LOG.log(System.Logger.Level.INFO, "session " + session.shmId() + ": reclaimed " + (totals[0] - before)
                         + " payloads (" + (totals[1] - bytesBefore) + " bytes) of dead pid " + device.pid()
@@ -506,10 +511,17 @@ public final class SessionMappings {
         return new Reclaimed(devices, (int) totals[0], totals[1], (int) totals[2]);
     }
 
-    /** @return the ledger of {@code device} renamed to this process's private name, or null when not ours to take */
+    /** Ends the private name a reclaiming factory gives a dead device's ledger. */
+    private static final String RECLAIM_SUFFIX = "-r";
+
+    /**
+     * @return the ledger of {@code device} renamed to this process's private name (ending {@link #RECLAIM_SUFFIX}),
+     * the slot's own name when it had no ledger, or null when the device is not ours to reclaim
+     */
     private Path take(final Session.DeadDevice device) {
         final Path ledgerFile = ShmFiles.ledger(session.directory(), session.shmId(), device.slot());
-        final Path taken = ledgerFile.resolveSibling(ledgerFile.getFileName() + "_reclaim_" + ProcessIdentity.PID);
+        final Path taken = ledgerFile.resolveSibling(ledgerFile.getFileName() + "_reclaim_" + ProcessIdentity.PID
+                + RECLAIM_SUFFIX);
         session.lock().lock();
         try {
             if (!session.freeDeadDevice(device)) {
@@ -519,7 +531,7 @@ public final class SessionMappings {
                 Files.move(ledgerFile, taken, StandardCopyOption.ATOMIC_MOVE);
                 return taken;
             } catch (NoSuchFileException e) {
-                return null; // it died before it had a ledger, or after it deleted it
+                return ledgerFile; // it died before it had a ledger, or after it deleted it: nothing to read
             }
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot take the ledger " + ledgerFile + ": " + e);

@@ -168,6 +168,44 @@ public final class Regions {
         local.remove(region);
     }
 
+    /**
+     * Destroys the regions a dead process created (its device proven dead and reclaimed): their files in the session
+     * directory are deleted and their table entries marked destroyed under the session lock, so every factory unmaps
+     * them; a file at a user path is left to its user.
+     *
+     * @return how many regions it destroyed
+     */
+    public int destroyRegionsOf(final long deadPid) {
+        int destroyed = 0;
+        final RobustLock lock = session.lock();
+        lock.lock();
+        try {
+            for (final Session.RegionEntry entry : session.activeRegions()) {
+                if (entry.creatorPid() != deadPid || session.regionInstance(entry.slot()) != entry.instance()) {
+                    continue;
+                }
+                final Path data = ShmFiles.region(session.directory(), session.shmId(), entry.id());
+                for (final Path file : List.of(ShmFiles.ring(session.directory(), session.shmId(), entry.id()), data)) {
+                    if (file.equals(data) && !Path.of(entry.path()).equals(data)) {
+                        continue;
+                    }
+                    try {
+                        Files.deleteIfExists(file);
+                    } catch (IOException e) {
+                        LOG.log(System.Logger.Level.WARNING, "cannot delete " + file + " of a dead creator's region: " + e);
+                    }
+                }
+                session.destroyRegion(entry.slot());
+                destroyed++;
+                LOG.log(System.Logger.Level.INFO, "session " + session.shmId() + ": destroyed regionId=" + entry.id()
+                        + " of dead pid " + deadPid);
+            }
+        } finally {
+            lock.unlock();
+        }
+        return destroyed;
+    }
+
     /** Delivers one batch of acknowledgements of every region; returns how many (the duty cycle's work). */
     public int drainAll() {
         int work = 0;

@@ -104,7 +104,7 @@ public final class SessionMonitor {
      * private file a binder builds an endpoint in.
      */
     private static final Pattern NAME = Pattern.compile(
-            "shmq_([0-9a-f]{8})_(mng|mngnew_(\\d+)-\\d+|m_\\d+|own_\\d+(_reclaim_\\d+)?|rg_\\d+|rgq_\\d+|ep_[0-9a-f]{16}(_bind_\\d+-\\d+)?)");
+            "shmq_([0-9a-f]{8})_(mng|mngnew_(\\d+)-\\d+|m_\\d+|own_\\d+(_reclaim_\\d+-r)?|rg_\\d+|rgq_\\d+|ep_[0-9a-f]{16}(_bind_\\d+-\\d+)?)");
     private static final System.Logger LOG = System.getLogger(SessionMonitor.class.getName());
     private static final String USAGE = """
             usage: sessions list [--dir D] [--details]

@@ -94,7 +94,20 @@ final class OpenMessages {
         }
     }
 
-    /** Writes the message's ledger entry again (its shared counter changed). */
+    /**
+     * Clears the message's ledger entry while it keeps its payload and its entry: a send calls this just before it
+     * publishes the payload's header to a ring, whose consumer owns the reference from the publish on. A process
+     * killed between the two then leaks the reference; the other order would let a survivor release a reference the
+     * consumer holds. A send that fails records it again ({@link #rerecord}).
+     */
+    void unrecord(final ShmemMessage message) {
+        final int entry = message.ledgerEntry;
+        if (entry >= 0 && ledger != null) {
+            ledger.clear(entry);
+        }
+    }
+
+    /** Writes the message's ledger entry again (its shared counter changed, or its send failed). */
     void rerecord(final ShmemMessage message) {
         final Stripe stripe = message.stripe;
         if (stripe == null || ledger == null) {

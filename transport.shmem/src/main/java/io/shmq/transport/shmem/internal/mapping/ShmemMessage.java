@@ -202,6 +202,16 @@ public final class ShmemMessage implements SharedMemoryMessage {
         releaseOwned();
     }
 
+    /** Just before a send publishes this message's header: see {@link OpenMessages#unrecord}. */
+    public void beforePublish() {
+        mappings.openMessages().unrecord(this);
+    }
+
+    /** After a publish that failed: the message keeps its payload, recorded again. */
+    public void publishFailed() {
+        mappings.openMessages().rerecord(this);
+    }
+
     /** Writes this message's payload reference into ledger entry {@code entry} (under the stripe's monitor). */
     void record(final Ledger ledger, final int entry) {
         if (segment != null) {

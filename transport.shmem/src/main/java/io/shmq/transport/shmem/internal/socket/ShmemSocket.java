@@ -595,6 +595,7 @@ public final class ShmemSocket implements Socket {
                         } else {
                             ring.write(position, 0, correlation, descriptor.meta());
                         }
+                        unrecord(parts, descriptor);
                         if (ring.publish(position)) {
                             for (final ShmemMessage part : parts) {
                                 part.detach();
@@ -605,6 +606,7 @@ public final class ShmemSocket implements Socket {
                             }
                             return total;
                         }
+                        rerecord(parts, descriptor);
                         continue;
                     }
                 }
@@ -633,6 +635,25 @@ public final class ShmemSocket implements Socket {
     }
 
     /** @return nanoseconds left, {@link Long#MAX_VALUE} for infinite, 0 when the time is up */
+    /** The ring's consumer owns what is published: no ledger may name it from the publish on. */
+    private static void unrecord(final List<ShmemMessage> parts, final ShmemMessage descriptor) {
+        for (final ShmemMessage part : parts) {
+            part.beforePublish();
+        }
+        if (descriptor != null) {
+            descriptor.beforePublish();
+        }
+    }
+
+    private static void rerecord(final List<ShmemMessage> parts, final ShmemMessage descriptor) {
+        for (final ShmemMessage part : parts) {
+            part.publishFailed();
+        }
+        if (descriptor != null) {
+            descriptor.publishFailed();
+        }
+    }
+
     private static long remaining(final long timeoutMs, final long deadline) {
         if (timeoutMs < 0) {
             return Long.MAX_VALUE;
@@ -685,6 +706,7 @@ public final class ShmemSocket implements Socket {
                 final ShmemMessage descriptor = copies.size() > 1 ? descriptor(copies) : null;
                 ring.write(position, descriptor == null ? 1 : 0, 0, (descriptor == null ? copies.get(0) : descriptor)
                         .meta());
+                unrecord(copies, descriptor);
                 if (ring.publish(position)) {
                     copies.forEach(ShmemMessage::detach);
                     if (descriptor != null) {

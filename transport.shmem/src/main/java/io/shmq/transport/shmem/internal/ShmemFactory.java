@@ -86,7 +86,8 @@ public final class ShmemFactory implements TransportFactory {
         }
         regions.onDestroyed(mappings::evict);
         this.events = new RegionEvents(session);
-        this.sockets = new Sockets(config.id(), mappings, options.spinRounds(), options.yieldRounds());
+        this.sockets = new Sockets(config.id(), mappings, options.spinRounds(), options.yieldRounds(),
+                options.maxPeers());
         if (options.sweepStaleSessions()) {
             // After joining: our own session has a live slot now, and the sweep never throws.
             SessionMonitor.sweep(directory, session.shmId());

@@ -27,12 +27,16 @@ import java.util.Objects;
  * @param allocSleep         {@value #ALLOC_WAIT} {@code sleep}: an allocation in a full segment sleeps the retry
  *                           interval between attempts, as FairMQ does; the default {@code free} waits for a free
  *                           and tries again at once, within the policy's total time
+ * @param maxPeers           {@value #MAX_PEERS}: the peer slots of a req/rep or pub endpoint this factory binds
+ *                           (default 16, at most 32): connecting req/rep peers, or subscribers; one past it gets
+ *                           a {@code SocketException} naming the limit
  * @param reclaimGraceMs     {@value #RECLAIM_GRACE_MS}: how long the payloads a dead process held stay before a
  *                           survivor releases them (default {@value #DEFAULT_RECLAIM_GRACE_MS} ms), so that a
  *                           consumer still reading a payload a dead producer kept for it reads it to the end
  */
 public record ShmemOptions(Path directory, boolean cleanupOnClose, boolean sweepStaleSessions, int spinRounds,
-                           int yieldRounds, boolean regionOpenExisting, boolean allocSleep, long reclaimGraceMs) {
+                           int yieldRounds, boolean regionOpenExisting, boolean allocSleep, long reclaimGraceMs,
+                           int maxPeers) {
     /** The prefix of this provider's keys. */
     public static final String PREFIX = "shmem.";
     /** Directory of the session's files. */
@@ -49,13 +53,15 @@ public record ShmemOptions(Path directory, boolean cleanupOnClose, boolean sweep
     public static final String REGION_OPEN_EXISTING = PREFIX + "region-open-existing";
     /** How an allocation in a full segment waits: {@code free} (default) or {@code sleep}. */
     public static final String ALLOC_WAIT = PREFIX + "alloc-wait";
+    /** Peer slots of an endpoint this factory binds. */
+    public static final String MAX_PEERS = PREFIX + "max-peers";
     /** How long a dead process's payloads stay before they are reclaimed. */
     public static final String RECLAIM_GRACE_MS = PREFIX + "reclaim-grace-ms";
     /** The reclaim grace when none is configured. */
     public static final long DEFAULT_RECLAIM_GRACE_MS = 1000;
     /** Every key, in the order of the record's components. */
     public static final List<String> KEYS = List.of(DIRECTORY, CLEANUP_ON_CLOSE, SWEEP_STALE_SESSIONS, SPIN_ROUNDS,
-            YIELD_ROUNDS, REGION_OPEN_EXISTING, ALLOC_WAIT, RECLAIM_GRACE_MS);
+            YIELD_ROUNDS, REGION_OPEN_EXISTING, ALLOC_WAIT, RECLAIM_GRACE_MS, MAX_PEERS);
     /** Spin rounds when none are configured. */
     public static final int DEFAULT_SPIN_ROUNDS = 200;
     /** Yield rounds when none are configured. */
@@ -96,7 +102,23 @@ public record ShmemOptions(Path directory, boolean cleanupOnClose, boolean sweep
                 bool(options, CLEANUP_ON_CLOSE, true), bool(options, SWEEP_STALE_SESSIONS, true),
                 rounds(options, SPIN_ROUNDS, DEFAULT_SPIN_ROUNDS), rounds(options, YIELD_ROUNDS, DEFAULT_YIELD_ROUNDS),
                 bool(options, REGION_OPEN_EXISTING, false), allocSleep(options.getOrDefault(ALLOC_WAIT, "free")),
-                grace(options.get(RECLAIM_GRACE_MS)));
+                grace(options.get(RECLAIM_GRACE_MS)), peers(options.get(MAX_PEERS)));
+    }
+
+    private static int peers(final String value) {
+        if (value == null) {
+            return 16;
+        }
+        final int peers;
+        try {
+            peers = Integer.parseInt(value.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(MAX_PEERS + " must be an integer: " + MAX_PEERS + "=" + value, e);
+        }
+        if (peers < 1 || peers > 32) {
+            throw new IllegalArgumentException(MAX_PEERS + " must be in [1, 32]: " + MAX_PEERS + "=" + value);
+        }
+        return peers;
     }
 
     private static long grace(final String value) {

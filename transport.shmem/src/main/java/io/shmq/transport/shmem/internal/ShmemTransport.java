@@ -93,6 +93,11 @@ public final class ShmemTransport implements Transport {
         @AttributeDefinition(description = "How long the payloads a dead process held stay before a survivor "
                 + "releases them, in ms (shmem.reclaim-grace-ms)")
         long reclaim$_$grace$_$ms() default ShmemOptions.DEFAULT_RECLAIM_GRACE_MS;
+
+        /** @return {@code shmem.max-peers} */
+        @AttributeDefinition(description = "Peer slots of a req/rep or pub endpoint a factory binds, 1..32 "
+                + "(shmem.max-peers)")
+        int max$_$peers() default 16;
     }
 
     /** @return the configured directory, or the default one when the configuration leaves it empty */
@@ -115,6 +120,7 @@ public final class ShmemTransport implements Transport {
             options.put(ShmemOptions.REGION_OPEN_EXISTING, Boolean.toString(config.region$_$open$_$existing()));
             options.put(ShmemOptions.ALLOC_WAIT, config.alloc$_$wait());
             options.put(ShmemOptions.RECLAIM_GRACE_MS, Long.toString(config.reclaim$_$grace$_$ms()));
+            options.put(ShmemOptions.MAX_PEERS, Integer.toString(config.max$_$peers()));
             final AllocationRetryPolicy retry = config.alloc$_$attempts() <= 1 ? AllocationRetryPolicy.THROW
                     : AllocationRetryPolicy.retry(config.alloc$_$attempts(),
                     Duration.ofMillis(config.alloc$_$interval$_$ms()));

@@ -212,7 +212,7 @@ class LayoutTest {
         assertEquals(0x314B4F53514D4853L, EndpointLayout.MAGIC);
         assertEquals(5, EndpointLayout.VERSION, "2: topic tables; 3: req/rep peer slots; 4: the peers word; "
                 + "5: request numbers in records");
-        assertEquals(16, EndpointLayout.REQ_SLOTS);
-        assertEquals(16, EndpointLayout.SUB_SLOTS);
+        assertEquals(16, EndpointLayout.DEFAULT_PEERS);
+        assertEquals(32, EndpointLayout.MAX_PEERS);
     }
 }

@@ -392,6 +392,48 @@ class SocketTest {
     }
 
     @Test
+    void shouldServeAsManyPeersAsTheBinderConfiguredAndRefuseOneMoreNamingTheLimit() {
+        final ShmemFactory two = shm.track(new ShmemFactory(shm.config("two").option("shmem.max-peers", "2")
+                .build()));
+        final ShmemFactory wide = shm.track(new ShmemFactory(shm.config("wide").option("shmem.max-peers", "32")
+                .build()));
+        final ShmemFactory peers = factory("peers");
+        final List<Socket> sockets = new ArrayList<>();
+        try {
+            final Socket rep = two.createSocket(SocketType.REP, "rep");
+            sockets.add(rep);
+            rep.bind("ipc://two-peers");
+            for (int i = 0; i < 2; i++) {
+                final Socket req = peers.createSocket(SocketType.REQ, "req" + i);
+                sockets.add(req);
+                req.connect("ipc://two-peers");
+            }
+            final Socket third = peers.createSocket(SocketType.REQ, "req-third");
+            sockets.add(third);
+            final SocketException e = assertThrows(SocketException.class, () -> third.connect("ipc://two-peers"));
+            assertTrue(e.getMessage().contains("serves 2") && e.getMessage().contains("shmem.max-peers"),
+                    e.getMessage());
+            final Socket pub = wide.createSocket(SocketType.PUB, "pub");
+            sockets.add(pub);
+            pub.bind("ipc://wide-subs");
+            for (int i = 0; i < 32; i++) {
+                final Socket sub = peers.createSocket(SocketType.SUB, "sub" + i);
+                sockets.add(sub);
+                sub.connect("ipc://wide-subs");
+            }
+            final Socket extra = peers.createSocket(SocketType.SUB, "sub-extra");
+            sockets.add(extra);
+            assertThrows(SocketException.class, () -> extra.connect("ipc://wide-subs"));
+        } finally {
+            sockets.forEach(Socket::close);
+        }
+        for (final String bad : List.of("0", "33", "many")) {
+            assertThrows(IllegalArgumentException.class, () -> new ShmemFactory(shm.config("bad")
+                    .option("shmem.max-peers", bad).build()));
+        }
+    }
+
+    @Test
     void shouldLetConnectComeBeforeBind() throws Exception {
         final ShmemFactory parent = factory("parent");
         try (Socket push = parent.createSocket(SocketType.PUSH, "push");
@@ -567,7 +609,7 @@ class SocketTest {
             assertEquals(start, parent.freeMemory(), "the dead subscriber's references were released");
             final List<Socket> subs = new ArrayList<>();
             try {
-                for (int i = 0; i < EndpointLayout.SUB_SLOTS; i++) {
+                for (int i = 0; i < EndpointLayout.DEFAULT_PEERS; i++) {
                     final Socket sub = parent.createSocket(SocketType.SUB, "sub" + i);
                     subs.add(sub);
                     sub.connect("ipc://deadsub");

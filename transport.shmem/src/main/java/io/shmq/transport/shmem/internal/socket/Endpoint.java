@@ -83,11 +83,11 @@ public final class Endpoint {
         };
     }
 
-    static int ringCount(final int pattern) {
+    static int ringCount(final int pattern, final int peers) {
         return switch (pattern) {
             case 1 -> 1;
-            case 3 -> 2 * EndpointLayout.REQ_SLOTS;
-            case 4 -> EndpointLayout.SUB_SLOTS;
+            case 3 -> 2 * peers;
+            case 4 -> peers;
             default -> 2;
         };
     }
@@ -112,9 +112,9 @@ public final class Endpoint {
      * @throws SocketException when the address is bound by a live binder or the file cannot be made
      */
     static Endpoint bind(final Path file, final String address, final SocketType type, final int capacity,
-                         final RobustLock lock) {
+                         final int peers, final RobustLock lock) {
         final int pattern = pattern(type);
-        final int count = ringCount(pattern);
+        final int count = ringCount(pattern, peers);
         final long bytes = EndpointLayout.bytes(count, capacity);
         final Path temp = file.resolveSibling(file.getFileName() + BIND_SUFFIX + ProcessIdentity.PID + "-"
                 + BINDS.incrementAndGet());

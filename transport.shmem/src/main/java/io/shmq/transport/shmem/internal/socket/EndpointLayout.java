@@ -19,21 +19,25 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  *  128 | rings[rings], each SocketRingLayout.bytes(capacity)                                             |
  * </pre>
  * Rings by pattern: push/pull one (pushers produce, pullers consume); pair two (ring 0 carries what the
- * connecting side sends, ring 1 what the binding side sends); req/rep {@link #REQ_SLOTS} peer slots of two rings
+ * connecting side sends, ring 1 what the binding side sends); req/rep N peer slots (the binder's
+ * {@code shmem.max-peers}, {@link #DEFAULT_PEERS} by default, at most {@link #MAX_PEERS}) of two rings
  * (ring 2k what connecting peer k sends, ring 2k+1 what the binder sends it; the slot is claimed through ring 2k's
- * {@code owner}), so a bound rep answers many reqs and a bound req asks many reps; pub/sub {@link #SUB_SLOTS}
+ * {@code owner}), so a bound rep answers many reqs and a bound req asks many reps; pub/sub N rings
  * (one per subscriber, claimed through the ring's {@code owner}). Version 3: req/rep slots; 4: the peers word.
  */
 public final class EndpointLayout {
     /** "SHMQSOK1" as a little-endian long. */
     public static final long MAGIC = 0x314B4F53514D4853L;
     public static final int VERSION = 5;
-    /** Subscribers one pub endpoint serves. */
-    public static final int SUB_SLOTS = 16;
-    /** Connecting peers one req/rep endpoint serves: each has two rings, its requests and its replies. */
-    public static final int REQ_SLOTS = 16;
+    /**
+     * Peer slots of a req/rep or pub endpoint when the binder configures none ({@code shmem.max-peers}): connecting
+     * req/rep peers (two rings each, its requests and its replies) or subscribers (one ring each).
+     */
+    public static final int DEFAULT_PEERS = 16;
+    /** The most peer slots: the {@code peers} word has a bit per req/rep slot. */
+    public static final int MAX_PEERS = 32;
     /** The most rings of an endpoint. */
-    static final int MAX_RINGS = Math.max(SUB_SLOTS, 2 * REQ_SLOTS);
+    static final int MAX_RINGS = 2 * MAX_PEERS;
 
     public static final StructLayout HEADER = MemoryLayout.structLayout(
             FileHeaderLayout.MAGIC,

@@ -166,7 +166,8 @@ public final class ShmemSocket implements Socket {
         final String endpointName = endpointName(value);
         checkNoEndpoint(value);
         final Path path = Endpoint.file(mappings.session().directory(), mappings.session().shmId(), endpointName);
-        final Endpoint created = Endpoint.bind(path, value, type, capacity(), mappings.session().lock());
+        final Endpoint created = Endpoint.bind(path, value, type, capacity(), owner.maxPeers(),
+                mappings.session().lock());
         this.address = value;
         this.bound = true;
         this.file = path;
@@ -235,7 +236,7 @@ public final class ShmemSocket implements Socket {
                     if (slot < 0) {
                         attached.unmap();
                         throw new SocketException("address " + address + " serves " + attached.ringCount() / 2
-                                + " connecting req/rep peers already");
+                                + " connecting req/rep peers already (its binder's limit, option shmem.max-peers)");
                     }
                     sendIndex = slot;
                     receiveIndex = slot + 1;
@@ -260,7 +261,7 @@ public final class ShmemSocket implements Socket {
                     }
                     attached.unmap();
                     throw new SocketException("pub endpoint " + address + " serves " + attached.ringCount()
-                            + " subscribers already");
+                            + " subscribers already (its binder's limit, option shmem.max-peers)");
                 }
                 attached.ring(receiveIndex).writeTopics(topics);
             }

@@ -18,6 +18,7 @@ public final class Sockets {
     private final String factoryId;
     private final SessionMappings mappings;
     private final int spinRounds;
+    private final int maxPeers;
     private final int yieldRounds;
     private final List<ShmemSocket> sockets = new CopyOnWriteArrayList<>();
     private final List<ShmemPoller> pollers = new CopyOnWriteArrayList<>();
@@ -30,13 +31,20 @@ public final class Sockets {
      * @param mappings    the factory's mappings (sockets adopt and allocate through them)
      * @param spinRounds  busy-spin rounds of a blocked call before it yields
      * @param yieldRounds yield rounds before it sleeps on its ring's futex
+     * @param maxPeers    the peer slots an endpoint this factory binds offers (req/rep peers, subscribers)
      */
     public Sockets(final String factoryId, final SessionMappings mappings, final int spinRounds,
-                   final int yieldRounds) {
+                   final int yieldRounds, final int maxPeers) {
         this.factoryId = Objects.requireNonNull(factoryId, "factoryId");
         this.mappings = Objects.requireNonNull(mappings, "mappings");
         this.spinRounds = spinRounds;
         this.yieldRounds = yieldRounds;
+        this.maxPeers = maxPeers;
+    }
+
+    /** @return the peer slots of an endpoint this factory binds */
+    int maxPeers() {
+        return maxPeers;
     }
 
     /** @return a new idle strategy for a blocked call: spin, yield, then sleep for up to {@code sleepNanos} */

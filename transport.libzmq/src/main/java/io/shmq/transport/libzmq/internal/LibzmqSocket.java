@@ -41,6 +41,8 @@ final class LibzmqSocket implements Socket {
     private final Wakeup wakeup = new Wakeup();
     /** Held during every libzmq call on the socket, so close from another thread waits until the call left. */
     private final ReentrantLock lock = new ReentrantLock();
+    /** The socket files of the {@code ipc://} addresses this socket bound, removed on close (see {@link #close()}). */
+    private final List<IpcFile> ipcFiles = new ArrayList<>();
     private volatile boolean closed;
     private volatile Duration linger = DEFAULT_LINGER;
     private volatile int sendHighWaterMark = DEFAULT_HIGH_WATER_MARK;
@@ -139,6 +141,9 @@ final class LibzmqSocket implements Socket {
                 final int errno = LibZmq.errno();
                 throw new SocketException((bind ? "bind" : "connect") + " failed: socket=" + id + ", address="
                         + address + ", errno=" + errno + " (" + LibZmq.strerror(errno) + ")");
+            }
+            if (bind) {
+                IpcFile.of(address).ifPresent(ipcFiles::add);
             }
         } finally {
             lock.unlock();
@@ -549,6 +554,9 @@ final class LibzmqSocket implements Socket {
         try {
             // Returns at once; libzmq's reaper delivers what is queued for up to the linger (zmq_ctx_term waits).
             LibZmq.close(handle);
+            // libzmq 4.3 leaves the socket file of a bound ipc:// address behind (it unlinks only the files of
+            // ipc://* wildcards), and the next bind to the path removes it anyway: remove ours now.
+            ipcFiles.forEach(IpcFile::remove);
             LibZmq.msgClose(scratch);
             LibZmq.free(scratch);
             LibZmq.free(items);

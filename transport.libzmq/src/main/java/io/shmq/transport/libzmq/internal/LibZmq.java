@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Every native call of the provider, as FFM downcalls: libzmq ({@code libzmq.so.5}, found with
- * {@link SymbolLookup#libraryLookup(String, Arena)}, falling back to {@code libzmq.so}) and the few libc calls the
+ * {@link SymbolLookup#libraryLookup(String, Arena)}, falling back to {@code libzmq.so}; the system property
+ * {@value #LIBRARY_PROPERTY} names another file) and the few libc calls the
  * payloads and the wake-ups need ({@code aligned_alloc}, {@code free}, {@code malloc}, {@code eventfd},
  * {@code read}, {@code write}, {@code close}).
  *
@@ -36,6 +37,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link #POLLITEM}).
  */
 final class LibZmq {
+    /** A system property naming the library to load instead (a file name for dlopen or a path). */
+    static final String LIBRARY_PROPERTY = "shmq.libzmq.library";
     // Socket types (zmq.h).
     static final int ZMQ_PAIR = 0;
     static final int ZMQ_PUB = 1;
@@ -128,12 +131,18 @@ final class LibZmq {
         try {
             final Linker linker = Linker.nativeLinker();
             SymbolLookup zmq;
-            try {
-                zmq = SymbolLookup.libraryLookup("libzmq.so.5", Arena.global());
-                library = "libzmq.so.5";
-            } catch (final IllegalArgumentException e) {
-                zmq = SymbolLookup.libraryLookup("libzmq.so", Arena.global());
-                library = "libzmq.so";
+            final String override = System.getProperty(LIBRARY_PROPERTY);
+            if (override != null) {
+                zmq = SymbolLookup.libraryLookup(override, Arena.global());
+                library = override;
+            } else {
+                try {
+                    zmq = SymbolLookup.libraryLookup("libzmq.so.5", Arena.global());
+                    library = "libzmq.so.5";
+                } catch (final IllegalArgumentException e) {
+                    zmq = SymbolLookup.libraryLookup("libzmq.so", Arena.global());
+                    library = "libzmq.so";
+                }
             }
             final SymbolLookup libc = linker.defaultLookup();
             final Linker.Option critical = Linker.Option.critical(false);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 typedef struct { unsigned char opaque[64] __attribute__((aligned(8))); } zmq_msg_t;
 void *zmq_ctx_new(void);
@@ -82,6 +83,9 @@ int main(int argc, char **argv) {
                 return 1;
             }
         }
+        /* Stay connected until the receiver has drained its queue: libzmq 4.3.4 can lose the last messages when
+         * the sender disconnects while the receiver is at its high-water mark (zeromq/libzmq#4660). */
+        sleep(2);
     }
     zmq_close(s);
     zmq_ctx_term(ctx);

@@ -44,6 +44,9 @@ final class LibzmqMessage implements Message {
     /** The view handed out by {@link #data()}, made on first use. */
     private MemorySegment view;
     private boolean closed;
+    /** The factory's list of open messages; guarded by the factory's lock. */
+    LibzmqMessage prev;
+    LibzmqMessage next;
 
     LibzmqMessage(final LibzmqFactory factory) {
         this.factory = factory;
@@ -221,22 +224,25 @@ final class LibzmqMessage implements Message {
         view = null;
     }
 
+    /**
+     * Frees the native memory, once: whoever takes the message off the factory's list (this close, or the
+     * factory's close for a message still open) frees it, so the two never race.
+     */
     @Override
-    public synchronized void close() {
+    public void close() {
         if (closed) {
             return;
         }
         closed = true;
-        freeNative();
-        factory.forget(this);
-    }
-
-    /** Called by the factory's close for a message still open: frees its native memory once. */
-    synchronized void closeByFactory() {
-        if (!closed) {
-            closed = true;
+        if (factory.forget(this)) {
             freeNative();
         }
+    }
+
+    /** Called by the factory's close, after it took this message off its list: frees its native memory. */
+    void closeByFactory() {
+        closed = true;
+        freeNative();
     }
 
     private void freeNative() {

@@ -76,6 +76,7 @@ class LibzmqIpcTwoProcessTest {
                     bytes += result;
                 }
                 final double seconds = (System.nanoTime() - start) / 1e9;
+                sender.getOutputStream().close(); // everything arrived: the sender may disconnect (see StreamSender)
                 assertTrue(sender.waitFor(60, TimeUnit.SECONDS), "sender did not exit");
                 assertEquals(0, sender.exitValue(), "sender log: " + Files.readString(log));
                 assertEquals(Socket.TIMEOUT, pull.receive(message, 200), "nothing may follow the last message");

@@ -35,6 +35,12 @@ public final class StreamSender {
                 }
             }
             System.out.println("sent " + count + " messages, " + push.bytesSent() + " bytes");
+            System.out.flush();
+            while (System.in.read() >= 0) {
+                // until the test closes the pipe
+            }
+        } catch (final java.io.IOException e) {
+            System.err.println("stdin: " + e);
         }
     }
 }

@@ -36,7 +36,7 @@ import org.zeromq.ZMQ;
  * <pre>
  * ../shmq mvn -o -q dependency:build-classpath -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test
  * java --enable-native-access=ALL-UNNAMED -cp target/test-classes:target/classes:$(cat target/cp.txt) \
- *     io.shmq.transport.libzmq.internal.ZmqPushPullBench [count]
+ *     io.shmq.transport.libzmq.internal.ZmqPushPullBench [count [size...]]
  * </pre>
  */
 public final class ZmqPushPullBench {
@@ -46,7 +46,8 @@ public final class ZmqPushPullBench {
     }
 
     /**
-     * @param args {@code [count]} (default 2 000 000) for the parent; {@code pull IMPL ADDRESS COUNT} for the child
+     * @param args {@code [count [size...]]} (default 2 000 000 at 64 and 4096 B) for the parent;
+     *             {@code pull IMPL ADDRESS COUNT} for the child
      */
     public static void main(final String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("pull")) {
@@ -54,10 +55,12 @@ public final class ZmqPushPullBench {
             return;
         }
         final long count = args.length > 0 ? Long.parseLong(args[0]) : 2_000_000;
+        final int[] sizes = args.length > 1
+                ? java.util.Arrays.stream(args, 1, args.length).mapToInt(Integer::parseInt).toArray() : SIZES;
         final Path dir = Files.createTempDirectory("zmqbench");
         final Path perf = compileC(dir);
         final List<String> rows = new ArrayList<>();
-        for (final int size : SIZES) {
+        for (final int size : sizes) {
             for (final String scheme : List.of("tcp", "ipc")) {
                 rows.add(row("libzmq provider", scheme, size, run("libzmq", address(scheme, dir), count, size)));
                 if (perf != null) {
@@ -233,6 +236,7 @@ public final class ZmqPushPullBench {
         try (TransportFactory factory = transport(impl).createFactory(FactoryConfig.of("bench-pull", "bench"));
              Socket pull = factory.createSocket(io.shmq.transport.api.SocketType.PULL, "pull");
              Message message = factory.createMessage()) {
+            pull.setReceiveHighWaterMark(Integer.getInteger("bench.rcvhwm", Socket.DEFAULT_HIGH_WATER_MARK));
             pull.bind(address);
             System.out.println("READY");
             long sum = 0;
@@ -240,8 +244,11 @@ public final class ZmqPushPullBench {
                 if (i == from) {
                     start = System.nanoTime();
                 }
-                if (pull.receive(message, 60_000) < 0) {
-                    throw new IllegalStateException("receive failed at " + i);
+                final long before = System.nanoTime();
+                final long result = pull.receive(message, 60_000);
+                if (result < 0) {
+                    throw new IllegalStateException("receive failed at " + i + ": result=" + result + " after "
+                            + (System.nanoTime() - before) / 1_000_000 + " ms");
                 }
                 sum += message.data().get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
             }

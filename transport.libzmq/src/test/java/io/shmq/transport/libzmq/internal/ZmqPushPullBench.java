@@ -74,6 +74,12 @@ public final class ZmqPushPullBench {
             rows.add(row("JeroMQ provider", "tcp", size, run("jeromq", address("tcp", dir), count, size)));
             rows.add(row("plain JeroMQ", "tcp", size, run("plain", address("tcp", dir), count, size)));
         }
+        try (var files = Files.list(dir)) {
+            for (final Path file : files.toList()) {
+                Files.deleteIfExists(file);
+            }
+        }
+        Files.deleteIfExists(dir);
         System.out.println();
         System.out.println("| sender -> receiver (two processes) | scheme | size | msgs/s |");
         System.out.println("|---|---|---:|---:|");

@@ -6,6 +6,8 @@ import io.shmq.transport.api.SocketException;
 import io.shmq.transport.api.SocketType;
 import io.shmq.transport.api.TransportClosedException;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,11 +49,28 @@ final class LibzmqSocket implements Socket {
     private volatile Duration linger = DEFAULT_LINGER;
     private volatile int sendHighWaterMark = DEFAULT_HIGH_WATER_MARK;
     private volatile int receiveHighWaterMark = DEFAULT_HIGH_WATER_MARK;
-    // Written by the one thread that uses the socket, read by any: volatile for visibility.
-    private volatile long bytesSent;
-    private volatile long bytesReceived;
-    private volatile long messagesSent;
-    private volatile long messagesReceived;
+    // Written by the one thread that uses the socket (plain read, release store: no fence on the hot path), read by
+    // any thread with acquire loads.
+    private long bytesSent;
+    private long bytesReceived;
+    private long messagesSent;
+    private long messagesReceived;
+    private static final VarHandle BYTES_SENT;
+    private static final VarHandle BYTES_RECEIVED;
+    private static final VarHandle MESSAGES_SENT;
+    private static final VarHandle MESSAGES_RECEIVED;
+
+    static {
+        try {
+            final MethodHandles.Lookup lookup = MethodHandles.lookup();
+            BYTES_SENT = lookup.findVarHandle(LibzmqSocket.class, "bytesSent", long.class);
+            BYTES_RECEIVED = lookup.findVarHandle(LibzmqSocket.class, "bytesReceived", long.class);
+            MESSAGES_SENT = lookup.findVarHandle(LibzmqSocket.class, "messagesSent", long.class);
+            MESSAGES_RECEIVED = lookup.findVarHandle(LibzmqSocket.class, "messagesReceived", long.class);
+        } catch (final ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     LibzmqSocket(final LibzmqFactory factory, final MemorySegment context, final SocketType type, final String name) {
         this.factory = factory;
@@ -166,8 +185,7 @@ final class LibzmqSocket implements Socket {
                 return result;
             }
             m.sent();
-            bytesSent += size;
-            messagesSent++;
+            countSent(size);
             return size;
         } finally {
             lock.unlock();
@@ -212,8 +230,7 @@ final class LibzmqSocket implements Socket {
                 }
                 messages.get(i).sent();
             }
-            bytesSent += total;
-            messagesSent++;
+            countSent(total);
             return total;
         } finally {
             lock.unlock();
@@ -235,8 +252,7 @@ final class LibzmqSocket implements Socket {
             }
             final long size = LibZmq.msgSize(scratch);
             m.received(scratch, size);
-            bytesReceived += size;
-            messagesReceived++;
+            countReceived(size);
             return size;
         } finally {
             lock.unlock();
@@ -279,8 +295,7 @@ final class LibzmqSocket implements Socket {
             }
             parts.clear();
             parts.addAll(received);
-            bytesReceived += total;
-            messagesReceived++;
+            countReceived(total);
             return total;
         } finally {
             lock.unlock();
@@ -504,24 +519,34 @@ final class LibzmqSocket implements Socket {
         }
     }
 
+    private void countSent(final long bytes) {
+        BYTES_SENT.setRelease(this, bytesSent + bytes);
+        MESSAGES_SENT.setRelease(this, messagesSent + 1);
+    }
+
+    private void countReceived(final long bytes) {
+        BYTES_RECEIVED.setRelease(this, bytesReceived + bytes);
+        MESSAGES_RECEIVED.setRelease(this, messagesReceived + 1);
+    }
+
     @Override
     public long bytesSent() {
-        return bytesSent;
+        return (long) BYTES_SENT.getAcquire(this);
     }
 
     @Override
     public long bytesReceived() {
-        return bytesReceived;
+        return (long) BYTES_RECEIVED.getAcquire(this);
     }
 
     @Override
     public long messagesSent() {
-        return messagesSent;
+        return (long) MESSAGES_SENT.getAcquire(this);
     }
 
     @Override
     public long messagesReceived() {
-        return messagesReceived;
+        return (long) MESSAGES_RECEIVED.getAcquire(this);
     }
 
     /** Wakes a blocked transfer; called by the factory from any thread after it set its interrupted flag. */

@@ -60,6 +60,11 @@ final class ZmqFactory implements TransportFactory {
         this.context = ZMQ.context(options.ioThreads());
     }
 
+    /** @return whether {@code ipc://} is handed to JeroMQ's loopback-tcp emulation instead of being refused */
+    boolean jeromqIpcEmulation() {
+        return options.jeromqIpcEmulation();
+    }
+
     /** @return the handshake interval of this factory's sockets */
     int handshakeIntervalMs() {
         return options.handshakeIntervalMs();

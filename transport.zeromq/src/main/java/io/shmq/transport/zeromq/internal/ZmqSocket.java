@@ -203,6 +203,14 @@ final class ZmqSocket implements Socket {
         lock.lock();
         try {
             checkOpen();
+            if (address.startsWith("ipc://") && !factory.jeromqIpcEmulation()) {
+                throw new SocketException((bind ? "bind" : "connect") + " refused: socket=" + id + ", address="
+                        + address + ": JeroMQ's ipc is not libzmq's (JeroMQ 0.6 maps ipc://path to tcp on 127.0.0.1"
+                        + " and creates no socket file, so libzmq peers such as FairMQ's C++ devices never meet it)."
+                        + " Use tcp://, or the libzmq provider (bundle io.shmq.transport.libzmq, apt-get install"
+                        + " libzmq5) for real ipc://, or set " + ZmqOptions.JEROMQ_IPC_EMULATION + "=true for"
+                        + " JeroMQ's emulation between JeroMQ peers");
+            }
             final boolean ok;
             try {
                 ok = bind ? base.bind(address) : base.connect(address);

@@ -26,7 +26,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * <p>Options: {@link ZmqOptions}. The configuration holds their defaults for the factories made afterwards (a
  * factory's own {@code zeromq.*} options win); a change applies without restarting the component ({@link Modified}).
  */
-@Component(service = Transport.class, property = Transport.KIND_PROPERTY + "=zeromq", configurationPid = ZmqTransport.PID)
+@Component(service = Transport.class, property = {Transport.KIND_PROPERTY + "=zeromq",
+        ZmqTransport.IMPLEMENTATION_PROPERTY + "=jeromq"}, configurationPid = ZmqTransport.PID)
 @Designate(ocd = ZmqTransport.Config.class)
 public final class ZmqTransport implements Transport {
     /** The Configuration Admin PID of the component. */
@@ -35,6 +36,11 @@ public final class ZmqTransport implements Transport {
     public static final String OPTION_PREFIX = ZmqOptions.PREFIX;
     /** The number of JeroMQ I/O threads of a factory's context. */
     public static final String IO_THREADS = ZmqOptions.IO_THREADS;
+    /**
+     * The service property that names the zeromq implementation behind a service: {@code jeromq} here,
+     * {@code libzmq} for the libzmq provider (which ranks above this one when both are there).
+     */
+    public static final String IMPLEMENTATION_PROPERTY = "transport.implementation";
 
     /** The component's typed configuration (metatype in the bundle); each key is a factory option's default. */
     @ObjectClassDefinition(name = "shmq zeromq transport (JeroMQ)",
@@ -48,6 +54,11 @@ public final class ZmqTransport implements Transport {
         @AttributeDefinition(description = "ZMTP handshake timeout of every socket in ms "
                 + "(zeromq.handshake-interval-ms)")
         int handshake$_$interval$_$ms() default ZmqOptions.DEFAULT_HANDSHAKE_INTERVAL_MS;
+
+        /** @return {@code zeromq.jeromq-ipc-emulation} */
+        @AttributeDefinition(description = "Accept ipc:// and give it to JeroMQ, which maps it to loopback tcp "
+                + "without a socket file (zeromq.jeromq-ipc-emulation); off: ipc:// is refused")
+        boolean jeromq$_$ipc$_$emulation() default false;
     }
 
     private final Set<ZmqFactory> factories = new HashSet<>();
@@ -68,11 +79,12 @@ public final class ZmqTransport implements Transport {
     @Modified
     void modified(final Config config) {
         final Map<String, String> options = Map.of(ZmqOptions.IO_THREADS, Integer.toString(config.io$_$threads()),
-                ZmqOptions.HANDSHAKE_INTERVAL_MS, Integer.toString(config.handshake$_$interval$_$ms()));
+                ZmqOptions.HANDSHAKE_INTERVAL_MS, Integer.toString(config.handshake$_$interval$_$ms()),
+                ZmqOptions.JEROMQ_IPC_EMULATION, Boolean.toString(config.jeromq$_$ipc$_$emulation()));
         // Refuse a bad configuration now, naming the key, rather than at every createFactory.
-        ZmqOptions.of(FactoryConfig.builder("configuration").option(ZmqOptions.IO_THREADS,
-                options.get(ZmqOptions.IO_THREADS)).option(ZmqOptions.HANDSHAKE_INTERVAL_MS,
-                options.get(ZmqOptions.HANDSHAKE_INTERVAL_MS)).build());
+        final FactoryConfig.Builder check = FactoryConfig.builder("configuration");
+        options.forEach(check::option);
+        ZmqOptions.of(check.build());
         defaults = options;
     }
 
@@ -113,6 +125,6 @@ public final class ZmqTransport implements Transport {
 
     @Override
     public String toString() {
-        return "ZmqTransport[kind=zeromq]";
+        return "ZmqTransport[kind=zeromq, implementation=jeromq]";
     }
 }

@@ -1,11 +1,16 @@
 package io.shmq.transport.zeromq.internal;
 
+import io.shmq.transport.api.FactoryConfig;
 import io.shmq.transport.api.Transport;
 import io.shmq.transport.testkit.TransportContractTest;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The provider contract over {@code ipc://} with endpoints in a fresh temporary directory. */
+/**
+ * The provider contract over {@code ipc://} with endpoints in a fresh temporary directory, with JeroMQ's emulation
+ * switched on ({@value ZmqOptions#JEROMQ_IPC_EMULATION}): without it the provider refuses {@code ipc://}
+ * ({@code ZmqTransportTest}).
+ */
 class ZmqIpcContractTest extends TransportContractTest {
     @TempDir
     Path directory;
@@ -13,6 +18,11 @@ class ZmqIpcContractTest extends TransportContractTest {
     @Override
     protected Transport transport() {
         return new ZmqTransport();
+    }
+
+    @Override
+    protected FactoryConfig config(final String id, final String session) {
+        return FactoryConfig.builder(id).session(session).option(ZmqOptions.JEROMQ_IPC_EMULATION, "true").build();
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.shmq.transport.zeromq.internal;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,6 +15,7 @@ import io.shmq.transport.api.RegionEvent;
 import io.shmq.transport.api.RegionInfo;
 import io.shmq.transport.api.RegionEventSubscription;
 import io.shmq.transport.api.Socket;
+import io.shmq.transport.api.SocketException;
 import io.shmq.transport.api.SocketType;
 import io.shmq.transport.api.Transport;
 import io.shmq.transport.api.TransportClosedException;
@@ -21,11 +23,14 @@ import io.shmq.transport.api.TransportFactory;
 import io.shmq.transport.api.TransportKind;
 import io.shmq.transport.api.UnmanagedRegion;
 import io.shmq.transport.testkit.ComponentConfigs;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** What is particular to the zeromq provider, beyond the shared contract. */
 class ZmqTransportTest {
@@ -162,6 +167,35 @@ class ZmqTransportTest {
                     new RegionInfo(false, 7, 1024, 3, RegionEvent.DESTROYED)), events);
             assertTrue(factory.regionInfo().isEmpty());
         }
+    }
+
+    @Test
+    void shouldRefuseIpcNamingTheWayOutUnlessJeromqEmulationIsAsked(@TempDir final Path directory) {
+        final String address = "ipc://" + directory.resolve("refused");
+        try (TransportFactory factory = new ZmqTransport().createFactory(FactoryConfig.of("dev", "ipc-refused"));
+             Socket pull = factory.createSocket(SocketType.PULL, "in");
+             Socket push = factory.createSocket(SocketType.PUSH, "out")) {
+            for (final Runnable endpoint : List.<Runnable>of(() -> pull.bind(address), () -> push.connect(address))) {
+                final SocketException e = assertThrows(SocketException.class, endpoint::run);
+                assertTrue(e.getMessage().contains(address), e.getMessage());
+                assertTrue(e.getMessage().contains("JeroMQ's ipc is not libzmq's"), e.getMessage());
+                assertTrue(e.getMessage().contains("tcp://") && e.getMessage().contains("libzmq provider")
+                        && e.getMessage().contains(ZmqOptions.JEROMQ_IPC_EMULATION), e.getMessage());
+            }
+        }
+        try (TransportFactory factory = new ZmqTransport().createFactory(FactoryConfig.builder("dev")
+                .session("ipc-emulated").option(ZmqOptions.JEROMQ_IPC_EMULATION, "true").build());
+             Socket pull = factory.createSocket(SocketType.PULL, "in");
+             Socket push = factory.createSocket(SocketType.PUSH, "out");
+             Message message = factory.createMessage(3)) {
+            pull.bind(address);
+            push.connect(address);
+            assertEquals(3, push.send(message, 10_000));
+            assertEquals(3, pull.receive(message, 10_000));
+            assertFalse(Files.exists(directory.resolve("refused")), "JeroMQ's emulation makes no socket file");
+        }
+        assertThrows(IllegalArgumentException.class, () -> new ZmqTransport().createFactory(FactoryConfig
+                .builder("dev").session("ipc-bad").option(ZmqOptions.JEROMQ_IPC_EMULATION, "yes").build()));
     }
 
     @Test

@@ -1,0 +1,432 @@
+package io.shmq.transport.libzmq.internal;
+
+import io.shmq.transport.api.FactoryConfig;
+import io.shmq.transport.api.Message;
+import io.shmq.transport.api.Poller;
+import io.shmq.transport.api.RegionBlock;
+import io.shmq.transport.api.RegionBulkCallback;
+import io.shmq.transport.api.RegionCallback;
+import io.shmq.transport.api.RegionConfig;
+import io.shmq.transport.api.RegionEvent;
+import io.shmq.transport.api.RegionEventListener;
+import io.shmq.transport.api.RegionEventSubscription;
+import io.shmq.transport.api.RegionInfo;
+import io.shmq.transport.api.SharedMemoryException;
+import io.shmq.transport.api.SocketException;
+import io.shmq.transport.api.Socket;
+import io.shmq.transport.api.SocketType;
+import io.shmq.transport.api.TransportClosedException;
+import io.shmq.transport.api.TransportFactory;
+import io.shmq.transport.api.TransportKind;
+import io.shmq.transport.api.UnmanagedRegion;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.lang.foreign.Arena;
+
+/**
+ * A libzmq factory: one libzmq context (its I/O threads), a shared arena that scopes the payload views it hands out,
+ * and everything it made.
+ *
+ * <p>Close: pollers and sockets are closed first (each wakes a call blocked in it and waits until the call left
+ * libzmq), then {@code zmq_ctx_term} waits until every closed socket has delivered its queue or its linger passed
+ * (all in parallel, so at most the largest linger), then the arena closes (every payload view of this factory
+ * throws from then on) and the messages still open are freed.
+ *
+ * <p>Regions are local native memory ({@link LibzmqRegion}), exactly as the JeroMQ provider's: a region message is
+ * a copy and its block is released at once; events say {@link RegionEvent#LOCAL_ONLY} and
+ * {@link RegionEvent#DESTROYED}.
+ */
+final class LibzmqFactory implements TransportFactory {
+    private final FactoryConfig config;
+    private final MemorySegment context;
+    private final Arena arena = Arena.ofShared();
+    /**
+     * The open messages, an intrusive doubly-linked list ({@link LibzmqMessage#prev}, {@link LibzmqMessage#next})
+     * guarded by this lock: linking and unlinking cost a few nanoseconds, a concurrent set's identity hashing about
+     * a hundred per message (measured), which was most of a small message's cost.
+     */
+    private final Object messagesLock = new Object();
+    private LibzmqMessage messages;
+    private final Set<LibzmqSocket> sockets = ConcurrentHashMap.newKeySet();
+    private final Set<LibzmqPoller> pollers = ConcurrentHashMap.newKeySet();
+    private final Set<LibzmqRegion> regions = ConcurrentHashMap.newKeySet();
+    private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
+    private final AtomicInteger nextRegionId = new AtomicInteger(RegionConfig.FIRST_AUTO_ID);
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile boolean interrupted;
+
+    private final LibzmqOptions options;
+
+    LibzmqFactory(final FactoryConfig config, final LibzmqOptions options) {
+        this.config = config;
+        this.options = options;
+        this.context = LibZmq.ctxNew();
+        if (context.address() == 0) {
+            throw new SocketException("zmq_ctx_new failed: factory=" + config.id() + ", errno=" + LibZmq.errno());
+        }
+        LibZmq.ctxSet(context, LibZmq.ZMQ_IO_THREADS, options.ioThreads());
+    }
+
+    /** @return this factory's options */
+    LibzmqOptions options() {
+        return options;
+    }
+
+    /** @return the arena that scopes every payload view of this factory */
+    Arena arena() {
+        return arena;
+    }
+
+    /** @return a new empty message, tracked so that close frees it if its owner does not */
+    LibzmqMessage newMessage() {
+        final LibzmqMessage message = new LibzmqMessage(this);
+        synchronized (messagesLock) {
+            final LibzmqMessage head = messages;
+            message.next = head;
+            if (head != null) {
+                head.prev = message;
+            }
+            messages = message;
+        }
+        if (closed.get()) {
+            message.close();
+            checkOpen();
+        }
+        return message;
+    }
+
+    /** @return whether the message was on the list: the caller then frees it */
+    boolean forget(final LibzmqMessage message) {
+        synchronized (messagesLock) {
+            final LibzmqMessage prev = message.prev;
+            final LibzmqMessage next = message.next;
+            if (prev != null) {
+                prev.next = next;
+            } else if (messages == message) {
+                messages = next;
+            } else {
+                return false; // not linked: the factory's close took it off and frees it
+            }
+            if (next != null) {
+                next.prev = prev;
+            }
+            message.prev = null;
+            message.next = null;
+            return true;
+        }
+    }
+
+    static void checkAllocation(final long size, final long alignment) {
+        if (size < 0) {
+            throw new IllegalArgumentException("size must not be negative: size=" + size);
+        }
+        if (alignment < 0 || (alignment & (alignment - 1)) != 0) {
+            throw new IllegalArgumentException("alignment must be 0 or a power of two: alignment=" + alignment);
+        }
+    }
+
+    @Override
+    public String id() {
+        return config.id();
+    }
+
+    @Override
+    public TransportKind kind() {
+        return TransportKind.ZEROMQ;
+    }
+
+    @Override
+    public FactoryConfig config() {
+        return config;
+    }
+
+    @Override
+    public Message createMessage() {
+        checkOpen();
+        return newMessage();
+    }
+
+    @Override
+    public Message createMessage(final long size) {
+        return createMessage(size, 0);
+    }
+
+    @Override
+    public Message createMessage(final long size, final long alignment) {
+        checkAllocation(size, alignment);
+        checkOpen();
+        final LibzmqMessage message = newMessage();
+        message.allocate(size, alignment);
+        return message;
+    }
+
+    @Override
+    public Message createMessage(final MemorySegment source) {
+        Objects.requireNonNull(source, "source");
+        checkOpen();
+        final LibzmqMessage message = newMessage();
+        message.allocate(source.byteSize(), 0);
+        if (source.byteSize() > 0) {
+            message.data().copyFrom(source);
+        }
+        return message;
+    }
+
+    @Override
+    public Message createMessage(final UnmanagedRegion region, final long offset, final long size, final long hint) {
+        Objects.requireNonNull(region, "region");
+        checkOpen();
+        if (!(region instanceof LibzmqRegion zmqRegion) || zmqRegion.factory() != this) {
+            throw new IllegalArgumentException("region of another factory: regionId=" + region.id() + ", factory="
+                    + id());
+        }
+        zmqRegion.checkOpen();
+        if (offset < 0 || size < 0 || offset > region.size() - size) {
+            throw new IllegalArgumentException("range outside the region: offset=" + offset + ", size=" + size
+                    + ", regionId=" + region.id() + ", regionSize=" + region.size());
+        }
+        final LibzmqMessage message = newMessage();
+        message.allocate(size, 0);
+        if (size > 0) {
+            message.data().copyFrom(zmqRegion.data().asSlice(offset, size));
+        }
+        // The message owns a copy: the block is free again now, as in FairMQ's zeromq transport.
+        zmqRegion.released(new RegionBlock(offset, size, hint));
+        return message;
+    }
+
+    @Override
+    public Socket createSocket(final SocketType type, final String name) {
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(name, "name");
+        checkOpen();
+        final LibzmqSocket socket = new LibzmqSocket(this, context, type, name);
+        sockets.add(socket);
+        if (interrupted) {
+            socket.interrupt();
+        }
+        if (closed.get()) {
+            // Raced with close: do not leak the socket.
+            socket.close();
+            checkOpen();
+        }
+        return socket;
+    }
+
+    @Override
+    public Poller createPoller(final List<Socket> list) {
+        Objects.requireNonNull(list, "sockets");
+        checkOpen();
+        final List<LibzmqSocket> own = new ArrayList<>(list.size());
+        for (final Socket socket : list) {
+            if (!(socket instanceof LibzmqSocket zmqSocket) || !sockets.contains(zmqSocket)) {
+                throw new IllegalArgumentException("socket of another factory or closed: socket="
+                        + (socket == null ? null : socket.id()) + ", factory=" + id());
+            }
+            own.add(zmqSocket);
+        }
+        final LibzmqPoller poller = new LibzmqPoller(this, own);
+        pollers.add(poller);
+        if (interrupted) {
+            poller.interrupt();
+        }
+        return poller;
+    }
+
+    @Override
+    public UnmanagedRegion createUnmanagedRegion(final long size, final RegionCallback callback,
+                                                 final RegionConfig regionConfig) {
+        Objects.requireNonNull(callback, "callback");
+        return createRegion(size, callback, null, regionConfig);
+    }
+
+    @Override
+    public UnmanagedRegion createUnmanagedRegionBulk(final long size, final RegionBulkCallback callback,
+                                                 final RegionConfig regionConfig) {
+        Objects.requireNonNull(callback, "callback");
+        return createRegion(size, null, callback, regionConfig);
+    }
+
+    private UnmanagedRegion createRegion(final long size, final RegionCallback callback,
+                                         final RegionBulkCallback bulkCallback, final RegionConfig regionConfig) {
+        Objects.requireNonNull(regionConfig, "config");
+        checkOpen();
+        if (size <= 0) {
+            throw new IllegalArgumentException("region size must be positive: size=" + size);
+        }
+        final int regionId;
+        if (regionConfig.id() == RegionConfig.AUTO_ID) {
+            regionId = nextRegionId.getAndIncrement();
+        } else {
+            regionId = regionConfig.id();
+            if (regions.stream().anyMatch(r -> r.id() == regionId)) {
+                throw new SharedMemoryException("region id taken: regionId=" + regionId + ", factory=" + id());
+            }
+        }
+        final LibzmqRegion region;
+        try {
+            region = new LibzmqRegion(this, regionId, size, callback, bulkCallback, regionConfig);
+        } catch (final OutOfMemoryError e) {
+            throw new SharedMemoryException("no off-heap memory for a region: size=" + size + ", factory=" + id(), e);
+        }
+        regions.add(region);
+        publish(info(region, RegionEvent.LOCAL_ONLY));
+        return region;
+    }
+
+    private static RegionInfo info(final LibzmqRegion region, final RegionEvent event) {
+        return new RegionInfo(false, region.id(), region.size(), region.config().userFlags(), event);
+    }
+
+    private void publish(final RegionInfo info) {
+        for (final Subscription subscription : subscriptions) {
+            subscription.tell(info);
+        }
+    }
+
+    @Override
+    public RegionEventSubscription subscribeToRegionEvents(final RegionEventListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        checkOpen();
+        final Subscription subscription = new Subscription(listener);
+        for (final LibzmqRegion region : regions) {
+            subscription.tell(info(region, RegionEvent.LOCAL_ONLY));
+        }
+        subscriptions.add(subscription);
+        return subscription;
+    }
+
+    @Override
+    public List<RegionInfo> regionInfo() {
+        checkOpen();
+        return regions.stream().map(region -> info(region, RegionEvent.LOCAL_ONLY)).toList();
+    }
+
+    @Override
+    public void interrupt() {
+        interrupted = true;
+        for (final LibzmqSocket socket : sockets) {
+            socket.interrupt();
+        }
+        for (final LibzmqPoller poller : pollers) {
+            poller.interrupt();
+        }
+    }
+
+    @Override
+    public void resume() {
+        interrupted = false;
+        for (final LibzmqSocket socket : sockets) {
+            socket.resume();
+        }
+        for (final LibzmqPoller poller : pollers) {
+            poller.resume();
+        }
+    }
+
+    @Override
+    public boolean interrupted() {
+        return interrupted;
+    }
+
+    @Override
+    public void reset() {
+        // As the JeroMQ provider: FairMQ's zeromq Reset() has no transient state to drop; sockets and regions stay as they are.
+        checkOpen();
+    }
+
+    boolean isClosed() {
+        return closed.get();
+    }
+
+    void checkOpen() {
+        if (closed.get()) {
+            throw new TransportClosedException("factory is closed: factory=" + id());
+        }
+    }
+
+    void forget(final LibzmqSocket socket) {
+        sockets.remove(socket);
+    }
+
+    void forget(final LibzmqPoller poller) {
+        pollers.remove(poller);
+    }
+
+    void forget(final LibzmqRegion region) {
+        if (regions.remove(region)) {
+            publish(info(region, RegionEvent.DESTROYED));
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        subscriptions.clear();
+        for (final LibzmqPoller poller : List.copyOf(pollers)) {
+            poller.close();
+        }
+        for (final LibzmqSocket socket : List.copyOf(sockets)) {
+            socket.close();
+        }
+        for (final LibzmqRegion region : List.copyOf(regions)) {
+            region.close();
+        }
+        // Blocks until every socket delivered its queue or its linger passed (all in parallel).
+        while (LibZmq.ctxTerm(context) != 0 && LibZmq.errno() == LibZmq.EINTR) {
+            Thread.onSpinWait();
+        }
+        // Views first (any access throws from now on), then the memory behind them.
+        arena.close();
+        final List<LibzmqMessage> open = new ArrayList<>();
+        synchronized (messagesLock) {
+            for (LibzmqMessage m = messages; m != null; m = m.next) {
+                open.add(m);
+            }
+            for (final LibzmqMessage m : open) {
+                m.prev = null;
+                m.next = null;
+            }
+            messages = null;
+        }
+        for (final LibzmqMessage message : open) {
+            message.closeByFactory();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "LibzmqFactory[id=" + id() + ", session=" + config.session() + ", libzmq " + LibZmq.version() + "]";
+    }
+
+    /** A listener's subscription: stops the events when closed. */
+    private final class Subscription implements RegionEventSubscription {
+        private final RegionEventListener listener;
+        private volatile boolean active = true;
+
+        Subscription(final RegionEventListener listener) {
+            this.listener = listener;
+        }
+
+        void tell(final RegionInfo info) {
+            if (active) {
+                listener.onRegionEvent(info);
+            }
+        }
+
+        @Override
+        public void close() {
+            active = false;
+            subscriptions.remove(this);
+        }
+    }
+}

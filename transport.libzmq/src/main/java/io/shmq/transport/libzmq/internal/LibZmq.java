@@ -56,6 +56,8 @@ final class LibZmq {
     static final int ZMQ_SNDHWM = 23;
     static final int ZMQ_RCVHWM = 24;
     static final int ZMQ_HANDSHAKE_IVL = 66;
+    static final int ZMQ_REQ_CORRELATE = 52;
+    static final int ZMQ_REQ_RELAXED = 53;
     // Flags and events.
     static final int ZMQ_DONTWAIT = 1;
     static final int ZMQ_SNDMORE = 2;

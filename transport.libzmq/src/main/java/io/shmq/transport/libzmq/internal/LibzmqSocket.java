@@ -97,6 +97,41 @@ final class LibzmqSocket implements Socket {
             // FairMQ's sub channels receive everything: subscribe to the empty prefix.
             LibZmq.setBytes(handle, LibZmq.ZMQ_SUBSCRIBE, new byte[0]);
         }
+        if (type == SocketType.REQ) {
+            // A reply that never comes ends with a timeout and a usable socket: after a timed-out receive the next
+            // request may go (relaxed) and a late reply to the one given up is dropped (correlated); strict
+            // alternation otherwise stays (reqOutOfTurn), as in the other providers.
+            setOption(LibZmq.ZMQ_REQ_RELAXED, 1);
+            setOption(LibZmq.ZMQ_REQ_CORRELATE, 1);
+        }
+    }
+
+    /** A req: a request is out and its reply not in. */
+    private boolean awaitingReply;
+    /** A req: its last receive timed out, so it may give the request up and send the next one. */
+    private boolean replyTimedOut;
+
+    /** @return whether a req may not send now: a request is out, and no receive for its reply timed out */
+    private boolean reqOutOfTurn() {
+        return type == SocketType.REQ && awaitingReply && !replyTimedOut;
+    }
+
+    private void reqSent() {
+        if (type == SocketType.REQ) {
+            awaitingReply = true;
+            replyTimedOut = false;
+        }
+    }
+
+    private long reqReceived(final long result) {
+        if (type == SocketType.REQ) {
+            if (result >= 0) {
+                awaitingReply = false;
+            } else if (result == TIMEOUT) {
+                replyTimedOut = true;
+            }
+        }
+        return result;
     }
 
     private static int zmqType(final SocketType type) {
@@ -178,6 +213,9 @@ final class LibzmqSocket implements Socket {
         lock.lock();
         try {
             checkOpen();
+            if (reqOutOfTurn()) {
+                return ERROR;
+            }
             final MemorySegment msg = m.prepareSend();
             final long size = m.size();
             final long result = sendFrame(msg, 0, timeoutMs);
@@ -185,6 +223,7 @@ final class LibzmqSocket implements Socket {
                 return result;
             }
             m.sent();
+            reqSent();
             countSent(size);
             return size;
         } finally {
@@ -208,6 +247,9 @@ final class LibzmqSocket implements Socket {
         lock.lock();
         try {
             checkOpen();
+            if (reqOutOfTurn()) {
+                return ERROR;
+            }
             final int last = messages.size() - 1;
             final MemorySegment[] frames = new MemorySegment[messages.size()];
             long total = 0;
@@ -230,6 +272,7 @@ final class LibzmqSocket implements Socket {
                 }
                 messages.get(i).sent();
             }
+            reqSent();
             countSent(total);
             return total;
         } finally {
@@ -248,12 +291,12 @@ final class LibzmqSocket implements Socket {
             checkOpen();
             final long result = receiveFrame(timeoutMs);
             if (result < 0) {
-                return result;
+                return reqReceived(result);
             }
             final long size = LibZmq.msgSize(scratch);
             m.received(scratch, size);
             countReceived(size);
-            return size;
+            return reqReceived(size);
         } finally {
             lock.unlock();
         }
@@ -271,7 +314,7 @@ final class LibzmqSocket implements Socket {
             checkOpen();
             final long result = receiveFrame(timeoutMs);
             if (result < 0) {
-                return result;
+                return reqReceived(result);
             }
             final List<Message> received = new ArrayList<>();
             long total = 0;
@@ -296,7 +339,7 @@ final class LibzmqSocket implements Socket {
             parts.clear();
             parts.addAll(received);
             countReceived(total);
-            return total;
+            return reqReceived(total);
         } finally {
             lock.unlock();
         }

@@ -189,6 +189,7 @@ class LayoutTest {
         assertEquals(0, at(r, "sequence"));
         assertEquals(8, at(r, "count"));
         assertEquals(12, at(r, "correlation"));
+        assertEquals(56, at(r, "claimer"));
         assertEquals(16, at(r, "header"));
         assertEquals(16 + 32, r.byteOffset(groupElement("header"), groupElement("regionId")));
         assertEquals(64, r.byteSize());
@@ -211,7 +212,7 @@ class LayoutTest {
         assertEquals(128 + 2 * (1664 + 8 * 64), EndpointLayout.bytes(2, 8));
         assertEquals(0x314B4F53514D4853L, EndpointLayout.MAGIC);
         assertEquals(5, EndpointLayout.VERSION, "2: topic tables; 3: req/rep peer slots; 4: the peers word; "
-                + "5: request numbers in records");
+                + "5: request numbers and claimers in records");
         assertEquals(16, EndpointLayout.DEFAULT_PEERS);
         assertEquals(32, EndpointLayout.MAX_PEERS);
     }

@@ -20,7 +20,8 @@ import static io.shmq.transport.shmem.internal.ring.RingLayout.TAIL_H;
  * a consumer that died between the two steps).
  *
  * <p>A stuck record is skipped in one place, after {@code unblockNanos} at the same position: a record claimed but
- * never published (its producer died between the steps) is skipped by a consumer; a record consumed but never
+ * never published (its producer died between the steps) is skipped by a consumer, at once when the subclass can
+ * prove its claimer dead ({@link #claimerDead}, asked once the record is stuck for 10 ms); a record consumed but never
  * released (its consumer died) is freed by a producer. The object is not thread-safe (its stall bookkeeping is per
  * view); the shared ring is safe for any number of threads and processes.
  *
@@ -37,7 +38,10 @@ public abstract class SequencedRing<T> {
     private final int capacity;
     private final long mask;
     private final long unblockNanos;
+    /** How long a record must be stuck before its claimer's life is asked, and how often it is asked again. */
+    static final long CLAIMER_CHECK_NANOS = 10_000_000L;
     private long stalledPosition = -1;
+    private long lastClaimerCheck;
     private long stalledSince;
     private long skipped;
 
@@ -108,6 +112,12 @@ public abstract class SequencedRing<T> {
         return (long) TAIL_H.getVolatile(memory, cursors) > (long) HEAD_H.getVolatile(memory, cursors);
     }
 
+    /** @return whether the record at the head is published (a consumer that waits for it sleeps until then) */
+    public final boolean hasPublished() {
+        final long head = (long) HEAD_H.getVolatile(memory, cursors);
+        return (long) SEQUENCE_H.getAcquire(memory, record(head)) == head + 1;
+    }
+
     /** @return whether a producer could claim a record now (volatile loads) */
     public final boolean hasRoom() {
         return (long) TAIL_H.getVolatile(memory, cursors) - (long) HEAD_H.getVolatile(memory, cursors) < capacity;
@@ -126,6 +136,7 @@ public abstract class SequencedRing<T> {
             final long sequence = (long) SEQUENCE_H.getAcquire(memory, record);
             if (sequence == position) {
                 if (TAIL_H.compareAndSet(memory, cursors, position, position + 1)) {
+                    claimed(record);
                     return position;
                 }
             } else if (sequence < position) {
@@ -179,7 +190,8 @@ public abstract class SequencedRing<T> {
                 }
             } else if (sequence == position) {
                 // Empty, or claimed by a producer that has not published (yet, or ever: it died).
-                if ((long) TAIL_H.getVolatile(memory, cursors) > position && stalled(position)
+                if ((long) TAIL_H.getVolatile(memory, cursors) > position
+                        && (stalled(position) || claimerProvenDead(record, position))
                         && SEQUENCE_H.compareAndSet(memory, record, position, position + capacity)) {
                     HEAD_H.compareAndSet(memory, cursors, position, position + 1);
                     afterRelease();
@@ -203,6 +215,29 @@ public abstract class SequencedRing<T> {
      * written wrong): the record is then dropped if this consumer wins the head
      */
     protected abstract T readBody(long record);
+
+    /** Called right after this process claimed the record at {@code record} (naming its producer, for instance). */
+    protected void claimed(final long record) {
+    }
+
+    /**
+     * @return whether the producer that claimed the unpublished record at {@code record} is proven dead (then it is
+     * skipped without waiting for the unblock time); by default nobody is
+     */
+    protected boolean claimerDead(final long record) {
+        return false;
+    }
+
+    /** Asked of a record stuck for at least {@link #CLAIMER_CHECK_NANOS}, at most that often (it reads /proc). */
+    private boolean claimerProvenDead(final long record, final long position) {
+        final long now = System.nanoTime();
+        if (stalledPosition != position || now - stalledSince < CLAIMER_CHECK_NANOS
+                || now - lastClaimerCheck < CLAIMER_CHECK_NANOS) {
+            return false;
+        }
+        lastClaimerCheck = now;
+        return claimerDead(record);
+    }
 
     /** Called after every publish (waking sleeping consumers, for instance). */
     protected void afterPublish() {

@@ -4,6 +4,7 @@ import io.shmq.transport.api.MetaHeader;
 import io.shmq.transport.api.MetaHeaderLayout;
 import io.shmq.transport.shmem.internal.os.Doorbell;
 import io.shmq.transport.shmem.internal.os.Native;
+import io.shmq.transport.shmem.internal.os.ProcessIdentity;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
@@ -215,6 +216,17 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
     }
 
     @Override
+    protected void claimed(final long record) {
+        SocketRingLayout.CLAIMER_H.setRelease(memory, record, ProcessIdentity.lockWord());
+    }
+
+    @Override
+    protected boolean claimerDead(final long record) {
+        final long claimer = (long) SocketRingLayout.CLAIMER_H.getAcquire(memory, record);
+        return claimer != 0 && !ProcessIdentity.alive(claimer);
+    }
+
+    @Override
     protected void afterRelease() {
         signalNotFull();
     }
@@ -236,7 +248,9 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
     /** Sleeps until something may have been published, for at most {@code nanos}. */
     public void awaitNotEmpty(final long nanos) {
         final long slice = slice(nanos);
-        if (!notEmpty.await(this::hasInput, slice)) {
+        // Sleep until a record is published, not while one is merely claimed: a consumer behind a producer that died
+        // (or stalls) between the two steps sleeps, and looks again at the end of the slice to skip it.
+        if (!notEmpty.await(this::hasPublished, slice)) {
             park(slice);
         }
     }

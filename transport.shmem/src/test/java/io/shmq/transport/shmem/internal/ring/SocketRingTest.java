@@ -44,6 +44,33 @@ class SocketRingTest {
     }
 
     @Test
+    void shouldSkipARecordOfAProducerProvenDeadAtOnceAndKeepALiveOnesPlace() throws Exception {
+        try (Arena arena = Arena.ofConfined()) {
+            final SocketRing ring = ring(arena, 4);
+            final Process gone = new ProcessBuilder("true").start();
+            assertTrue(gone.waitFor(10, java.util.concurrent.TimeUnit.SECONDS));
+            final long dead = ring.tryClaim(); // then the record names a process that is gone
+            SocketRingLayout.CLAIMER_H.setRelease(ring.memory, ring.record(dead), gone.pid() << 32);
+            offer(ring, 128);
+            assertNull(ring.poll(), "the unpublished record holds the head at first");
+            assertFalse(ring.hasPublished(), "a waiting consumer sleeps: nothing is published at the head");
+            Thread.sleep(2 * SequencedRing.CLAIMER_CHECK_NANOS / 1_000_000);
+            assertEquals(128, ring.poll().meta().handle(), "skipped once its claimer is proven dead, not after 2 s");
+            // A record claimed by this (live) process keeps its place.
+            final long mine = ring.tryClaim();
+            offer(ring, 256);
+            Thread.sleep(50);
+            assertNull(ring.poll());
+            Thread.sleep(50);
+            assertNull(ring.poll(), "a live producer's record is not skipped before the unblock time");
+            ring.write(mine, 1, 0, MetaHeader.managed(8, 192, 0));
+            assertTrue(ring.publish(mine));
+            assertEquals(192, ring.poll().meta().handle());
+            assertEquals(256, ring.poll().meta().handle());
+        }
+    }
+
+    @Test
     void shouldSkipRecordClaimedButNeverPublishedAfterTheUnblockTime() throws Exception {
         try (Arena arena = Arena.ofConfined()) {
             final SocketRing ring = ring(arena, 4);

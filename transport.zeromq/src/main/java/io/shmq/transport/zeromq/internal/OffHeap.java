@@ -21,8 +21,11 @@ import zmq.msg.MsgAllocator;
  * automatic arena costs about 2 µs per 1 KiB payload and 7 µs per 64 KiB; {@code Arena.ofShared()} plus
  * {@code close()} 25 to 36 µs; a confined arena 0.03 to 0.8 µs but it cannot be freed by another thread. End to
  * end, 64-byte messages through push/pull in one JVM ran at about 1.8 million messages/s over inproc and 1.0
- * million over tcp, so the allocation is not what limits small messages; a slab allocator for small payloads was
- * therefore left out.
+ * million over tcp. A JFR profile of two JVMs at 64 B (the libzmq provider's benchmark) then put most of the
+ * provider's time over plain JeroMQ into these per-payload arenas (cleaner registration, the cleaner thread, direct
+ * memory accounting), on both sides. So payloads of up to {@link #SMALL} bytes are sliced from a per-thread slab of
+ * {@link #SLAB_BYTES} (one automatic arena per slab, a bump pointer per payload). The price: a slab's memory stays
+ * until every payload cut from it is unreachable, so a long-lived small message keeps up to 64 KiB alive.
  *
  * <p>Received frames use the same memory: {@link #ALLOCATOR} is installed on every JeroMQ socket, so the decoder
  * writes incoming payloads straight into off-heap memory, and {@code data()} of a received message is that memory.
@@ -30,6 +33,13 @@ import zmq.msg.MsgAllocator;
 final class OffHeap {
     /** The default payload alignment: as the shared-memory transport's, so code that relies on it works on both. */
     static final long DEFAULT_ALIGNMENT = 16;
+
+    /** Payloads up to this size are sliced from a per-thread slab instead of an automatic arena of their own. */
+    static final long SMALL = 4096;
+    /** Bytes of one slab: it is freed once none of its payloads is reachable any more. */
+    static final long SLAB_BYTES = 64 * 1024;
+    private static final long SLAB_ALIGNMENT = 64;
+    private static final ThreadLocal<Slab> SLABS = ThreadLocal.withInitial(Slab::new);
 
     /** JeroMQ allocator for received frames: every frame lands off-heap. */
     static final MsgAllocator ALLOCATOR = size -> size == 0 ? new Msg() : new Msg(allocate(size, 0).asByteBuffer());
@@ -43,7 +53,24 @@ final class OffHeap {
      * @return zero-filled off-heap memory freed by the garbage collector
      */
     static MemorySegment allocate(final long size, final long alignment) {
-        return Arena.ofAuto().allocate(size, alignment == 0 ? DEFAULT_ALIGNMENT : alignment);
+        final long align = alignment == 0 ? DEFAULT_ALIGNMENT : alignment;
+        if (size > SMALL || align > SLAB_ALIGNMENT) {
+            return Arena.ofAuto().allocate(size, align);
+        }
+        final Slab slab = SLABS.get();
+        long offset = (slab.used + align - 1) & -align;
+        if (slab.memory == null || offset + size > SLAB_BYTES) {
+            slab.memory = Arena.ofAuto().allocate(SLAB_BYTES, SLAB_ALIGNMENT);
+            offset = 0;
+        }
+        slab.used = offset + size;
+        return slab.memory.asSlice(offset, size);
+    }
+
+    /** A thread's current slab: small payloads are sliced from it, never reused (so they are zero-filled). */
+    private static final class Slab {
+        private MemorySegment memory;
+        private long used;
     }
 
     /**

@@ -105,7 +105,9 @@ class ZmqTransportTest {
         while (jeromqThreads() > before && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
-        assertEquals(before, jeromqThreads(), "no JeroMQ thread left behind");
+        // At most as many as before: a thread of an earlier test's factory may still have been ending then.
+        final long after = jeromqThreads();
+        assertTrue(after <= before, "no JeroMQ thread left behind: before=" + before + ", after=" + after);
         assertThrows(TransportClosedException.class, () -> factory.createSocket(SocketType.PULL, "late"));
         factory.close(); // a second close is harmless
     }

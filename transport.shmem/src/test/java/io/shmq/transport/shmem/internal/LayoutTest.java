@@ -69,6 +69,8 @@ class LayoutTest {
         assertEquals(256, at(l, "eventCounter"));
         assertEquals(264, at(l, "deviceCounter"));
         assertEquals(272, at(l, "regionIdCounter"));
+        assertEquals(280, at(l, "eventBell"));
+        assertEquals(284, at(l, "eventSleepers"));
         assertEquals(384, at(l, "devices"));
         assertEquals(2432, at(l, "segments"));
         assertEquals(2688, at(l, "regions"));
@@ -155,6 +157,8 @@ class LayoutTest {
         assertEquals(0, at(AckRingLayout.HEADER, "magic"));
         assertEquals(8, at(AckRingLayout.HEADER, "version"));
         assertEquals(12, at(AckRingLayout.HEADER, "capacity"));
+        assertEquals(16, at(AckRingLayout.HEADER, "notEmpty"));
+        assertEquals(20, at(AckRingLayout.HEADER, "sleepers"));
         assertEquals(128, cursor(AckRingLayout.HEADER, "tail"));
         assertEquals(256, cursor(AckRingLayout.HEADER, "head"));
         assertEquals(384, AckRingLayout.RECORDS_OFFSET);

@@ -68,6 +68,14 @@ public final class ShmChild {
                         regions.put(region.id(), region);
                         println("REGION " + region.id());
                     }
+                    case "tregion" -> {
+                        // tregion SIZE ID: a region whose callback prints when (System.nanoTime) each ack arrived
+                        final RegionConfig config = RegionConfig.builder().id(Integer.parseInt(a[2])).build();
+                        final UnmanagedRegion region = factory.createUnmanagedRegion(Long.parseLong(a[1]),
+                                block -> println("TACK " + System.nanoTime()), config);
+                        regions.put(region.id(), region);
+                        println("REGION " + region.id());
+                    }
                     case "rmsg", "rgive" -> {
                         final UnmanagedRegion region = regions.get(Integer.parseInt(a[1]));
                         final long offset = Long.parseLong(a[2]);

@@ -114,6 +114,8 @@ public final class Regions {
             }
             final LocalRegion region = new LocalRegion(this, view, arena, callback, bulk, config.linger(), toDelete);
             local.add(region);
+            // The worker may be asleep on the doorbells it knew: wake it to sleep on this region's too.
+            session.ringEvents();
             return region;
         } catch (RuntimeException e) {
             arena.close();
@@ -204,6 +206,41 @@ public final class Regions {
             lock.unlock();
         }
         return destroyed;
+    }
+
+    /**
+     * Registers as a sleeper on the acknowledgement doorbell of each region created here, from index {@code at}
+     * (the duty cycle then sleeps on all of them at once); the caller ends the registrations with
+     * {@link io.shmq.transport.shmem.internal.os.Doorbell#exit}.
+     *
+     * @return the next free index, or -1 when they do not fit
+     */
+    public int enterAckBells(final io.shmq.transport.shmem.internal.os.Doorbell[] bells, final long[] addresses,
+                             final int[] values, final int at) {
+        int next = at;
+        for (final LocalRegion region : local) {
+            if (next == bells.length) {
+                for (int i = at; i < next; i++) {
+                    bells[i].exit();
+                }
+                return -1;
+            }
+            final io.shmq.transport.shmem.internal.os.Doorbell bell = region.view().ring().doorbell();
+            values[next] = bell.enter();
+            addresses[next] = bell.address();
+            bells[next++] = bell;
+        }
+        return next;
+    }
+
+    /** @return whether an acknowledgement waits in any region created here */
+    public boolean hasAcknowledgements() {
+        for (final LocalRegion region : local) {
+            if (region.view().ring().hasInput()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Delivers one batch of acknowledgements of every region; returns how many (the duty cycle's work). */

@@ -2,6 +2,7 @@ package io.shmq.transport.shmem.internal.ring;
 
 import io.shmq.transport.api.RegionBlock;
 import io.shmq.transport.api.SharedMemoryException;
+import io.shmq.transport.shmem.internal.os.Doorbell;
 import io.shmq.transport.shmem.internal.os.FileHeaderLayout;
 import io.shmq.transport.shmem.internal.os.IdleStrategy;
 import java.lang.foreign.MemorySegment;
@@ -29,9 +30,24 @@ public final class AckRing extends SequencedRing<AckRing.Ack> {
     record Ack(long offset, long size, long hint) {
     }
 
+    /** Rung on every publish: the creator's worker sleeps on it (with its other bells) while idle. */
+    private final Doorbell published;
+
     private AckRing(final MemorySegment memory, final String what) {
         super(memory, AckRingLayout.CURSORS_OFFSET, RECORDS_OFFSET, AckRingLayout.RECORD.byteSize(),
                 (int) AckRingLayout.CAPACITY_H.get(memory, 0L), UNBLOCK_NANOS, what);
+        this.published = new Doorbell(memory, 0L, AckRingLayout.NOT_EMPTY_H, AckRingLayout.SLEEPERS_H,
+                AckRingLayout.NOT_EMPTY_OFFSET);
+    }
+
+    /** @return the doorbell a publish rings */
+    public Doorbell doorbell() {
+        return published;
+    }
+
+    @Override
+    protected void afterPublish() {
+        published.ring();
     }
 
     /** Formats a fresh ring in {@code memory} (of {@link AckRingLayout#bytes} bytes, zero). */

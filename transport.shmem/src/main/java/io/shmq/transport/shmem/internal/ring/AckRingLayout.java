@@ -14,7 +14,8 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  * consumer. Native byte order.
  *
  * <pre>
- *  0     | magic u64 | version u32 (FileHeaderLayout: written last) | capacity u32 (power of two) | pad to 128 |
+ *  0     | magic u64 | version u32 (FileHeaderLayout: written last) | capacity u32 (power of two) |
+ *  16    | notEmpty u32 (futex: +1 per publish) | sleepers u32 (the creator's worker, asleep)        | pad to 128 |
  *  128   | cursors (RingLayout): tail u64 | pad to 256 | head u64 | pad to 384                                 |
  *  384   | records[capacity] { sequence u64, offset u64, size u64, hint u64 }  32 B each                        |
  * </pre>
@@ -24,13 +25,15 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 public final class AckRingLayout {
     /** "SHMQACK1" as a little-endian long. */
     public static final long MAGIC = 0x314B4341514D4853L;
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
 
     public static final StructLayout HEADER = MemoryLayout.structLayout(
             FileHeaderLayout.MAGIC,
             FileHeaderLayout.VERSION,
             ValueLayout.JAVA_INT.withName("capacity"),
-            MemoryLayout.paddingLayout(112),
+            ValueLayout.JAVA_INT.withName("notEmpty"),
+            ValueLayout.JAVA_INT.withName("sleepers"),
+            MemoryLayout.paddingLayout(104),
             RingLayout.CURSORS.withName("cursors"));
 
     public static final StructLayout RECORD = MemoryLayout.structLayout(
@@ -43,6 +46,9 @@ public final class AckRingLayout {
     public static final long RECORDS_OFFSET = HEADER.byteSize();
 
     static final VarHandle CAPACITY_H = HEADER.varHandle(groupElement("capacity"));
+    static final VarHandle NOT_EMPTY_H = HEADER.varHandle(groupElement("notEmpty"));
+    static final VarHandle SLEEPERS_H = HEADER.varHandle(groupElement("sleepers"));
+    static final long NOT_EMPTY_OFFSET = HEADER.byteOffset(groupElement("notEmpty"));
     /** (segment, recordOffset). */
     static final VarHandle OFFSET_H = RECORD.varHandle(groupElement("offset"));
     static final VarHandle SIZE_H = RECORD.varHandle(groupElement("size"));

@@ -21,6 +21,7 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  *  72      | padding to 128                                               |
  *  128     | lock u64 (robust lock word, see RobustLock) | padding to 256  |
  *  256     | eventCounter u64 | deviceCounter u64 | regionIdCounter u64    |
+ *  280     | eventBell u32 (futex: +1 per event) | eventSleepers u32      |
  *          | padding to 384                                               |
  *  384     | devices[64]  { pid u64, token u64, lastBeat u64, pad u64 }   |  32 B each
  *  2432    | segments[16] { state u32, id u32, size u64 }                 |  16 B each
@@ -82,7 +83,9 @@ public final class ManagementLayout {
             ValueLayout.JAVA_LONG.withName("eventCounter"),
             ValueLayout.JAVA_LONG.withName("deviceCounter"),
             ValueLayout.JAVA_LONG.withName("regionIdCounter"),
-            MemoryLayout.paddingLayout(104),
+            ValueLayout.JAVA_INT.withName("eventBell"),
+            ValueLayout.JAVA_INT.withName("eventSleepers"),
+            MemoryLayout.paddingLayout(96),
             MemoryLayout.sequenceLayout(MAX_DEVICES, DEVICE).withName("devices"),
             MemoryLayout.sequenceLayout(MAX_SEGMENTS, SEGMENT).withName("segments"),
             MemoryLayout.sequenceLayout(MAX_REGIONS, REGION).withName("regions"));
@@ -103,6 +106,9 @@ public final class ManagementLayout {
     static final VarHandle EVENT_COUNTER_H = field("eventCounter");
     static final VarHandle DEVICE_COUNTER_H = field("deviceCounter");
     static final VarHandle REGION_ID_COUNTER_H = field("regionIdCounter");
+    static final VarHandle EVENT_BELL_H = field("eventBell");
+    static final VarHandle EVENT_SLEEPERS_H = field("eventSleepers");
+    static final long EVENT_BELL_OFFSET = LAYOUT.byteOffset(groupElement("eventBell"));
 
     /** Element handles take (segment, baseOffset, index); pass the table's offset as base. */
     public static final VarHandle DEVICE_PID_H = DEVICE.arrayElementVarHandle(groupElement("pid"));

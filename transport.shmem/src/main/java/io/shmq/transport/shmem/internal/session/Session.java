@@ -1,6 +1,7 @@
 package io.shmq.transport.shmem.internal.session;
 
 import io.shmq.transport.api.SharedMemoryException;
+import io.shmq.transport.shmem.internal.os.Doorbell;
 import io.shmq.transport.shmem.internal.os.FileHeaderLayout;
 import io.shmq.transport.shmem.internal.os.IdleStrategy;
 import io.shmq.transport.shmem.internal.os.Native;
@@ -68,6 +69,8 @@ public final class Session {
     private final MemorySegment memory;
     private final RobustLock lock;
     private final int deviceSlot;
+    /** Rung on every event of the session's tables (regions created and destroyed): factories' workers sleep on it. */
+    private final Doorbell events;
 
     private Session(final String name, final String shmId, final Path directory, final Arena arena,
                     final MemorySegment memory, final int deviceSlot) {
@@ -79,6 +82,8 @@ public final class Session {
         this.memory = memory;
         this.lock = lockOf(memory);
         this.deviceSlot = deviceSlot;
+        this.events = new Doorbell(memory, 0L, ManagementLayout.EVENT_BELL_H, ManagementLayout.EVENT_SLEEPERS_H,
+                ManagementLayout.EVENT_BELL_OFFSET);
     }
 
     static RobustLock lockOf(final MemorySegment memory) {
@@ -416,8 +421,19 @@ public final class Session {
         return (long) ManagementLayout.EVENT_COUNTER_H.getAcquire(memory, 0L);
     }
 
+    /** @return the doorbell rung on every event of the session's tables (and by {@link #ringEvents}) */
+    public Doorbell eventBell() {
+        return events;
+    }
+
+    /** Rings the event doorbell: wakes every factory's worker of the session, which looks at its work. */
+    public void ringEvents() {
+        events.ring();
+    }
+
     void bumpEvents() {
         ManagementLayout.EVENT_COUNTER_H.getAndAdd(memory, 0L, 1L);
+        events.ring();
     }
 
     /** Writes this device's heartbeat. */
@@ -538,6 +554,7 @@ public final class Session {
         REGION_INSTANCE_H.setRelease(memory, REGIONS_OFFSET, s, instance);
         REGION_STATE_H.setRelease(memory, REGIONS_OFFSET, s, ACTIVE);
         ManagementLayout.EVENT_COUNTER_H.setRelease(memory, 0L, instance);
+        events.ring();
         return entry(slot);
     }
 

@@ -264,6 +264,24 @@ public final class ShmChild {
                         println("CONSUMING");
                     }
                     case "report" -> println("REPORT " + (consumer == null ? "none" : consumer.report()));
+                    case "totals" -> println("TOTALS " + (consumer == null ? "none" : consumer.totals()));
+                    case "producecount" -> {
+                        // producecount ADDRESS ID COUNT bind|connect: a push sends COUNT numbered messages, then DONE
+                        final io.shmq.transport.api.Socket push = factory.createSocket(
+                                io.shmq.transport.api.SocketType.PUSH, "producer" + a[2]);
+                        if (a[4].equals("bind")) {
+                            push.bind(a[1]);
+                        } else {
+                            push.connect(a[1]);
+                        }
+                        final long id = Long.parseLong(a[2]);
+                        final long count = Long.parseLong(a[3]);
+                        Thread.ofPlatform().daemon().start(() -> {
+                            Soak.produceCount(factory, push, id, count);
+                            println("DONE " + id);
+                        });
+                        println("PRODUCING");
+                    }
                     case "exit" -> {
                         held.forEach(Message::close);
                         factory.close();

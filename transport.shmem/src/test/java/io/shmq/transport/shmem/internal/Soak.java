@@ -45,6 +45,26 @@ final class Soak {
         }
     }
 
+    /**
+     * Sends {@code count} numbered messages (sequence 0 to count - 1) of random sizes (24 B to 4 KiB), each until it
+     * goes (a send that times out is tried again: nothing is skipped).
+     */
+    static void produceCount(final ShmemFactory factory, final Socket push, final long producer, final long count) {
+        final SplittableRandom random = new SplittableRandom(producer + 1);
+        for (long seq = 0; seq < count; seq++) {
+            try (Message message = factory.createMessage(random.nextInt(HEADER, 4097))) {
+                final long seed = random.nextLong();
+                message.data().set(ValueLayout.JAVA_LONG_UNALIGNED, 0, producer);
+                message.data().set(ValueLayout.JAVA_LONG_UNALIGNED, 8, seq);
+                message.data().set(ValueLayout.JAVA_LONG_UNALIGNED, 16, seed);
+                Payload.fill(message.data().asSlice(HEADER), seed);
+                while (push.send(message, 1_000) < 0) {
+                    Thread.onSpinWait();
+                }
+            }
+        }
+    }
+
     /** Receives and checks messages; counts what it saw. */
     static final class Consumer {
         private final AtomicLong received = new AtomicLong();
@@ -52,6 +72,8 @@ final class Soak {
         private final AtomicLong outOfOrder = new AtomicLong();
         private final AtomicLong gaps = new AtomicLong();
         private final Map<Long, Long> last = new HashMap<>();
+        /** Per producer: messages and the sum of their sequence numbers. */
+        private final Map<Long, long[]> totals = new HashMap<>();
 
         void run(final ShmemFactory factory, final Socket pull) {
             try (Message message = factory.createMessage()) {
@@ -79,12 +101,25 @@ final class Soak {
                 corrupt.incrementAndGet();
             }
             synchronized (last) {
+                final long[] total = totals.computeIfAbsent(producer, p -> new long[2]);
+                total[0]++;
+                total[1] += seq;
                 final Long previous = last.put(producer, seq);
                 if (previous != null && seq <= previous) {
                     outOfOrder.incrementAndGet(); // a duplicate or a reordering within one producer
                 } else if (previous != null && seq > previous + 1) {
                     gaps.incrementAndGet(); // taken by the other consumer, or lost with a killed one
                 }
+            }
+        }
+
+        /** @return "corrupt outOfOrder" then, per producer, "producer:messages:sumOfSequences" */
+        String totals() {
+            synchronized (last) {
+                final StringBuilder out = new StringBuilder(corrupt.get() + " " + outOfOrder.get());
+                totals.forEach((producer, t) -> out.append(' ').append(producer).append(':').append(t[0]).append(':')
+                        .append(t[1]));
+                return out.toString();
             }
         }
 

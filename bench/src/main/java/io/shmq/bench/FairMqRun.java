@@ -83,7 +83,9 @@ final class FairMqRun {
 
     private Map<String, Double> once(final long size, final long count) throws IOException, InterruptedException {
         final String id = UUID.randomUUID().toString().substring(0, 8);
-        final String address = "ipc:///tmp/shmq-compare-fairmq-" + id;
+        // FairMQ's shared-memory transport uses the address as a name only; a path under the JDK's temp directory.
+        final String address = "ipc://" + java.nio.file.Path.of(System.getProperty("java.io.tmpdir"),
+                "shmq-compare-fairmq-" + id);
         final List<String> common = List.of("--transport", "shmem", "--session", "shmqcmp" + id, "--control",
                 "static", "--color", "false", "--max-iterations", Long.toString(count));
         final List<String> sinkCommand = new ArrayList<>(List.of(bin.resolve("fairmq-sink").toString(), "--id",

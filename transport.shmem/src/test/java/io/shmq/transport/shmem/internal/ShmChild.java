@@ -42,6 +42,7 @@ public final class ShmChild {
         final List<Message> held = new ArrayList<>();
         final Map<Integer, UnmanagedRegion> regions = new HashMap<>();
         Soak.Consumer consumer = null;
+        io.shmq.transport.api.Socket raced = null;
         println("READY " + ProcessHandle.current().pid());
         final BufferedReader reader = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         String line;
@@ -264,6 +265,30 @@ public final class ShmChild {
                         println("CONSUMING");
                     }
                     case "report" -> println("REPORT " + (consumer == null ? "none" : consumer.report()));
+                    case "bindrace" -> {
+                        // bindrace ADDRESS START: at System.nanoTime() START (the same clock in every JVM) binds a
+                        // pull to ADDRESS; then closes the socket it won the round before, if any; prints RACE WON or
+                        // RACE LOST
+                        final io.shmq.transport.api.Socket socket = factory.createSocket(
+                                io.shmq.transport.api.SocketType.PULL, "race" + a[2]);
+                        final long start = Long.parseLong(a[2]);
+                        while (System.nanoTime() - start < 0) {
+                            Thread.onSpinWait();
+                        }
+                        String result;
+                        try {
+                            socket.bind(a[1]);
+                            result = "WON";
+                        } catch (io.shmq.transport.api.SocketException e) {
+                            socket.close();
+                            result = e.getMessage().contains("already bound") ? "LOST" : "ERROR " + e.getMessage();
+                        }
+                        if (raced != null) {
+                            raced.close(); // the endpoint it bound is stale now: its close must spare the winner's
+                        }
+                        raced = result.equals("WON") ? socket : null;
+                        println("RACE " + result);
+                    }
                     case "totals" -> println("TOTALS " + (consumer == null ? "none" : consumer.totals()));
                     case "producecount" -> {
                         // producecount ADDRESS ID COUNT bind|connect: a push sends COUNT numbered messages, then DONE

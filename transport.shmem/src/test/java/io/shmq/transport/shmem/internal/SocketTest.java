@@ -318,6 +318,44 @@ class SocketTest {
     }
 
     @Test
+    void shouldLetExactlyOneOfFourBinderProcessesRacingForAStaleAddressWin() throws Exception {
+        final ShmemFactory parent = factory("parent");
+        final Path endpoint = Endpoint.file(parent.directory(), parent.shmId(), "prace");
+        final List<ChildJvm> binders = new ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) {
+                binders.add(new ChildJvm(shm.name(), SEGMENT));
+            }
+            final int[] wins = new int[4];
+            for (int round = 0; round < 100; round++) {
+                if (Files.exists(endpoint)) {
+                    killBinderOf(endpoint); // the last winner's endpoint now names a binder that never runs
+                }
+                final long start = System.nanoTime() + 30_000_000L;
+                for (final ChildJvm binder : binders) {
+                    binder.send("bindrace ipc://prace " + start);
+                }
+                int won = 0;
+                for (int i = 0; i < 4; i++) {
+                    final String result = binders.get(i).expect("RACE", 30);
+                    assertTrue(result.equals("WON") || result.equals("LOST"), "round " + round + ": " + result);
+                    if (result.equals("WON")) {
+                        won++;
+                        wins[i]++;
+                    }
+                }
+                assertEquals(1, won, "exactly one winner in round " + round);
+                assertTrue(Files.exists(endpoint), "the winner's endpoint survives the close of the one it replaced");
+            }
+            System.out.println("four binder processes, 100 rounds on a stale address: wins per process "
+                    + java.util.Arrays.toString(wins));
+        } finally {
+            binders.forEach(ChildJvm::close);
+        }
+        assertFalse(Files.exists(endpoint), "the last winner's close removes the endpoint");
+    }
+
+    @Test
     void shouldBindAnAddressWhoseLastBinderWasKilledInsideBind() throws Exception {
         final ShmemFactory parent = factory("parent");
         final Path endpoint = Endpoint.file(parent.directory(), parent.shmId(), "killed-in-bind");

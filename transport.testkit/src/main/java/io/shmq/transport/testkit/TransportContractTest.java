@@ -292,6 +292,107 @@ public abstract class TransportContractTest {
     }
 
     @Test
+    void shouldReceiveOnOneSocketBoundToTwoAddresses() {
+        final String a = address(uniqueName());
+        final String b = address(uniqueName());
+        try (Socket pull = factory.createSocket(SocketType.PULL, "pull-two");
+             Socket push1 = factory.createSocket(SocketType.PUSH, "push-a");
+             Socket push2 = factory.createSocket(SocketType.PUSH, "push-b")) {
+            pull.bind(a);
+            pull.bind(b);
+            push1.connect(a);
+            push2.connect(b);
+            for (int i = 0; i < 10; i++) {
+                sendText(push1, "a" + i);
+                sendText(push2, "b" + i);
+            }
+            final java.util.Set<String> got = new java.util.HashSet<>();
+            for (int i = 0; i < 20; i++) {
+                got.add(receiveText(pull));
+            }
+            assertEquals(20, got.size(), "every message of both addresses once: " + got);
+        }
+    }
+
+    @Test
+    void shouldSpreadOnePushConnectedToTwoAddressesOverBoth() {
+        try (Socket pull1 = bound(SocketType.PULL); Socket pull2 = bound(SocketType.PULL);
+             Socket push = factory.createSocket(SocketType.PUSH, "push-two");
+             Poller poller = factory.createPoller(List.of(pull1, pull2))) {
+            push.connect(addresses.get(pull1));
+            push.connect(addresses.get(pull2));
+            // Connections may come up one after the other: send one at a time until both addresses got some.
+            final int[] got = new int[2];
+            int sent = 0;
+            while ((got[0] == 0 || got[1] == 0) && sent < 400) {
+                sendText(push, "m" + sent++);
+                assertTrue(poller.poll(GUARD_MS) > 0, "message " + (sent - 1) + " arrives");
+                final int which = poller.checkInput(0) ? 0 : 1;
+                receiveText(which == 0 ? pull1 : pull2);
+                got[which]++;
+            }
+            assertTrue(got[0] > 0 && got[1] > 0, "round robin over both addresses: " + got[0] + " and " + got[1]);
+            assertEquals(sent, got[0] + got[1], "every message once");
+        }
+    }
+
+    @Test
+    void shouldRouteEveryReplyOfAReqConnectedToTwoRepsFromTheRepItAsked() {
+        try (Socket rep1 = bound(SocketType.REP); Socket rep2 = bound(SocketType.REP);
+             Socket req = factory.createSocket(SocketType.REQ, "req-two")) {
+            req.connect(addresses.get(rep1));
+            req.connect(addresses.get(rep2));
+            final int[] served = new int[2];
+            for (int i = 0; i < 200 && (served[0] == 0 || served[1] == 0 || i < 10); i++) {
+                sendText(req, "request " + i);
+                final Socket rep = awaitRequest(rep1, rep2);
+                final String request = receiveText(rep);
+                assertEquals("request " + i, request);
+                served[rep == rep1 ? 0 : 1]++;
+                sendText(rep, "reply " + i);
+                assertEquals("reply " + i, receiveText(req));
+            }
+            assertTrue(served[0] > 0 && served[1] > 0, "both reps asked: " + served[0] + " and " + served[1]);
+        }
+    }
+
+    @Test
+    void shouldPublishThroughOneSocketBoundToTwoAddressesToSubscribersOfEach() {
+        final String a = address(uniqueName());
+        final String b = address(uniqueName());
+        try (Socket pub = factory.createSocket(SocketType.PUB, "pub-two");
+             Socket sub1 = factory.createSocket(SocketType.SUB, "sub-a");
+             Socket sub2 = factory.createSocket(SocketType.SUB, "sub-b")) {
+            pub.bind(a);
+            pub.bind(b);
+            sub1.connect(a);
+            sub2.connect(b);
+            awaitSubscribed(pub, sub1);
+            awaitSubscribed(pub, sub2);
+            sendText(pub, "to all");
+            assertEquals("to all", receiveUntil(sub1, "to all"));
+            assertEquals("to all", receiveUntil(sub2, "to all"));
+        }
+    }
+
+    /** @return the text {@code wanted}, skipping the probes {@link #awaitSubscribed} may have left */
+    private String receiveUntil(final Socket socket, final String wanted) {
+        String text;
+        do {
+            text = receiveText(socket);
+        } while (!text.equals(wanted));
+        return text;
+    }
+
+    /** @return the rep that has a request waiting */
+    private Socket awaitRequest(final Socket rep1, final Socket rep2) {
+        try (Poller poller = factory.createPoller(List.of(rep1, rep2))) {
+            assertTrue(poller.poll(GUARD_MS) > 0, "a request arrives");
+            return poller.checkInput(0) ? rep1 : rep2;
+        }
+    }
+
+    @Test
     void shouldLetAReqWhoseReplyNeverCameTimeOutAndSendTheNextRequest() {
         try (Socket rep = bound(SocketType.REP); Socket req = connected(SocketType.REQ, rep)) {
             sendText(req, "first");

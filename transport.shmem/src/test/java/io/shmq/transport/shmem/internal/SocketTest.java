@@ -472,6 +472,32 @@ class SocketTest {
     }
 
     @Test
+    void shouldRefuseASecondAddressForAPairOrTheSameAddressTwiceAndPollAllAddressesOfASocket() throws Exception {
+        final ShmemFactory parent = factory("parent");
+        try (Socket pair = parent.createSocket(SocketType.PAIR, "pair");
+             Socket pull = parent.createSocket(SocketType.PULL, "pull");
+             Socket push = parent.createSocket(SocketType.PUSH, "push");
+             Message message = parent.createMessage(8); Message into = parent.createMessage()) {
+            pair.bind("ipc://pair-one");
+            final SocketException e = assertThrows(SocketException.class, () -> pair.bind("ipc://pair-two"));
+            assertTrue(e.getMessage().contains("exactly one peer"), e.getMessage());
+            pull.bind("ipc://multi-a");
+            assertThrows(SocketException.class, () -> pull.bind("shm://multi-a"), "the same endpoint twice");
+            pull.bind("ipc://multi-b");
+            push.connect("ipc://multi-b");
+            try (Poller poller = parent.createPoller(List.of(pull))) {
+                final CompletableFuture<Integer> waiting = CompletableFuture.supplyAsync(() -> poller.poll(10_000));
+                Thread.sleep(200); // into its futex wait over both endpoints' rings
+                assertEquals(8, push.send(message, 1_000));
+                assertEquals(1, waiting.get(30, TimeUnit.SECONDS), "a message on the second address wakes it");
+                assertTrue(poller.checkInput(0));
+            }
+            assertEquals(8, pull.receive(into, 1_000));
+            assertEquals(1, pull.messagesReceived(), "counters add up over the endpoints");
+        }
+    }
+
+    @Test
     void shouldLetConnectComeBeforeBind() throws Exception {
         final ShmemFactory parent = factory("parent");
         try (Socket push = parent.createSocket(SocketType.PUSH, "push");

@@ -91,6 +91,12 @@ public final class ShmemSocket implements Socket {
     private int nextPeer;
     /** A sub socket's topic prefixes (FairMQ's default: everything), copied into its ring when it attaches. */
     private final List<byte[]> topics = new ArrayList<>(List.of(new byte[0]));
+    /**
+     * The socket's further endpoints (a second and later bind or connect, as a FairMQ channel's sub-channels): each
+     * a socket of the same type and factory, driven by this one ({@link Links}). Empty for one endpoint.
+     */
+    private final List<ShmemSocket> links = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private Links linked;
 
     ShmemSocket(final Sockets owner, final SocketType type, final String name) {
         this.owner = owner;
@@ -164,7 +170,10 @@ public final class ShmemSocket implements Socket {
     public synchronized void bind(final String value) {
         checkOpen();
         final String endpointName = endpointName(value);
-        checkNoEndpoint(value);
+        if (file != null) {
+            addLink(value, true);
+            return;
+        }
         final Path path = Endpoint.file(mappings.session().directory(), mappings.session().shmId(), endpointName);
         final Endpoint created = Endpoint.bind(path, value, type, capacity(), owner.maxPeers(),
                 mappings.session().lock());
@@ -178,18 +187,66 @@ public final class ShmemSocket implements Socket {
     public synchronized void connect(final String value) {
         checkOpen();
         final String endpointName = endpointName(value);
-        checkNoEndpoint(value);
+        if (file != null) {
+            addLink(value, false);
+            return;
+        }
         this.address = value;
         this.file = Endpoint.file(mappings.session().directory(), mappings.session().shmId(), endpointName);
         // Connect before bind is allowed: the endpoint is attached once the binder made it.
         ensureEndpoint();
     }
 
-    private void checkNoEndpoint(final String value) {
-        if (file != null) {
-            throw new SocketException("a shared-memory socket has one endpoint: socket id=" + id + " is on " + address
+    /** A further endpoint: a socket of the same type in this factory, bound or connected to {@code value}. */
+    private void addLink(final String value, final boolean bind) {
+        if (type == SocketType.PAIR) {
+            throw new SocketException("a pair socket has exactly one peer: socket id=" + id + " is on " + address
                     + ", asked for " + value);
         }
+        if (endpointName(value).equals(endpointName(address))
+                || links.stream().anyMatch(l -> endpointName(l.address).equals(endpointName(value)))) {
+            throw new SocketException("socket id=" + id + " is on " + value + " already");
+        }
+        final ShmemSocket link = (ShmemSocket) owner.create(type, name + "+" + (links.size() + 1));
+        link.sendHwm = sendHwm;
+        link.receiveHwm = receiveHwm;
+        link.linger = linger;
+        link.topics.clear();
+        link.topics.addAll(topics);
+        try {
+            if (bind) {
+                link.bind(value);
+            } else {
+                link.connect(value);
+            }
+        } catch (RuntimeException e) {
+            link.close();
+            throw e;
+        }
+        if (linked == null) {
+            linked = new Links(this, links);
+        }
+        links.add(link);
+    }
+
+    /** @return a req with a request out whose reply it still waits for (no receive of it timed out) */
+    boolean requestOut() {
+        return type == SocketType.REQ && awaitingReply && !replyTimedOut;
+    }
+
+    /** @return a rep that received a request it has not answered */
+    boolean requestIn() {
+        return type == SocketType.REP && haveRequest;
+    }
+
+    /** @return the address this socket's own endpoint is on */
+    String address() {
+        return address;
+    }
+
+    /** @return whether this socket has further endpoints (then {@link Links} drives its transfers) */
+    boolean linked() {
+        return !links.isEmpty();
     }
 
     /** Ring capacity from the binder's high-water marks (as ZeroMQ, a message may wait in both queues). */
@@ -503,7 +560,19 @@ public final class ShmemSocket implements Socket {
     @Override
     public long send(final Message message, final long timeoutMs) {
         checkSend();
+        if (linked()) {
+            return linked.send(List.of(message), false, timeoutMs);
+        }
         return sendUnit(List.of(own(message)), timeoutMs);
+    }
+
+    /** The send of this socket's own endpoint (one message, or a unit when {@code multipart}). */
+    long sendOwn(final List<Message> parts, final long timeoutMs) {
+        final List<ShmemMessage> owned = new ArrayList<>(parts.size());
+        for (final Message part : parts) {
+            owned.add(own(part));
+        }
+        return sendUnit(owned, timeoutMs);
     }
 
     @Override
@@ -511,6 +580,9 @@ public final class ShmemSocket implements Socket {
         checkSend();
         if (parts.isEmpty()) {
             throw new IllegalArgumentException("a multipart send needs at least one part");
+        }
+        if (linked()) {
+            return linked.send(parts, true, timeoutMs);
         }
         final List<ShmemMessage> owned = new ArrayList<>(parts.size());
         for (final Message part : parts) {
@@ -770,6 +842,14 @@ public final class ShmemSocket implements Socket {
     @Override
     public long receive(final Message message, final long timeoutMs) {
         checkReceive();
+        if (linked()) {
+            return linked.receive(message, null, timeoutMs);
+        }
+        return receiveOwn(message, timeoutMs);
+    }
+
+    /** The receive of this socket's own endpoint, one frame. */
+    long receiveOwn(final Message message, final long timeoutMs) {
         final ShmemMessage target = own(message);
         checkTimeout(timeoutMs);
         if ((type == SocketType.REQ && !awaitingReply) || (type == SocketType.REP && haveRequest)) {
@@ -810,6 +890,14 @@ public final class ShmemSocket implements Socket {
     public long receive(final List<Message> parts, final long timeoutMs) {
         checkReceive();
         Objects.requireNonNull(parts, "parts");
+        if (linked()) {
+            return linked.receive(null, parts, timeoutMs);
+        }
+        return receiveOwn(parts, timeoutMs);
+    }
+
+    /** The receive of this socket's own endpoint, a whole unit. */
+    long receiveOwn(final List<Message> parts, final long timeoutMs) {
         checkTimeout(timeoutMs);
         if ((type == SocketType.REQ && !awaitingReply) || (type == SocketType.REP && haveRequest)) {
             return ERROR;
@@ -937,11 +1025,18 @@ public final class ShmemSocket implements Socket {
 
     /** @return whether parts of a multipart unit wait for the next receive */
     boolean hasPendingParts() {
-        return !pending.isEmpty();
+        return !pending.isEmpty() || linked() && links.stream().anyMatch(ShmemSocket::hasPendingParts);
     }
 
-    /** @return whether a receive would find something now */
+    /** @return whether a receive would find something now (on any of its endpoints) */
     boolean hasInput() {
+        if (linked() && links.stream().anyMatch(ShmemSocket::hasInput)) {
+            return true;
+        }
+        return hasOwnInput();
+    }
+
+    private boolean hasOwnInput() {
         if (closed || !canReceive()) {
             return false;
         }
@@ -961,8 +1056,15 @@ public final class ShmemSocket implements Socket {
         return current != null && receiveIndex >= 0 && current.ring(receiveIndex).hasInput();
     }
 
-    /** @return whether a send would go through now */
+    /** @return whether a send would go through now (on any of its endpoints) */
     boolean hasOutputRoom() {
+        if (linked() && links.stream().anyMatch(ShmemSocket::hasOutputRoom)) {
+            return true;
+        }
+        return hasOwnOutputRoom();
+    }
+
+    private boolean hasOwnOutputRoom() {
         if (closed || !canSend()) {
             return false;
         }
@@ -987,9 +1089,9 @@ public final class ShmemSocket implements Socket {
         return ring.consumers() > 0 && ring.hasRoom();
     }
 
-    /** @return whether a poller sleeps on several rings for this socket (a bound rep) */
+    /** @return whether a poller sleeps on several rings for this socket (a bound rep, or several endpoints) */
     boolean waitsOnSeveralRings() {
-        return multiPeer() && type == SocketType.REP;
+        return linked() || multiPeer() && type == SocketType.REP;
     }
 
     /** @return the ring a poller sleeps on for this socket, or null (none, or several: see {@link #waitRings}) */
@@ -1011,6 +1113,17 @@ public final class ShmemSocket implements Socket {
      * @return the next free index, or -1 when there is nothing to sleep on yet (no endpoint or peer, or no room)
      */
     int waitRings(final SocketRing[] rings, final boolean[] inputs, final int at) {
+        int next = ownWaitRings(rings, inputs, at);
+        for (final ShmemSocket link : links) {
+            if (next < 0) {
+                return -1;
+            }
+            next = link.ownWaitRings(rings, inputs, next);
+        }
+        return next;
+    }
+
+    private int ownWaitRings(final SocketRing[] rings, final boolean[] inputs, final int at) {
         final Endpoint current = endpoint;
         if (current != null && multiPeer() && type == SocketType.REP) {
             final int peers = current.peers();
@@ -1058,6 +1171,9 @@ public final class ShmemSocket implements Socket {
         }
         topics.add(prefix.clone());
         publishTopics();
+        for (final ShmemSocket link : links) {
+            link.subscribe(prefix);
+        }
     }
 
     @Override
@@ -1067,6 +1183,9 @@ public final class ShmemSocket implements Socket {
             if (Arrays.equals(topics.get(i), prefix)) {
                 topics.remove(i);
                 publishTopics();
+                for (final ShmemSocket link : links) {
+                    link.unsubscribe(prefix);
+                }
                 return;
             }
         }
@@ -1107,6 +1226,7 @@ public final class ShmemSocket implements Socket {
             throw new IllegalArgumentException("high-water mark must be at least 1: messages=" + messages);
         }
         sendHwm = messages;
+        links.forEach(l -> l.setSendHighWaterMark(messages));
     }
 
     @Override
@@ -1120,6 +1240,7 @@ public final class ShmemSocket implements Socket {
             throw new IllegalArgumentException("high-water mark must be at least 1: messages=" + messages);
         }
         receiveHwm = messages;
+        links.forEach(l -> l.setReceiveHighWaterMark(messages));
     }
 
     @Override
@@ -1134,26 +1255,27 @@ public final class ShmemSocket implements Socket {
             throw new IllegalArgumentException("linger must not be negative: linger=" + value);
         }
         linger = value;
+        links.forEach(l -> l.setLinger(value));
     }
 
     @Override
     public long bytesSent() {
-        return bytesSent;
+        return bytesSent + links.stream().mapToLong(ShmemSocket::bytesSent).sum();
     }
 
     @Override
     public long bytesReceived() {
-        return bytesReceived;
+        return bytesReceived + links.stream().mapToLong(ShmemSocket::bytesReceived).sum();
     }
 
     @Override
     public long messagesSent() {
-        return messagesSent;
+        return messagesSent + links.stream().mapToLong(ShmemSocket::messagesSent).sum();
     }
 
     @Override
     public long messagesReceived() {
-        return messagesReceived;
+        return messagesReceived + links.stream().mapToLong(ShmemSocket::messagesReceived).sum();
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -1174,6 +1296,7 @@ public final class ShmemSocket implements Socket {
             }
             closed = true;
         }
+        links.forEach(ShmemSocket::close);
         wake();
         final long waitUntil = System.nanoTime() + CLOSE_WAIT_NANOS;
         final IdleStrategy idle = IdleStrategy.parking(CLOSE_POLL_NANOS);

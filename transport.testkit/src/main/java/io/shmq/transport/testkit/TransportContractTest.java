@@ -270,6 +270,34 @@ public abstract class TransportContractTest {
     }
 
     @Test
+    void shouldKeepAPairToItsOnePeer() {
+        try (Socket a = bound(SocketType.PAIR); Socket b = connected(SocketType.PAIR, a)) {
+            sendText(b, "first");
+            assertEquals("first", receiveText(a));
+            final Socket c = factory.createSocket(SocketType.PAIR, "pair-second");
+            try {
+                // The shared-memory transport refuses the second peer naming the first; ZeroMQ's pair accepts the
+                // connect but never attaches it. Either way the second peer reaches nobody.
+                try {
+                    c.connect(addresses.get(a));
+                    try (Message message = bytes("second")) {
+                        c.send(message, 100);
+                    }
+                    try (Message none = factory.createMessage()) {
+                        assertEquals(Socket.TIMEOUT, a.receive(none, 300), "the second pair peer reaches nobody");
+                    }
+                } catch (SocketException refused) {
+                    assertTrue(refused.getMessage().contains("pair"), refused.getMessage());
+                }
+            } finally {
+                c.close();
+            }
+            sendText(a, "still yours");
+            assertEquals("still yours", receiveText(b));
+        }
+    }
+
+    @Test
     void shouldDeliverPairBothWays() {
         try (Socket a = bound(SocketType.PAIR); Socket b = connected(SocketType.PAIR, a)) {
             sendText(b, "ping");

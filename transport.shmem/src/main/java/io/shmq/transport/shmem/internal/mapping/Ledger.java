@@ -38,16 +38,9 @@ final class Ledger {
         this.file = file;
         this.arena = arena;
         this.memory = memory;
-        this.inode = inode(file);
+        this.inode = ShmFiles.inode(file);
     }
 
-    private static Object inode(final Path file) {
-        try {
-            return Files.getAttribute(file, "unix:ino", java.nio.file.LinkOption.NOFOLLOW_LINKS);
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
-    }
 
     /** Creates the ledger of device slot {@code slot} for {@code stripes} stripes (the file must not exist). */
     static Ledger create(final Path file, final int slot, final int stripes) {
@@ -130,7 +123,7 @@ final class Ledger {
     void close() {
         arena.close();
         try {
-            if (inode != null && inode.equals(inode(file))) {
+            if (inode != null && inode.equals(ShmFiles.inode(file))) {
                 Files.deleteIfExists(file);
             }
         } catch (IOException e) {

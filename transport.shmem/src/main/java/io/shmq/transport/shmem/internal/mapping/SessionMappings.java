@@ -499,7 +499,7 @@ public final class SessionMappings {
                 LOG.log(System.Logger.Level.WARNING, "cannot read the ledger of dead pid " + device.pid() + ": " + e);
             }
             if (taken.getFileName().toString().endsWith(RECLAIM_SUFFIX)) {
-                deleteQuietly(taken); // never the slot's own name: a new factory may have its ledger there by now
+                ShmFiles.deleteQuietly(taken); // never the slot's own name: a new factory may have its ledger there by now
             }
             regions.destroyRegionsOf(device.pid());
             if (totals[0] > before) {
@@ -565,13 +565,6 @@ public final class SessionMappings {
         }
     }
 
-    private static void deleteQuietly(final Path file) {
-        try {
-            Files.deleteIfExists(file);
-        } catch (IOException ignored) {
-            // best effort: a private file
-        }
-    }
 
     /** Forgets the cached view of a region this factory destroyed (called by {@link Regions}). */
     public void evict(final RegionView view) {

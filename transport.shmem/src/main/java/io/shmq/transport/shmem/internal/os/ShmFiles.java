@@ -92,6 +92,27 @@ public final class ShmFiles {
     }
 
     /**
+     * @return the inode number at {@code file} (links not followed), or null when there is no file or it cannot be
+     * read: what "the file at this path is still the one I mapped" is checked against
+     */
+    public static Object inode(final Path file) {
+        try {
+            return Files.getAttribute(file, "unix:ino", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Deletes {@code file} if it is there, best effort; @return whether this call deleted it */
+    public static boolean deleteQuietly(final Path file) {
+        try {
+            return Files.deleteIfExists(file);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
      * Checks that {@code file} is a regular file (not a link) of this user.
      *
      * @throws java.nio.file.NoSuchFileException when the file is gone (a concurrent removal: look again)

@@ -130,7 +130,7 @@ public final class Session {
                     }
                     // Removal happens under this lock, so the remover is done, or died before it deleted the file
                     // (then the file is still the one at the path): finish its work, or the name is blocked.
-                    if (mapped.inode() != null && mapped.inode().equals(inode(file))) {
+                    if (mapped.inode() != null && mapped.inode().equals(ShmFiles.inode(file))) {
                         LOG.log(System.Logger.Level.WARNING, "finishing the removal of session " + shmId
                                 + " that a dead process began");
                         ShmFiles.deleteAll(directory, shmId);
@@ -176,14 +176,6 @@ public final class Session {
     private record Mapped(MemorySegment memory, Object inode) {
     }
 
-    /** @return the inode number at {@code file}, or null when there is no file */
-    static Object inode(final Path file) {
-        try {
-            return Files.getAttribute(file, "unix:ino", java.nio.file.LinkOption.NOFOLLOW_LINKS);
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
-    }
 
     private static Mapped createOrOpen(final Path file, final Path directory, final String shmId,
                                        final byte[] digest, final long segmentSize, final Arena arena) {
@@ -210,7 +202,7 @@ public final class Session {
             ManagementLayout.REGION_ID_COUNTER_H.set(memory, 0L, (long) io.shmq.transport.api.RegionConfig
                     .FIRST_AUTO_ID);
             ManagementLayout.CREATOR_PID_H.setRelease(memory, 0L, ProcessIdentity.PID);
-            inode = inode(temp);
+            inode = ShmFiles.inode(temp);
             try {
                 Files.createLink(file, temp);
             } catch (FileAlreadyExistsException | NoSuchFileException e) {
@@ -218,13 +210,13 @@ public final class Session {
                 return null;
             }
         } catch (IOException | RuntimeException e) {
-            deleteQuietly(temp);
+            ShmFiles.deleteQuietly(temp);
             if (e instanceof SharedMemoryException | e instanceof IllegalArgumentException) {
                 throw (RuntimeException) e;
             }
             throw new SharedMemoryException("cannot create session file " + file + ": " + e, e);
         } finally {
-            deleteQuietly(temp);
+            ShmFiles.deleteQuietly(temp);
         }
         try {
             final Path segmentFile = ShmFiles.segment(directory, shmId, 0);
@@ -254,13 +246,6 @@ public final class Session {
         }
     }
 
-    private static void deleteQuietly(final Path file) {
-        try {
-            Files.deleteIfExists(file);
-        } catch (IOException ignored) {
-            // best effort: a private file of this process
-        }
-    }
 
     private static void checkInterrupt(final String shmId) {
         if (Thread.currentThread().isInterrupted()) {
@@ -271,12 +256,12 @@ public final class Session {
     private static Mapped open(final Path file, final String shmId, final Arena arena) {
         final long deadline = System.nanoTime() + READY_TIMEOUT_NANOS;
         final IdleStrategy idle = IdleStrategy.parking(READY_POLL_NANOS);
-        final Object before = inode(file);
+        final Object before = ShmFiles.inode(file);
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE,
                 java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             ShmFiles.checkOwner(file);
             // The same inode before and after the open: the channel's file is that inode.
-            final Object inode = before != null && before.equals(inode(file)) ? before : null;
+            final Object inode = before != null && before.equals(ShmFiles.inode(file)) ? before : null;
             if (channel.size() < MNG_BYTES) {
                 // A creator links the file only once it has its full size: this is not a session file of ours.
                 throw FileHeaderLayout.incompatible(file, "size", Long.toString(MNG_BYTES),

@@ -413,14 +413,14 @@ public final class SessionMonitor {
             // Only the private files of creators that died before linking: nobody else ever opens them.
             int deleted = 0;
             for (final Path file : creatingFiles(listOf(dir, shmId))) {
-                if (!ProcessIdentity.alive(creatorOf(file), 0) && deleteQuietly(file)) {
+                if (!ProcessIdentity.alive(creatorOf(file), 0) && ShmFiles.deleteQuietly(file)) {
                     deleted++;
                 }
             }
             return new Outcome(deleted > 0, deleted, "removed half-created session " + shmId + " of dead pid "
                     + before.creatorPid() + ": " + deleted + " files");
         }
-        final Object inode = inode(mng);
+        final Object inode = ShmFiles.inode(mng);
         try (Arena arena = Arena.ofConfined();
              FileChannel channel = FileChannel.open(mng, StandardOpenOption.READ, StandardOpenOption.WRITE,
                      LinkOption.NOFOLLOW_LINKS)) {
@@ -433,7 +433,7 @@ public final class SessionMonitor {
             try {
                 // Decide again under the lock: joins and leaves happen under it, so this state is the truth. The
                 // file must still be the one at the path: deleting by name must never hit a successor's files.
-                if (inode == null || !inode.equals(inode(mng))) {
+                if (inode == null || !inode.equals(ShmFiles.inode(mng))) {
                     return new Outcome(false, 0, "session " + shmId + " left alone: management file replaced");
                 }
                 final SessionInfo now = read(shmId, memory, before.files(), before.bytes());
@@ -484,22 +484,6 @@ public final class SessionMonitor {
         return files;
     }
 
-    private static boolean deleteQuietly(final Path file) {
-        try {
-            return Files.deleteIfExists(file);
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    /** @return the inode number of {@code file}, or null when it is gone or unreadable */
-    private static Object inode(final Path file) {
-        try {
-            return Files.getAttribute(file, "unix:ino", LinkOption.NOFOLLOW_LINKS);
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
-    }
 
     private static Outcome refusedLive(final String shmId, final List<Long> pids) {
         return new Outcome(false, 0, "session " + shmId + " refused: live devices, pids " + pids

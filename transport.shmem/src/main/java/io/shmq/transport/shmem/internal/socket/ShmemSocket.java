@@ -1222,11 +1222,15 @@ public final class ShmemSocket implements Socket {
 
     @Override
     public void setSendHighWaterMark(final int messages) {
+        checkHighWaterMark(messages);
+        sendHwm = messages;
+        links.forEach(l -> l.setSendHighWaterMark(messages));
+    }
+
+    private static void checkHighWaterMark(final int messages) {
         if (messages < 1) {
             throw new IllegalArgumentException("high-water mark must be at least 1: messages=" + messages);
         }
-        sendHwm = messages;
-        links.forEach(l -> l.setSendHighWaterMark(messages));
     }
 
     @Override
@@ -1236,9 +1240,7 @@ public final class ShmemSocket implements Socket {
 
     @Override
     public void setReceiveHighWaterMark(final int messages) {
-        if (messages < 1) {
-            throw new IllegalArgumentException("high-water mark must be at least 1: messages=" + messages);
-        }
+        checkHighWaterMark(messages);
         receiveHwm = messages;
         links.forEach(l -> l.setReceiveHighWaterMark(messages));
     }

@@ -119,6 +119,18 @@ final class Stream {
             if (count < 2L * stride) {
                 return new Rates(count, count * 1e9 / (end - firstSend), Double.NaN);
             }
+            if (Boolean.getBoolean("shmq.bench.timeline")) { // where a cold start spends its time, to stderr
+                final StringBuilder line = new StringBuilder("timeline (ms from the first send, per 10% of messages):");
+                for (int tenth = 1; tenth <= 10; tenth++) {
+                    final int index = (int) Math.min(count / stride - 1, count * tenth / 10 / stride);
+                    line.append(String.format(java.util.Locale.ROOT, " %.0f", (marks[index] - firstSend) / 1e6));
+                }
+                line.append("; messages 64, 640, 6400, 64000 at");
+                for (long at = 64; at <= 64000 && at / stride < count / stride; at *= 10) {
+                    line.append(String.format(java.util.Locale.ROOT, " %.1f", (marks[(int) (at / stride)] - firstSend) / 1e6));
+                }
+                System.err.println(line);
+            }
             final int middle = (int) (count / 2 / stride);
             final long after = count - 1 - (long) middle * stride; // messages received after the middle mark
             return new Rates(count, count * 1e9 / (end - firstSend), after * 1e9 / (end - marks[middle]));

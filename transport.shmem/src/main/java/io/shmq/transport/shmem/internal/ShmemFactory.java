@@ -108,10 +108,23 @@ public final class ShmemFactory implements TransportFactory {
         return session.directory();
     }
 
-    /** @return bytes of managed segment 0 not held by live messages */
+    /**
+     * @return bytes of managed segment 0 this factory can allocate: not held by live messages, nor kept in the block
+     * caches of other live factories (at most 16 KiB per size class and thread stripe each)
+     */
     public long freeMemory() {
         mappings.checkOpen();
-        return mappings.ownSegment().freeMemory();
+        return mappings.freeMemory();
+    }
+
+    /**
+     * @return bytes of free blocks this factory's threads keep in their block caches: part of {@link #freeMemory()},
+     * which another factory of the session does not count as free until they go back to the segment (half a cache at
+     * a time, all at close, or by reclamation when the process dies)
+     */
+    public long cachedBytes() {
+        mappings.checkOpen();
+        return mappings.cachedBytes();
     }
 
     /** @return what this factory has mapped: the resolver and the receive path go through it */

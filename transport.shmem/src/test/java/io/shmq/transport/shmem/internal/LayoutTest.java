@@ -111,8 +111,32 @@ class LayoutTest {
         assertEquals(512, at(l, "classHeads"));
         assertEquals(128, SegmentLayout.CLASS_HEAD.byteSize());
         assertEquals(1536, at(l, "bins"));
+        assertEquals(2048, at(l, "freeBell"));
+        assertEquals(2052, at(l, "freeSleepers"));
+        assertEquals(2176, at(l, "transfer"));
+        final StructLayout t = SegmentLayout.TRANSFER;
+        assertEquals(0, at(t, "op"));
+        assertEquals(4, at(t, "classIndex"));
+        assertEquals(8, at(t, "owner"));
+        assertEquals(12, at(t, "count"));
+        assertEquals(16, at(t, "first"));
+        assertEquals(24, at(t, "head"));
+        assertEquals(32, at(t, "usedAfter"));
+        assertEquals(40, t.byteSize());
         assertEquals(4096, SegmentLayout.HEAP_OFFSET);
-        assertEquals(2, SegmentLayout.VERSION);
+        assertEquals(3, SegmentLayout.VERSION);
+    }
+
+    @Test
+    void shouldPinBlockCacheLayout() {
+        final StructLayout c = io.shmq.transport.shmem.internal.segment.BlockCacheLayout.CACHE;
+        assertEquals(0, at(c, "owner"));
+        assertEquals(4, at(c, "count"));
+        assertEquals(8, at(c, "capacity"));
+        assertEquals(12, at(c, "segmentId"));
+        assertEquals(16, at(c, "blocks"));
+        assertEquals(512, c.byteSize());
+        assertEquals(8 * 512, io.shmq.transport.shmem.internal.segment.BlockCacheLayout.STRIPE.byteSize());
     }
 
     @Test
@@ -149,7 +173,10 @@ class LayoutTest {
         assertEquals(24, at(e, "hint"));
         assertEquals(32, at(e, "shared"));
         assertEquals(40, e.byteSize());
-        assertEquals(64 + 40 * 3, io.shmq.transport.shmem.internal.mapping.LedgerLayout.bytes(3));
+        assertEquals(64, io.shmq.transport.shmem.internal.mapping.LedgerLayout.CACHES_OFFSET);
+        assertEquals(64 + 16 * 4096, io.shmq.transport.shmem.internal.mapping.LedgerLayout.ENTRIES_OFFSET);
+        assertEquals(64 + 4096, io.shmq.transport.shmem.internal.mapping.LedgerLayout.cachesOf(1));
+        assertEquals(64 + 16 * 4096 + 40 * 3, io.shmq.transport.shmem.internal.mapping.LedgerLayout.bytes(3));
     }
 
     @Test

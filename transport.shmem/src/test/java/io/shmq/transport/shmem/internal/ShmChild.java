@@ -108,6 +108,7 @@ public final class ShmChild {
                         println("CLOSED");
                     }
                     case "free-memory" -> println("FREE " + factory.freeMemory());
+                    case "cached" -> println("CACHED " + factory.cachedBytes());
                     case "lock" -> {
                         factory.ownSegment().lock().lock();
                         println("LOCKED");

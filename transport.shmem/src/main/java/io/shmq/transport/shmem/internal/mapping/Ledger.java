@@ -4,6 +4,7 @@ import io.shmq.transport.api.SharedMemoryException;
 import io.shmq.transport.shmem.internal.os.FileHeaderLayout;
 import io.shmq.transport.shmem.internal.os.ProcessIdentity;
 import io.shmq.transport.shmem.internal.os.ShmFiles;
+import io.shmq.transport.shmem.internal.segment.BlockCache;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -89,6 +90,20 @@ final class Ledger {
         return RESERVE_ENTRIES;
     }
 
+    /**
+     * @return stripe {@code stripe}'s block caches for segment {@code segmentId} (formatted empty); their owner tag
+     * mixes this process's pid and start token with the stripe, so that no other live process's stripe, nor one of a
+     * later process in the same device slot, has the same (but with probability 2^-28)
+     */
+    BlockCache cache(final int stripe, final int segmentId) {
+        final long mixed = (ProcessIdentity.PID * 0x9E3779B97F4A7C15L) ^ (ProcessIdentity.TOKEN * 0xC2B2AE3D27D4EB4FL);
+        int owner = (int) (mixed ^ (mixed >>> 32)) << 4 | stripe;
+        if ((owner & ~15) == 0) {
+            owner |= 16;
+        }
+        return new BlockCache(memory, LedgerLayout.cachesOf(stripe), owner, segmentId);
+    }
+
     /** Records a managed block reference at {@code index}. */
     void managed(final int index, final int segmentId, final long block, final long size, final long generation) {
         write(index, LedgerLayout.MANAGED, segmentId, block, size, generation, -1L);
@@ -150,6 +165,17 @@ final class Ledger {
      * @throws SharedMemoryException when the file is not a ledger of this version
      */
     static int read(final Path file, final EntryVisitor visitor) {
+        return read(file, (owner, classIndex, segmentId, blocks) -> { }, visitor);
+    }
+
+    /**
+     * Reads a dead factory's ledger file: first the block caches of its stripes (every entry, stale ones too), then
+     * the recorded entries.
+     *
+     * @return how many entries it visited
+     * @throws SharedMemoryException when the file is not a ledger of this version
+     */
+    static int read(final Path file, final BlockCache.Visitor caches, final EntryVisitor visitor) {
         try (Arena arena = Arena.ofConfined();
              FileChannel channel = FileChannel.open(file, java.nio.file.StandardOpenOption.READ,
                      java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
@@ -160,6 +186,9 @@ final class Ledger {
             }
             final MemorySegment memory = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             FileHeaderLayout.checkReady(memory, file, LedgerLayout.MAGIC, LedgerLayout.VERSION);
+            for (int stripe = 0; stripe < LedgerLayout.STRIPES; stripe++) {
+                BlockCache.read(memory, LedgerLayout.cachesOf(stripe), caches);
+            }
             final long capacity = Math.min((int) LedgerLayout.CAPACITY_H.get(memory, 0L) & 0xFFFFFFFFL,
                     (size - ENTRIES_OFFSET) / ENTRY.byteSize());
             int visited = 0;

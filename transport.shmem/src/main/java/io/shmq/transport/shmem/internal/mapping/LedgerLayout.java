@@ -1,7 +1,9 @@
 package io.shmq.transport.shmem.internal.mapping;
 
 import io.shmq.transport.shmem.internal.os.FileHeaderLayout;
+import io.shmq.transport.shmem.internal.segment.BlockCacheLayout;
 import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.SequenceLayout;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
@@ -17,17 +19,22 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  * <pre>
  *  0    | magic u64 | version u32 (FileHeaderLayout) | deviceSlot u32                              |
  *  16   | pid u64 | token u64 (the writer, as in its device slot) | capacity u32 | padding to 64   |
- *  64   | entries[capacity] {                                                                       |
+ *  64   | caches[16 stripes] { BlockCacheLayout[8 size classes], 512 B each }      65536 B         |
+ *  65600| entries[capacity] {                                                                       |
  *       |   state u32 (0 free, 1 managed block, 2 region range) | id u32 (segment or region id)     |
  *       |   handle u64 (block offset, or offset in the region) | size u64                          |
  *       |   hint u64 (a block's generation, or the region message's hint) | shared u64             |
  *       | }                                                                          40 B each      |
  * </pre>
+ * The caches are the free small blocks each stripe keeps ({@code BlockCacheLayout}): a survivor gives them back to
+ * the segment before it releases the entries.
  */
 public final class LedgerLayout {
     /** "SHMQOWN1" as a little-endian long. */
     static final long MAGIC = 0x314E574F514D4853L;
-    static final int VERSION = 1;
+    static final int VERSION = 2;
+    /** Stripes with a block cache each (the factory's {@code OpenMessages} stripes). */
+    static final int STRIPES = 16;
     static final int FREE = 0;
     static final int MANAGED = 1;
     static final int REGION = 2;
@@ -49,7 +56,14 @@ public final class LedgerLayout {
             ValueLayout.JAVA_LONG.withName("hint"),
             ValueLayout.JAVA_LONG.withName("shared"));
 
-    public static final long ENTRIES_OFFSET = HEADER.byteSize();
+    public static final SequenceLayout CACHES = MemoryLayout.sequenceLayout(STRIPES, BlockCacheLayout.STRIPE);
+
+    public static final StructLayout LAYOUT = MemoryLayout.structLayout(
+            HEADER.withName("header"),
+            CACHES.withName("caches"));
+
+    public static final long CACHES_OFFSET = LAYOUT.byteOffset(groupElement("caches"));
+    public static final long ENTRIES_OFFSET = LAYOUT.byteSize();
 
     static final VarHandle DEVICE_SLOT_H = HEADER.varHandle(groupElement("deviceSlot"));
     static final VarHandle PID_H = HEADER.varHandle(groupElement("pid"));
@@ -64,6 +78,11 @@ public final class LedgerLayout {
     static final VarHandle SHARED_H = ENTRY.arrayElementVarHandle(groupElement("shared"));
 
     private LedgerLayout() {
+    }
+
+    /** @return the offset of stripe {@code stripe}'s block caches */
+    public static long cachesOf(final int stripe) {
+        return CACHES_OFFSET + stripe * BlockCacheLayout.STRIPE.byteSize();
     }
 
     /** @return the file size for {@code capacity} entries */

@@ -1,5 +1,8 @@
 package io.shmq.transport.shmem.internal.mapping;
 
+import io.shmq.transport.shmem.internal.segment.BlockCache;
+import io.shmq.transport.shmem.internal.segment.ManagedSegment;
+
 /**
  * The messages of one factory that hold a payload, so that closing the factory releases them (the API's promise;
  * without it a stopped OSGi bundle would leak its open messages into a session that goes on). Intrusive doubly
@@ -12,6 +15,13 @@ package io.shmq.transport.shmem.internal.mapping;
  * <p>The same monitor guards the message's entry in the factory's {@link Ledger}: each stripe owns a range of
  * entries and a stack of free ones, so recording a payload costs a few plain stores into this process's ledger
  * file and no shared cache line.
+ *
+ * <p>Each stripe also keeps the {@link BlockCache} of segment 0 (in the ledger file too): small messages are
+ * allocated from it and freed into it under the same monitor, in an order that lets a survivor return exactly what
+ * a killed process held. Allocation: the ledger entry is written with the block's next generation before the block
+ * becomes allocated (killed before: the block is still free in the cache; after: the entry releases it). Free of
+ * the only reference: the block goes into the cache before the entry is cleared (killed between: the entry names a
+ * free block, which the survivor skips, and the cache returns it).
  */
 final class OpenMessages {
     private static final int STRIPES = 16;
@@ -27,9 +37,14 @@ final class OpenMessages {
         private int reserved;
         private int[] free = new int[64];
         private int freeCount;
+        /** Free small blocks of {@link #cached} this stripe keeps, or null. */
+        private final BlockCache cache;
+        private final ManagedSegment cached;
 
-        Stripe(final int base) {
+        Stripe(final int base, final BlockCache cache, final ManagedSegment cached) {
             this.base = base;
+            this.cache = cache;
+            this.cached = cached;
         }
 
         /** @return a ledger entry for a new message, or -1 when the range is full or cannot be reserved */
@@ -60,12 +75,148 @@ final class OpenMessages {
     private final Stripe[] stripes = new Stripe[STRIPES];
     private final Ledger ledger;
 
-    /** @param ledger the factory's ledger, or null to record nothing */
-    OpenMessages(final Ledger ledger) {
+    /**
+     * @param ledger the factory's ledger, or null to record nothing (and cache nothing)
+     * @param own    the segment the factory allocates in: each stripe caches free blocks of it
+     */
+    OpenMessages(final Ledger ledger, final ManagedSegment own) {
         this.ledger = ledger;
         for (int i = 0; i < STRIPES; i++) {
-            stripes[i] = new Stripe(i * Ledger.STRIPE_ENTRIES);
+            stripes[i] = new Stripe(i * Ledger.STRIPE_ENTRIES, ledger == null ? null : ledger.cache(i, own.id()),
+                    own);
         }
+    }
+
+    private Stripe current() {
+        return stripes[(int) Thread.currentThread().threadId() & (STRIPES - 1)];
+    }
+
+    /**
+     * Gives {@code message} (empty) a block of {@code segment}, recorded and registered: a small block from this
+     * thread's stripe cache, a large one from the heap with its entry written before the heap marks it taken.
+     *
+     * @return false when the segment has no room now (the caller takes the slow path, which waits)
+     */
+    boolean allocateRecorded(final ShmemMessage message, final ManagedSegment segment, final long payload,
+                             final long alignment) {
+        final int cls = ManagedSegment.cachedClass(payload, alignment);
+        final Stripe stripe = current();
+        if (stripe.cache == null || stripe.cached != segment) {
+            return false;
+        }
+        if (cls < 0) {
+            return allocateLarge(stripe, message, segment, payload, alignment);
+        }
+        synchronized (stripe) {
+            final long block = segment.takeCached(stripe.cache, cls);
+            if (block == 0) {
+                return false;
+            }
+            final int entry = stripe.claim(ledger);
+            final long generation = segment.nextGeneration(block);
+            if (entry >= 0) {
+                ledger.managed(entry, segment.id(), block, payload, generation);
+            }
+            final long offset = segment.activateSmall(block, ManagedSegment.userOffset(alignment), generation);
+            message.takeAllocated(segment, block, payload, offset);
+            link(stripe, message);
+            message.ledgerEntry = entry;
+        }
+        return true;
+    }
+
+    private boolean allocateLarge(final Stripe stripe, final ShmemMessage message, final ManagedSegment segment,
+                                  final long payload, final long alignment) {
+        synchronized (stripe) {
+            final int entry = stripe.claim(ledger);
+            long block = -1;
+            try {
+                block = segment.allocate(payload, alignment, entry < 0 ? null
+                        : (handle, generation) -> ledger.managed(entry, segment.id(), handle, payload, generation));
+            } finally {
+                if (block < 0 && entry >= 0) {
+                    ledger.clear(entry);
+                    stripe.giveBack(entry);
+                }
+            }
+            if (block < 0) {
+                return false;
+            }
+            message.takeAllocated(segment, block, payload, segment.dataOffset(block));
+            link(stripe, message);
+            message.ledgerEntry = entry;
+        }
+        return true;
+    }
+
+    /**
+     * Releases a managed message's block through its stripe's cache and unregisters it.
+     *
+     * @return false when the factory already released it
+     */
+    boolean releaseManaged(final ShmemMessage message) {
+        return unregister(message, true);
+    }
+
+    /**
+     * Unregisters the message (its entry cleared) under its stripe's monitor, and with {@code release} releases its
+     * managed block too, in the order that leaves a survivor nothing to free twice.
+     *
+     * @return false when the factory already released it (or it was never registered)
+     */
+    private boolean unregister(final ShmemMessage message, final boolean release) {
+        final Stripe stripe = message.stripe;
+        if (stripe == null) {
+            return false;
+        }
+        synchronized (stripe) {
+            if (message.stripe != stripe) {
+                return false;
+            }
+            if (!release) {
+                unlink(stripe, message);
+                return true;
+            }
+            final ManagedSegment segment = message.managedSegment();
+            final long block = message.managedHandle();
+            final BlockCache cache = segment == stripe.cached ? stripe.cache : null;
+            if (cache != null && segment.exclusive(block)) {
+                segment.releaseCached(block, cache); // into the cache first, then the entry goes
+                unlink(stripe, message);
+            } else {
+                unlink(stripe, message); // shared: the entry goes first (a kill between leaks, never frees twice)
+                if (cache != null) {
+                    segment.releaseCached(block, cache);
+                } else {
+                    segment.release(block);
+                }
+            }
+            return true;
+        }
+    }
+
+    /** Gives every stripe's cached blocks back to the segment (the factory closes). */
+    void drainCaches() {
+        for (final Stripe stripe : stripes) {
+            synchronized (stripe) {
+                if (stripe.cache != null) {
+                    stripe.cached.drainAll(stripe.cache);
+                }
+            }
+        }
+    }
+
+    /** @return bytes of free blocks the stripes cache (free memory only this factory can allocate) */
+    long cachedBytes() {
+        long bytes = 0;
+        for (final Stripe stripe : stripes) {
+            synchronized (stripe) {
+                if (stripe.cache != null) {
+                    bytes += stripe.cache.cachedBytes();
+                }
+            }
+        }
+        return bytes;
     }
 
     /** @return how many stripes (ledger ranges) there are */
@@ -74,16 +225,9 @@ final class OpenMessages {
     }
 
     void add(final ShmemMessage message) {
-        final Stripe stripe = stripes[(int) Thread.currentThread().threadId() & (STRIPES - 1)];
+        final Stripe stripe = current();
         synchronized (stripe) {
-            final ShmemMessage head = stripe.head;
-            message.prevOpen = null;
-            message.nextOpen = head;
-            if (head != null) {
-                head.prevOpen = message;
-            }
-            stripe.head = message;
-            message.stripe = stripe;
+            link(stripe, message);
             if (ledger != null) {
                 final int entry = stripe.claim(ledger);
                 message.ledgerEntry = entry;
@@ -122,17 +266,18 @@ final class OpenMessages {
 
     /** @return true when this call unlinked the message; false when the factory already released it */
     boolean remove(final ShmemMessage message) {
-        final Stripe stripe = message.stripe;
-        if (stripe == null) {
-            return false;
+        return unregister(message, false);
+    }
+
+    private static void link(final Stripe stripe, final ShmemMessage message) {
+        final ShmemMessage head = stripe.head;
+        message.prevOpen = null;
+        message.nextOpen = head;
+        if (head != null) {
+            head.prevOpen = message;
         }
-        synchronized (stripe) {
-            if (message.stripe != stripe) {
-                return false;
-            }
-            unlink(stripe, message);
-            return true;
-        }
+        stripe.head = message;
+        message.stripe = stripe;
     }
 
     private void unlink(final Stripe stripe, final ShmemMessage message) {

@@ -79,7 +79,7 @@ public final class SessionMappings {
         this.own = segment(0);
         this.ledger = Ledger.create(ShmFiles.ledger(session.directory(), session.shmId(), session.deviceSlot()),
                 session.deviceSlot(), OpenMessages.stripes());
-        this.openMessages = new OpenMessages(ledger);
+        this.openMessages = new OpenMessages(ledger, own);
     }
 
     /** @return the session */
@@ -90,6 +90,19 @@ public final class SessionMappings {
     /** @return segment 0, where this factory allocates */
     public ManagedSegment ownSegment() {
         return own;
+    }
+
+    /**
+     * @return bytes this factory can allocate in segment 0 without waiting: the segment's free memory and the free
+     * blocks its own stripes cache
+     */
+    public long freeMemory() {
+        return own.freeMemory() + openMessages.cachedBytes();
+    }
+
+    /** @return bytes of free blocks this factory's stripes cache */
+    public long cachedBytes() {
+        return openMessages.cachedBytes();
     }
 
     /** @return the factory's open messages */
@@ -162,6 +175,13 @@ public final class SessionMappings {
         }
         if (size == 0) {
             return;
+        }
+        try {
+            if (openMessages.allocateRecorded(message, own, size, checkAlignment(alignment))) {
+                return;
+            }
+        } catch (IllegalStateException e) {
+            throw closedDuring("allocate", e);
         }
         final long block = allocateBlock(size, alignment);
         try {
@@ -469,7 +489,7 @@ public final class SessionMappings {
             return new Reclaimed(0, 0, 0, 0);
         }
         int devices = 0;
-        final long[] totals = new long[3]; // references, bytes, skipped
+        final long[] totals = new long[5]; // references, bytes, skipped, cached blocks, their bytes
         final long now = System.nanoTime();
         for (final Session.DeadDevice device : dead) {
             // The grace: a consumer may still be reading a payload the dead process kept for it (the side channel).
@@ -484,9 +504,16 @@ public final class SessionMappings {
             devices++;
             final long before = totals[0];
             final long bytesBefore = totals[1];
+            final long cachedBefore = totals[3];
+            final long cachedBytesBefore = totals[4];
             try {
                 if (Files.exists(taken, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                    Ledger.read(taken, entry -> {
+                    Ledger.read(taken, (owner, classIndex, segmentId, blocks) -> {
+                        // Its cached free blocks first (a block it was allocating is one or the other, never both).
+                        final int back = segment(segmentId).reclaimCached(owner, classIndex, blocks);
+                        totals[3] += back;
+                        totals[4] += (long) back << (6 + classIndex);
+                    }, entry -> {
                         if (release(entry)) {
                             totals[0]++;
                             totals[1] += entry.size();
@@ -502,10 +529,11 @@ public final class SessionMappings {
                 ShmFiles.deleteQuietly(taken); // never the slot's own name: a new factory may have its ledger there by now
             }
             regions.destroyRegionsOf(device.pid());
-            if (totals[0] > before) {
+            if (totals[0] > before || totals[3] > cachedBefore) {
                 LOG.log(System.Logger.Level.INFO, "session " + session.shmId() + ": reclaimed " + (totals[0] - before)
-                        + " payloads (" + (totals[1] - bytesBefore) + " bytes) of dead pid " + device.pid()
-                        + " (device slot " + device.slot() + ")");
+                        + " payloads (" + (totals[1] - bytesBefore) + " bytes) and " + (totals[3] - cachedBefore)
+                        + " cached free blocks (" + (totals[4] - cachedBytesBefore) + " bytes) of dead pid "
+                        + device.pid() + " (device slot " + device.slot() + ")");
             }
         }
         return new Reclaimed(devices, (int) totals[0], totals[1], (int) totals[2]);
@@ -582,6 +610,7 @@ public final class SessionMappings {
     /** Releases every message still open; the regions then receive their acknowledgements while they linger. */
     public void releaseOpenMessages() {
         openMessages.releaseAll();
+        openMessages.drainCaches();
     }
 
     /** Deletes this factory's ledger; its open messages are released (every entry is clear). */

@@ -45,13 +45,26 @@ public final class ShmemMessage implements SharedMemoryMessage {
 
     /** Takes ownership of a managed block (one reference) whose payload starts at the checked {@code offset}. */
     void setManaged(final ManagedSegment value, final long block, final long payload, final long offset) {
+        takeAllocated(value, block, payload, offset);
+        mappings.openMessages().add(this);
+    }
+
+    /** Takes a block {@link OpenMessages} allocated, recorded and registers itself (under the stripe's monitor). */
+    void takeAllocated(final ManagedSegment value, final long block, final long payload, final long offset) {
         this.segment = value;
         this.region = null;
         this.handle = block;
         this.dataOffset = offset;
         this.size = payload;
         this.shared = MetaHeader.NOT_SHARED;
-        mappings.openMessages().add(this);
+    }
+
+    ManagedSegment managedSegment() {
+        return segment;
+    }
+
+    long managedHandle() {
+        return handle;
     }
 
     /** Takes ownership of one reference to a region range. */
@@ -193,6 +206,15 @@ public final class ShmemMessage implements SharedMemoryMessage {
 
     private void releasePayload() {
         if (segment == null && region == null) {
+            return;
+        }
+        if (segment != null) {
+            try {
+                mappings.openMessages().releaseManaged(this);
+            } catch (IllegalStateException e) {
+                // The factory closed and unmapped the segment: the session reclaims everything when it ends.
+            }
+            clear(); // released here, or by the factory's close before
             return;
         }
         if (!mappings.openMessages().remove(this)) {

@@ -34,10 +34,16 @@ public final class Doorbell {
         this.address = memory.address() + bellOffset;
     }
 
-    /** Rings: wakes every sleeper (they re-check their condition). */
+    /**
+     * Rings: wakes every sleeper (they re-check their condition). The caller made its condition true with a volatile
+     * write or an atomic before this; nobody sleeping, it costs one volatile load and writes nothing. Race-free by
+     * the sleep protocol: a sleeper registers (an atomic add) before it reads the word and checks the condition, the
+     * waker writes the condition before it reads the count, so one of the two sees the other; a sleeper seen here
+     * gets the word changed and a wake, one not seen yet sees the condition and does not sleep.
+     */
     public void ring() {
-        bell.getAndAdd(memory, base, 1);
         if ((int) sleepers.getVolatile(memory, base) > 0) {
+            bell.getAndAdd(memory, base, 1);
             Native.futexWakeAll(address);
         }
     }

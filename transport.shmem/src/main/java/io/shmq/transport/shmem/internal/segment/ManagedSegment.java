@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,13 +43,19 @@ import static io.shmq.transport.shmem.internal.segment.SegmentLayout.USED_BYTES_
  * One managed segment mapped into this process, and the shared allocator that lives in it.
  *
  * <p>Allocator: blocks of up to {@link #SMALL_LIMIT} bytes (header included) come from eight power-of-two size
- * classes (64 B .. 8 KiB), each a lock-free Treiber stack whose head packs a 32-bit ABA tag with the block offset
- * divided by 16; stacks are refilled with 64 KiB chunks carved from the large-block heap. Larger blocks come from
- * a segregated-fit heap (64 power-of-two bins, boundary tags, immediate coalescing) under a {@link RobustLock}.
- * Small blocks are never returned to the large heap: a chunk stays with its class.
+ * classes (64 B .. 8 KiB); each class has a list of free blocks in the segment, refilled with 64 KiB chunks carved
+ * from the large-block heap, and every thread stripe of a factory keeps a {@link BlockCache} of its own per class.
+ * Allocating and freeing a cached block writes only the block and the process's own ledger file; a cache moves half
+ * its capacity to or from the class list at once, under the lock. Larger blocks come from a segregated-fit heap (64
+ * power-of-two bins, boundary tags, immediate coalescing). Heap, class lists and transfers share one
+ * {@link RobustLock}; a transfer is recorded in the segment header first ({@link SegmentLayout}), so a process
+ * killed in the middle of one leaves nothing lost or twice free: the next lock holder finishes or undoes it. Small
+ * blocks are never returned to the large heap: a chunk stays with its class.
  *
- * <p>{@link #freeMemory()} counts the bytes not held by live blocks (segment heap minus {@code usedBytes}), so it
- * returns exactly to its start value when every message is closed; fragmentation may still refuse a large block.
+ * <p>{@link #freeMemory()} counts the bytes on the free heap and the class lists (segment heap minus
+ * {@code usedBytes}): blocks that live messages hold, and blocks that a live process caches (at most 16 KiB per
+ * class and stripe), are not free; it returns exactly to its start value when every message is closed and every
+ * factory closed or reclaimed. Fragmentation may still refuse a large block.
  *
  * <p>Full tmpfs: the segment file is sparse; the allocator reserves file blocks ({@code posix_fallocate}) ahead of
  * the highest byte it or a user may touch, in steps of {@link #RESERVE_STEP}, under the lock. When the file system
@@ -232,24 +239,30 @@ public final class ManagedSegment {
      * @return the block offset (handle), or -1 when there is no room
      */
     public long allocate(final long payload, final long alignment) {
+        return allocate(payload, alignment, null);
+    }
+
+    /**
+     * @param recorder gets a large block's handle and generation before the heap gives it (null: nobody); a small
+     *                 block is not recorded here (the block caches are the recorded path of small blocks)
+     * @return the block offset (handle), or -1 when there is no room
+     */
+    public long allocate(final long payload, final long alignment, final Recorder recorder) {
         final long userOffset = Math.max(HEADER_BYTES, alignment);
         if (payload <= SMALL_LIMIT - userOffset) {
-            final long total = userOffset + payload;
-            final int cls = sizeClass(total);
-            long block = pop(cls);
-            if (block == 0) {
-                refill(cls);
-                block = pop(cls);
+            final int cls = sizeClass(userOffset + payload);
+            final long block;
+            lock.lock();
+            try {
+                block = takeListed(cls);
+                if (block != 0) {
+                    USED_BYTES_H.set(memory, 0L, (long) USED_BYTES_H.get(memory, 0L) + (64L << cls));
+                }
+            } finally {
+                lock.unlock();
             }
             if (block != 0) {
-                final long blockSize = 64L << cls;
-                USER_OFFSET_H.set(memory, block, (short) userOffset);
-                TAG_H.set(memory, block, tag);
-                final int generation = (int) BlockLayout.GENERATION_H.get(memory, block) + 1;
-                BlockLayout.GENERATION_H.set(memory, block, generation == 0 ? 1 : generation);
-                REF_COUNT_H.set(memory, block, 1);
-                SIZE_FLAGS_H.setRelease(memory, block, blockSize | SMALL);
-                USED_BYTES_H.getAndAdd(memory, 0L, blockSize);
+                activateSmall(block, userOffset, nextGeneration(block));
                 return block;
             }
         }
@@ -260,22 +273,38 @@ public final class ManagedSegment {
         final long total = Math.max(MIN_LARGE, align(HEADER_BYTES + padding + payload, 16));
         lock.lock();
         try {
-            final long block = allocateLarge(total);
+            final int generation = nextGeneration();
+            final long block = allocateLarge(total, false, candidate -> {
+                // The header first, while the block is still free, then the caller's record: a process killed
+                // before the heap marks the block leaves a record of a free block (skipped), after it a live one.
+                USER_OFFSET_H.set(memory, candidate, (short) (align(candidate + HEADER_BYTES, alignment) - candidate));
+                TAG_H.set(memory, candidate, tag);
+                CLASS_INDEX_H.set(memory, candidate, (short) -1);
+                BlockLayout.GENERATION_H.set(memory, candidate, generation);
+                REF_COUNT_H.set(memory, candidate, 1);
+                if (recorder != null) {
+                    recorder.record(candidate, generation & 0xFFFFFFFFL);
+                }
+            });
             if (block < 0) {
                 return -1;
             }
             final long blockSize = (long) SIZE_FLAGS_H.get(memory, block) & ~FLAGS;
-            final long data = align(block + HEADER_BYTES, alignment);
-            USER_OFFSET_H.set(memory, block, (short) (data - block));
-            TAG_H.set(memory, block, tag);
-            CLASS_INDEX_H.set(memory, block, (short) -1);
-            BlockLayout.GENERATION_H.set(memory, block, nextGeneration());
-            REF_COUNT_H.setRelease(memory, block, 1);
-            USED_BYTES_H.getAndAdd(memory, 0L, blockSize);
+            USED_BYTES_H.set(memory, 0L, (long) USED_BYTES_H.get(memory, 0L) + blockSize);
             return block;
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Writes a block's ledger entry while the allocator holds it: before the block is taken from the heap. */
+    @FunctionalInterface
+    public interface Recorder {
+        /**
+         * @param block      the block about to be allocated
+         * @param generation its generation
+         */
+        void record(long block, long generation);
     }
 
     /** @return the payload offset of an allocated block */
@@ -294,38 +323,347 @@ public final class ManagedSegment {
      * @return true when this call freed the block
      */
     public boolean release(final long block) {
-        final int before = (int) REF_COUNT_H.getAndAdd(memory, block, -1);
-        if (before > 1) {
+        if (!dropReference(block)) {
             return false;
-        }
-        if (before < 1) {
-            REF_COUNT_H.getAndAdd(memory, block, 1);
-            throw new SharedMemoryException("double release: handle=" + block + ", refCount=" + before
-                    + " in segmentId=" + id + " of session " + session);
         }
         free(block);
         return true;
     }
 
+    /** @return whether this dropped the last reference (the caller frees the block) */
+    private boolean dropReference(final long block) {
+        final int before = (int) REF_COUNT_H.getAndAdd(memory, block, -1);
+        if (before < 1) {
+            REF_COUNT_H.getAndAdd(memory, block, 1);
+            throw new SharedMemoryException("double release: handle=" + block + ", refCount=" + before
+                    + " in segmentId=" + id + " of session " + session);
+        }
+        return before == 1;
+    }
+
     private void free(final long block) {
         final long sizeFlags = (long) SIZE_FLAGS_H.getAcquire(memory, block);
         final long blockSize = sizeFlags & ~FLAGS;
-        TAG_H.set(memory, block, 0);
-        USED_BYTES_H.getAndAdd(memory, 0L, -blockSize);
-        if ((sizeFlags & SMALL) != 0) {
-            SIZE_FLAGS_H.set(memory, block, blockSize | SMALL | FREE);
-            push((short) CLASS_INDEX_H.get(memory, block), block);
-        } else {
-            lock.lock();
-            try {
+        lock.lock();
+        try {
+            TAG_H.set(memory, block, 0);
+            USED_BYTES_H.set(memory, 0L, (long) USED_BYTES_H.get(memory, 0L) - blockSize);
+            if ((sizeFlags & SMALL) != 0) {
+                final int cls = (short) CLASS_INDEX_H.get(memory, block);
+                SIZE_FLAGS_H.set(memory, block, blockSize | SMALL | FREE);
+                LINK_H.set(memory, block, classHead(cls));
+                setClassHead(cls, block);
+            } else {
                 freeLarge(block, blockSize);
-            } finally {
-                lock.unlock();
             }
+        } finally {
+            lock.unlock();
         }
         // One acquire load of a line nobody writes while no allocation waits: the common free pays nothing more.
         if (freed.hasSleepers()) {
             freed.ring();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // block caches: the common path of small messages
+
+    /** @return the size class of a cached allocation, or -1 when the block is too large for one */
+    public static int cachedClass(final long payload, final long alignment) {
+        final long userOffset = userOffset(alignment);
+        return payload <= SMALL_LIMIT - userOffset ? sizeClass(userOffset + payload) : -1;
+    }
+
+    /** @return the offset of the payload in a block allocated with {@code alignment} (a power of two, at most a page) */
+    public static long userOffset(final long alignment) {
+        return Math.max(HEADER_BYTES, alignment);
+    }
+
+    /**
+     * Takes a free block of class {@code cls} out of {@code cache} (refilled from the class list when empty); the
+     * block stays free and tagged with the cache's owner until {@link #activateSmall}, so a process killed before
+     * that leaves it to the survivor that reads its cache. The caller holds the cache's stripe.
+     *
+     * @return the block, or 0 when the segment has no room for the class
+     */
+    public long takeCached(final BlockCache cache, final int cls) {
+        int count = cache.count(cls);
+        if (count == 0) {
+            count = refill(cache, cls);
+            if (count == 0) {
+                return 0;
+            }
+        }
+        final long block = cache.block(cls, count - 1);
+        cache.setCount(cls, count - 1);
+        return block;
+    }
+
+    /** @return the generation the free block at {@code block} gets when it is allocated next (never 0) */
+    public long nextGeneration(final long block) {
+        final int generation = (int) BlockLayout.GENERATION_H.get(memory, block) + 1;
+        return (generation == 0 ? 1 : generation) & 0xFFFFFFFFL;
+    }
+
+    /**
+     * Makes the free small block at {@code block} (from {@link #takeCached}) an allocated one with one reference:
+     * its tag becomes the session's and its generation {@code generation} (which the caller recorded in its ledger
+     * first, so that a survivor releases it if this process dies right after).
+     *
+     * @return the payload offset
+     */
+    public long activateSmall(final long block, final long userOffset, final long generation) {
+        final long blockSize = (long) SIZE_FLAGS_H.get(memory, block) & ~FLAGS;
+        USER_OFFSET_H.set(memory, block, (short) userOffset);
+        TAG_H.set(memory, block, tag);
+        BlockLayout.GENERATION_H.set(memory, block, (int) generation);
+        REF_COUNT_H.set(memory, block, 1);
+        SIZE_FLAGS_H.setRelease(memory, block, blockSize | SMALL);
+        return block + userOffset;
+    }
+
+    /** @return whether the caller holds the only reference to the allocated block (nobody can add one then) */
+    public boolean exclusive(final long block) {
+        return (int) REF_COUNT_H.getAcquire(memory, block) == 1;
+    }
+
+    /**
+     * Drops a reference; the last one frees the block, a small one into {@code cache} (half of a full cache goes
+     * back to the class list). While an allocation waits for room, the block goes to the class list directly and
+     * the cache with it. The caller holds the cache's stripe.
+     *
+     * @return true when this call freed the block
+     */
+    public boolean releaseCached(final long block, final BlockCache cache) {
+        if (!dropReference(block)) {
+            return false;
+        }
+        final long sizeFlags = (long) SIZE_FLAGS_H.getAcquire(memory, block);
+        if ((sizeFlags & SMALL) == 0 || freed.hasSleepers()) {
+            free(block);
+            if ((sizeFlags & SMALL) != 0) {
+                drainAll(cache);
+            }
+            return true;
+        }
+        final long blockSize = sizeFlags & ~FLAGS;
+        final int cls = (short) CLASS_INDEX_H.get(memory, block);
+        final int count = cache.count(cls);
+        // Entered before tagged: a survivor finds every block tagged with this cache's owner among its entries.
+        cache.enter(cls, count, block);
+        TAG_H.set(memory, block, cache.owner());
+        SIZE_FLAGS_H.setRelease(memory, block, blockSize | SMALL | FREE);
+        cache.setCount(cls, count + 1);
+        if (count + 1 == cache.capacityOf(cls)) {
+            drain(cache, cls, (count + 1) / 2);
+        }
+        return true;
+    }
+
+    /** Gives every cached block back to the class lists (the factory closes). The caller holds the stripe. */
+    public void drainAll(final BlockCache cache) {
+        for (int cls = 0; cls < SegmentLayout.CLASSES; cls++) {
+            if (cache.count(cls) > 0) {
+                drain(cache, cls, cache.count(cls));
+            }
+        }
+    }
+
+    /** Moves up to half a cache's capacity of blocks from the class list into it; @return its new count */
+    private int refill(final BlockCache cache, final int cls) {
+        final int count = cache.count(cls);
+        final int want = cache.capacityOf(cls) / 2;
+        final long blockSize = 64L << cls;
+        lock.lock();
+        try {
+            long head = classHead(cls);
+            if (head == 0) {
+                carve(cls);
+                head = classHead(cls);
+                if (head == 0) {
+                    return count;
+                }
+            }
+            int taken = 0;
+            long next = head;
+            while (next != 0 && taken < want) {
+                cache.enter(cls, count + taken, next);
+                next = (long) LINK_H.get(memory, next);
+                taken++;
+            }
+            final long usedAfter = (long) USED_BYTES_H.get(memory, 0L) + taken * blockSize;
+            beginTransfer(SegmentLayout.REFILL, cls, cache.owner(), taken, head, next, usedAfter);
+            long block = head;
+            for (int i = 0; i < taken; i++) {
+                TAG_H.set(memory, block, cache.owner());
+                block = (long) LINK_H.get(memory, block);
+            }
+            setClassHead(cls, next);
+            USED_BYTES_H.set(memory, 0L, usedAfter);
+            cache.setCount(cls, count + taken);
+            endTransfer();
+            return count + taken;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Moves the top {@code n} blocks of a class's cache to the class list. */
+    private void drain(final BlockCache cache, final int cls, final int n) {
+        final int count = cache.count(cls);
+        final long blockSize = 64L << cls;
+        final long first = cache.block(cls, count - n);
+        long previous = first;
+        for (int i = count - n + 1; i < count; i++) {
+            final long block = cache.block(cls, i);
+            LINK_H.set(memory, previous, block);
+            previous = block;
+        }
+        lock.lock();
+        try {
+            transferToList(cls, cache.owner(), first, previous, n, blockSize);
+        } finally {
+            lock.unlock();
+        }
+        cache.setCount(cls, count - n);
+        if (freed.hasSleepers()) {
+            freed.ring();
+        }
+    }
+
+    /**
+     * Puts the chain of {@code n} free blocks linked from {@code first} to {@code last}, tagged with a cache's owner,
+     * on the class list (tags 0), as one transfer; the caller holds the lock.
+     */
+    private void transferToList(final int cls, final int owner, final long first, final long last, final int n,
+                                final long blockSize) {
+        final long head = classHead(cls);
+        LINK_H.set(memory, last, head);
+        final long usedAfter = (long) USED_BYTES_H.get(memory, 0L) - n * blockSize;
+        beginTransfer(SegmentLayout.DRAIN, cls, owner, n, first, head, usedAfter);
+        long block = first;
+        for (int i = 0; i < n; i++) {
+            TAG_H.set(memory, block, 0);
+            block = (long) LINK_H.get(memory, block);
+        }
+        setClassHead(cls, first);
+        USED_BYTES_H.set(memory, 0L, usedAfter);
+        endTransfer();
+    }
+
+    /**
+     * Returns the blocks a dead stripe had cached: every entry (stale ones included, duplicates once) whose block is
+     * free, small, of class {@code cls} and tagged {@code owner} goes back to the class list.
+     *
+     * @return how many blocks came back
+     */
+    public int reclaimCached(final int owner, final int cls, final long[] entries) {
+        if (cls < 0 || cls >= SegmentLayout.CLASSES || owner == 0) {
+            return 0;
+        }
+        final long[] blocks = java.util.Arrays.stream(entries).distinct().toArray();
+        lock.lock(); // steals the lock from the dead stripe if it held it, which finishes its last transfer first
+        try {
+            long first = 0;
+            long last = 0;
+            int n = 0;
+            for (final long block : blocks) {
+                if (block < HEAP_OFFSET || block > heapEnd - MIN_LARGE || (block & 15) != 0) {
+                    continue;
+                }
+                final long sizeFlags = (long) SIZE_FLAGS_H.get(memory, block);
+                if ((sizeFlags & (FREE | SMALL | CHUNK)) != (FREE | SMALL) || (sizeFlags & ~FLAGS) != 64L << cls
+                        || (int) TAG_H.get(memory, block) != owner || (short) CLASS_INDEX_H.get(memory, block) != cls) {
+                    continue;
+                }
+                if (n == 0) {
+                    first = block;
+                } else {
+                    LINK_H.set(memory, last, block);
+                }
+                last = block;
+                n++;
+            }
+            if (n > 0) {
+                transferToList(cls, owner, first, last, n, 64L << cls);
+            }
+            return n;
+        } finally {
+            lock.unlock();
+            if (freed.hasSleepers()) {
+                freed.ring();
+            }
+        }
+    }
+
+    /** Records the transfer about to start (package-private: a test plays a dead holder with it). */
+    void beginTransfer(final int op, final int cls, final int owner, final int count, final long first,
+                               final long head, final long usedAfter) {
+        SegmentLayout.T_CLASS_H.set(memory, 0L, cls);
+        SegmentLayout.T_OWNER_H.set(memory, 0L, owner);
+        SegmentLayout.T_COUNT_H.set(memory, 0L, count);
+        SegmentLayout.T_FIRST_H.set(memory, 0L, first);
+        SegmentLayout.T_HEAD_H.set(memory, 0L, head);
+        SegmentLayout.T_USED_AFTER_H.set(memory, 0L, usedAfter);
+        SegmentLayout.T_OP_H.setVolatile(memory, 0L, op); // a full fence: no later store goes before it
+    }
+
+    private void endTransfer() {
+        SegmentLayout.T_OP_H.setVolatile(memory, 0L, SegmentLayout.NONE);
+    }
+
+    /**
+     * Finishes or undoes the transfer a dead lock holder left (under the lock, before the heap repair): a refill
+     * whose list head had not moved is undone (its blocks get tag 0 back), a drain is finished (its chain joins the
+     * list), a carve whose chunk the heap had given is carved again; the used bytes take the value the transfer
+     * meant.
+     */
+    private void finishTransfer() {
+        final int op = (int) SegmentLayout.T_OP_H.getVolatile(memory, 0L);
+        if (op == SegmentLayout.NONE) {
+            return;
+        }
+        final int cls = (int) SegmentLayout.T_CLASS_H.get(memory, 0L);
+        final int count = (int) SegmentLayout.T_COUNT_H.get(memory, 0L);
+        final long first = (long) SegmentLayout.T_FIRST_H.get(memory, 0L);
+        final long usedAfter = (long) SegmentLayout.T_USED_AFTER_H.get(memory, 0L);
+        if (cls >= 0 && cls < SegmentLayout.CLASSES) {
+            switch (op) {
+                case SegmentLayout.REFILL -> {
+                    if (classHead(cls) == first) {
+                        retag(first, count, 0);
+                    } else {
+                        USED_BYTES_H.set(memory, 0L, usedAfter);
+                    }
+                }
+                case SegmentLayout.DRAIN -> {
+                    if (classHead(cls) != first) {
+                        retag(first, count, 0);
+                        setClassHead(cls, first);
+                    }
+                    USED_BYTES_H.set(memory, 0L, usedAfter);
+                }
+                case SegmentLayout.CARVE -> {
+                    if (first >= HEAP_OFFSET && first <= heapEnd - MIN_LARGE && (first & 15) == 0
+                            && ((long) SIZE_FLAGS_H.get(memory, first) & FREE) == 0
+                            && classHead(cls) != chunkBase(first)) {
+                        carveChunk(first, cls);
+                    }
+                }
+                default -> {
+                    // unknown: nothing to finish
+                }
+            }
+        }
+        endTransfer();
+    }
+
+    /** Sets the tag of {@code count} linked blocks from {@code first} (a repair: links are checked). */
+    private void retag(final long first, final int count, final int value) {
+        long block = first;
+        for (int i = 0; i < count && block >= HEAP_OFFSET && block <= heapEnd - MIN_LARGE && (block & 15) == 0; i++) {
+            TAG_H.set(memory, block, value);
+            block = (long) LINK_H.get(memory, block);
         }
     }
 
@@ -391,69 +729,64 @@ public final class ManagedSegment {
         return Math.max(0, 64 - Long.numberOfLeadingZeros(total - 1) - 6);
     }
 
-    private long pop(final int cls) {
-        while (true) {
-            final long head = (long) CLASS_HEAD_H.getAcquire(memory, CLASS_HEADS_OFFSET, (long) cls);
-            final long index = head & 0xFFFFFFFFL;
-            if (index == 0) {
+    private long classHead(final int cls) {
+        return (long) CLASS_HEAD_H.get(memory, CLASS_HEADS_OFFSET, (long) cls);
+    }
+
+    private void setClassHead(final int cls, final long block) {
+        CLASS_HEAD_H.set(memory, CLASS_HEADS_OFFSET, (long) cls, block);
+    }
+
+    /** Takes the first block of the class list (carving a chunk when it is empty); the caller holds the lock. */
+    private long takeListed(final int cls) {
+        long head = classHead(cls);
+        if (head == 0) {
+            carve(cls);
+            head = classHead(cls);
+            if (head == 0) {
                 return 0;
             }
-            final long block = index << 4;
-            final long next = (long) LINK_H.getOpaque(memory, block);
-            final long newHead = ((head >>> 32) + 1) << 32 | ((next >>> 4) & 0xFFFFFFFFL);
-            if (CLASS_HEAD_H.compareAndSet(memory, CLASS_HEADS_OFFSET, (long) cls, head, newHead)) {
-                return block;
-            }
         }
+        setClassHead(cls, (long) LINK_H.get(memory, head));
+        return head;
     }
 
-    private void push(final int cls, final long block) {
-        pushChain(cls, block, block);
-    }
-
-    private void pushChain(final int cls, final long first, final long last) {
-        while (true) {
-            final long head = (long) CLASS_HEAD_H.getAcquire(memory, CLASS_HEADS_OFFSET, (long) cls);
-            LINK_H.setRelease(memory, last, (head & 0xFFFFFFFFL) << 4);
-            final long newHead = ((head >>> 32) + 1) << 32 | (first >>> 4);
-            if (CLASS_HEAD_H.compareAndSet(memory, CLASS_HEADS_OFFSET, (long) cls, head, newHead)) {
-                return;
-            }
-        }
-    }
-
-    private void refill(final int cls) {
+    /** Carves a new chunk for class {@code cls} onto its list (nothing when the heap has no room); under the lock. */
+    private void carve(final int cls) {
         final long blockSize = 64L << cls;
         final long chunkPayload = Math.max(CHUNK_BYTES, 8 * blockSize);
-        final long chunk;
-        final long base;
-        final int generation;
-        lock.lock();
-        try {
-            chunk = allocateLarge(align(HEADER_BYTES + MAX_ALIGNMENT - 16 + chunkPayload, 16));
-            if (chunk < 0) {
-                return;
-            }
-            base = align(chunk + HEADER_BYTES, MAX_ALIGNMENT);
-            USER_OFFSET_H.set(memory, chunk, (short) (base - chunk));
-            TAG_H.set(memory, chunk, 0);
-            CLASS_INDEX_H.set(memory, chunk, (short) cls);
-            generation = nextGeneration();
-            final long sizeFlags = (long) SIZE_FLAGS_H.get(memory, chunk);
-            SIZE_FLAGS_H.set(memory, chunk, sizeFlags | CHUNK);
-        } finally {
-            lock.unlock();
+        beginTransfer(SegmentLayout.CARVE, cls, 0, (int) (chunkPayload / blockSize), 0L, 0L, 0L);
+        final long chunk = allocateLarge(align(HEADER_BYTES + MAX_ALIGNMENT - 16 + chunkPayload, 16), true, null);
+        if (chunk >= 0) {
+            carveChunk(chunk, cls);
         }
-        final long count = chunkPayload / blockSize;
+        endTransfer();
+    }
+
+    private static long chunkBase(final long chunk) {
+        return align(chunk + HEADER_BYTES, MAX_ALIGNMENT);
+    }
+
+    /** Formats the allocated large block {@code chunk} as a chunk of class {@code cls} and lists its blocks. */
+    private void carveChunk(final long chunk, final int cls) {
+        final long blockSize = 64L << cls;
+        final long chunkSize = (long) SIZE_FLAGS_H.get(memory, chunk) & ~FLAGS;
+        final long base = chunkBase(chunk);
+        USER_OFFSET_H.set(memory, chunk, (short) (base - chunk));
+        TAG_H.set(memory, chunk, 0);
+        CLASS_INDEX_H.set(memory, chunk, (short) cls);
+        final int generation = nextGeneration();
+        SIZE_FLAGS_H.set(memory, chunk, chunkSize | CHUNK);
+        final long count = Math.max(CHUNK_BYTES, 8 * blockSize) / blockSize;
         for (long i = 0; i < count; i++) {
             final long block = base + i * blockSize;
             SIZE_FLAGS_H.set(memory, block, blockSize | SMALL | FREE);
             CLASS_INDEX_H.set(memory, block, (short) cls);
             TAG_H.set(memory, block, 0);
             BlockLayout.GENERATION_H.set(memory, block, generation);
-            LINK_H.set(memory, block, i + 1 < count ? block + blockSize : 0L);
+            LINK_H.set(memory, block, i + 1 < count ? block + blockSize : classHead(cls));
         }
-        pushChain(cls, base, base + (count - 1) * blockSize);
+        setClassHead(cls, base);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -473,7 +806,12 @@ public final class ManagedSegment {
         return 63 - Long.numberOfLeadingZeros(blockSize);
     }
 
-    private long allocateLarge(final long total) {
+    /**
+     * @param chunk        whether the block becomes a chunk: its offset goes into the transfer record before it is
+     *                     taken
+     * @param beforeTaken  called with the chosen free block before the heap marks it allocated (null: nothing)
+     */
+    private long allocateLarge(final long total, final boolean chunk, final java.util.function.LongConsumer beforeTaken) {
         final int k = bin(total);
         long candidate = -1;
         int scanned = 0;
@@ -497,6 +835,13 @@ public final class ManagedSegment {
         final boolean split = rest >= MIN_LARGE;
         // Reserve before writing anything: a refusal leaves the heap untouched.
         reserve(candidate + (split ? total + MIN_LARGE : blockSize));
+        if (chunk) {
+            SegmentLayout.T_FIRST_H.setVolatile(memory, 0L, candidate);
+        }
+        if (beforeTaken != null) {
+            beforeTaken.accept(candidate);
+            VarHandle.fullFence(); // what it wrote reaches memory before the heap's stores
+        }
         unlinkFree(candidate, blockSize);
         final long next = candidate + blockSize;
         if (split) {
@@ -584,12 +929,14 @@ public final class ManagedSegment {
     }
 
     /**
-     * The repair pass, run under the lock after stealing it from a dead owner: walks the physical block chain (the
+     * The repair pass, run under the lock after stealing it from a dead owner: finishes or undoes its block transfer
+     * ({@link #finishTransfer}), then walks the physical block chain (the
      * ground truth, changed by single 8-byte stores), merges neighbouring free blocks, rewrites every predecessor
      * size and rebuilds the bins. A broken chain (impossible with ordered stores, but cheap to survive) turns the
      * rest of the heap into one free block.
      */
     public void repair() {
+        finishTransfer();
         for (int k = 0; k < BINS; k++) {
             BIN_H.set(memory, BINS_OFFSET, (long) k, 0L);
         }

@@ -14,26 +14,50 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  *
  * <pre>
  *  0      | magic u64 | version u32 (FileHeaderLayout) | tag u32 (session)  | size u64 | padding to 128 |
- *  128    | lock u64 (robust lock word of the large-block allocator)    | padding to 256            |
- *  256    | usedBytes u64 (bytes held by live blocks, atomic add)       | padding to 384            |
+ *  128    | lock u64 (robust lock word of the allocator: large blocks, class lists, transfers) | pad to 256 |
+ *  256    | usedBytes u64 (bytes outside the free heap and the class lists, under the lock)  | pad to 384 |
  *  384    | reservedEnd u64 | binBitmap u64 | generation u64 (all three under the lock) | pad to 512 |
- *  512    | classHeads[8] { head u64 = tag u32 | blockOffset/16 u32, padding to 128 }  1024 B       |
+ *  512    | classHeads[8] { head u64 = first free block of the class list (0 = empty), padding to 128 }   |
  *  1536   | bins[64] u64 (first free block of each power-of-two bin, 0 = empty)   512 B            |
  *  2048   | freeBell u32 (futex word, +1 on a free while somebody waits) | freeSleepers u32 | pad to 2176 |
- *  2176   | padding to 4096                                                                          |
+ *  2176   | transfer { op u32 | classIndex u32 | owner u32 | count u32 | first u64 | head u64 |          |
+ *         |            usedAfter u64 }   the lock holder's block transfer in progress  | pad to 2304  |
+ *  2304   | padding to 4096                                                                          |
  *  4096   | heap ...                                                                                 |
  * </pre>
+ * {@code transfer} makes the moves of small blocks between a class list and a process's block cache
+ * ({@link BlockCacheLayout}), and the carving of a new chunk, crash-exact: the lock holder writes it before its
+ * first change and clears it after its last; a process that steals the lock from a dead holder finishes or undoes
+ * the move it names before anything else ({@link ManagedSegment#repair}).
  */
 public final class SegmentLayout {
     /** "SHMQSEG1" as a little-endian long. */
     static final long MAGIC = 0x31474553514D4853L;
-    public static final int VERSION = 2;
-    static final int CLASSES = 8;
+    public static final int VERSION = 3;
+    public static final int CLASSES = 8;
     public static final int BINS = 64;
 
     public static final StructLayout CLASS_HEAD = MemoryLayout.structLayout(
             ValueLayout.JAVA_LONG.withName("head"),
             MemoryLayout.paddingLayout(120));
+
+    /** No transfer in progress. */
+    static final int NONE = 0;
+    /** {@code count} blocks from {@code first} leave the class list for {@code owner}'s cache; {@code head} after. */
+    static final int REFILL = 1;
+    /** {@code count} blocks linked from {@code first} (the last to the old {@code head}) join the class list. */
+    static final int DRAIN = 2;
+    /** A chunk at {@code first} (0 until the heap marked it) becomes {@code count} blocks on the list of the class. */
+    static final int CARVE = 3;
+
+    public static final StructLayout TRANSFER = MemoryLayout.structLayout(
+            ValueLayout.JAVA_INT.withName("op"),
+            ValueLayout.JAVA_INT.withName("classIndex"),
+            ValueLayout.JAVA_INT.withName("owner"),
+            ValueLayout.JAVA_INT.withName("count"),
+            ValueLayout.JAVA_LONG.withName("first"),
+            ValueLayout.JAVA_LONG.withName("head"),
+            ValueLayout.JAVA_LONG.withName("usedAfter"));
 
     public static final StructLayout LAYOUT = MemoryLayout.structLayout(
             FileHeaderLayout.MAGIC,
@@ -53,7 +77,9 @@ public final class SegmentLayout {
             MemoryLayout.sequenceLayout(BINS, ValueLayout.JAVA_LONG).withName("bins"),
             ValueLayout.JAVA_INT.withName("freeBell"),
             ValueLayout.JAVA_INT.withName("freeSleepers"),
-            MemoryLayout.paddingLayout(2040));
+            MemoryLayout.paddingLayout(120),
+            TRANSFER.withName("transfer"),
+            MemoryLayout.paddingLayout(1792 + 128 - TRANSFER.byteSize()));
 
     public static final long HEAP_OFFSET = LAYOUT.byteSize();
     static final long CLASS_HEADS_OFFSET = LAYOUT.byteOffset(groupElement("classHeads"));
@@ -72,12 +98,23 @@ public final class SegmentLayout {
     /** The next generation of a large block or a new chunk (under the lock). */
     static final VarHandle GENERATION_H = field("generation");
     public static final VarHandle BIN_BITMAP_H = field("binBitmap");
+    static final VarHandle T_OP_H = transfer("op");
+    static final VarHandle T_CLASS_H = transfer("classIndex");
+    static final VarHandle T_OWNER_H = transfer("owner");
+    static final VarHandle T_COUNT_H = transfer("count");
+    static final VarHandle T_FIRST_H = transfer("first");
+    static final VarHandle T_HEAD_H = transfer("head");
+    static final VarHandle T_USED_AFTER_H = transfer("usedAfter");
     /** (segment, CLASS_HEADS_OFFSET, index). */
     static final VarHandle CLASS_HEAD_H = CLASS_HEAD.arrayElementVarHandle(groupElement("head"));
     /** (segment, BINS_OFFSET, index). */
     public static final VarHandle BIN_H = ValueLayout.JAVA_LONG.arrayElementVarHandle();
 
     private SegmentLayout() {
+    }
+
+    private static VarHandle transfer(final String name) {
+        return LAYOUT.varHandle(groupElement("transfer"), groupElement(name));
     }
 
     private static VarHandle field(final String name) {

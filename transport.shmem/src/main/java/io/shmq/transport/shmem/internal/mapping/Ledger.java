@@ -17,7 +17,7 @@ import static io.shmq.transport.shmem.internal.mapping.LedgerLayout.ENTRY;
 
 /**
  * This factory's ledger file ({@link LedgerLayout}): {@link OpenMessages} writes an entry when a message takes a
- * payload and clears it when the message gives it up, each under the monitor of the message's stripe, so the
+ * payload and clears it when the message gives it up, each under the lock of the message's stripe, so the
  * entries of a stripe are only ever written by one thread at a time. Each stripe owns a range of
  * {@link #STRIPE_ENTRIES} entries; the file is sparse and reserved ({@code posix_fallocate}) as a stripe's range
  * fills, so a full tmpfs costs a message its entry (it is then not reclaimed after a crash), never a SIGBUS.
@@ -68,7 +68,7 @@ final class Ledger {
     }
 
     /**
-     * Reserves the file blocks of entries {@code [from, from + RESERVE_ENTRIES)}; the stripe's monitor is held.
+     * Reserves the file blocks of entries {@code [from, from + RESERVE_ENTRIES)}; the stripe's lock is held.
      *
      * @return whether they are reserved (false: the file system is full; the entries stay unused)
      */
@@ -169,8 +169,10 @@ final class Ledger {
     }
 
     /**
-     * Reads a dead factory's ledger file: first the block caches of its stripes (every entry, stale ones too), then
-     * the recorded entries.
+     * Reads a dead factory's ledger file: first the recorded entries, then the block caches of its stripes (every
+     * entry, stale ones too). In this order: a block the dead process was allocating from its cache cannot be taken
+     * by another process, through the list the cache returns it to, before its entry (which names the generation the
+     * next allocation gives it) has been looked at.
      *
      * @return how many entries it visited
      * @throws SharedMemoryException when the file is not a ledger of this version
@@ -186,9 +188,6 @@ final class Ledger {
             }
             final MemorySegment memory = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             FileHeaderLayout.checkReady(memory, file, LedgerLayout.MAGIC, LedgerLayout.VERSION);
-            for (int stripe = 0; stripe < LedgerLayout.STRIPES; stripe++) {
-                BlockCache.read(memory, LedgerLayout.cachesOf(stripe), caches);
-            }
             final long capacity = Math.min((int) LedgerLayout.CAPACITY_H.get(memory, 0L) & 0xFFFFFFFFL,
                     (size - ENTRIES_OFFSET) / ENTRY.byteSize());
             int visited = 0;
@@ -202,6 +201,9 @@ final class Ledger {
                             (long) LedgerLayout.SHARED_H.get(memory, ENTRIES_OFFSET, i)));
                     visited++;
                 }
+            }
+            for (int stripe = 0; stripe < LedgerLayout.STRIPES; stripe++) {
+                BlockCache.read(memory, LedgerLayout.cachesOf(stripe), caches);
             }
             return visited;
         } catch (IOException e) {

@@ -6,27 +6,37 @@ import io.shmq.transport.shmem.internal.segment.ManagedSegment;
 /**
  * The messages of one factory that hold a payload, so that closing the factory releases them (the API's promise;
  * without it a stopped OSGi bundle would leak its open messages into a session that goes on). Intrusive doubly
- * linked lists, striped by the registering thread so that threads rarely share a monitor: registering and
- * unregistering cost one uncontended monitor each and allocate nothing.
+ * linked lists, striped by the registering thread so that threads rarely share a lock: registering and
+ * unregistering cost one uncontended lock each and allocate nothing.
  *
  * <p>Whoever unlinks a message decides its fate: the owner releases it on close, the factory releases it on
  * factory close; a message unlinked by the factory is only cleared by its owner.
  *
- * <p>The same monitor guards the message's entry in the factory's {@link Ledger}: each stripe owns a range of
+ * <p>The same lock guards the message's entry in the factory's {@link Ledger}: each stripe owns a range of
  * entries and a stack of free ones, so recording a payload costs a few plain stores into this process's ledger
  * file and no shared cache line.
  *
  * <p>Each stripe also keeps the {@link BlockCache} of segment 0 (in the ledger file too): small messages are
- * allocated from it and freed into it under the same monitor, in an order that lets a survivor return exactly what
+ * allocated from it and freed into it under the same lock, in an order that lets a survivor return exactly what
  * a killed process held. Allocation: the ledger entry is written with the block's next generation before the block
  * becomes allocated (killed before: the block is still free in the cache; after: the entry releases it). Free of
- * the only reference: the block goes into the cache before the entry is cleared (killed between: the entry names a
- * free block, which the survivor skips, and the cache returns it).
+ * the only reference: the block goes into the cache, its count untouched, before the entry is cleared (killed
+ * before it is marked free: the entry releases it; after: the cache returns it). A block caught between the two
+ * states, free but still tagged with the session, is returned by its entry ({@code ManagedSegment.reclaimHalfway}).
  */
 final class OpenMessages {
     private static final int STRIPES = 16;
+    private static final java.lang.invoke.VarHandle LOCKED;
 
-    /** One list, its ledger range and its monitor. */
+    static {
+        try {
+            LOCKED = java.lang.invoke.MethodHandles.lookup().findVarHandle(Stripe.class, "locked", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** One list, its ledger range and its lock. */
     static final class Stripe {
         private ShmemMessage head;
         /** The first entry of this stripe's range in the ledger. */
@@ -41,10 +51,33 @@ final class OpenMessages {
         private final BlockCache cache;
         private final ManagedSegment cached;
 
+        /** 1 while a thread works in this stripe: a CAS to take, a release store to give back. */
+        @SuppressWarnings("unused") // through LOCKED
+        private volatile int locked;
+
         Stripe(final int base, final BlockCache cache, final ManagedSegment cached) {
             this.base = base;
             this.cache = cache;
             this.cached = cached;
+        }
+
+        /**
+         * Takes the stripe: one CAS when nobody holds it (its usual state: a stripe is a thread's own but for the
+         * factory's close and a message closed by another thread), half a lock's cost; spins, then yields.
+         */
+        void lock() {
+            int spins = 0;
+            while (!LOCKED.compareAndSet(this, 0, 1)) {
+                if (++spins < 100) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();
+                }
+            }
+        }
+
+        void unlock() {
+            LOCKED.setRelease(this, 0);
         }
 
         /** @return a ledger entry for a new message, or -1 when the range is full or cannot be reserved */
@@ -107,7 +140,8 @@ final class OpenMessages {
         if (cls < 0) {
             return allocateLarge(stripe, message, segment, payload, alignment);
         }
-        synchronized (stripe) {
+        stripe.lock();
+        try {
             final long block = segment.takeCached(stripe.cache, cls);
             if (block == 0) {
                 return false;
@@ -121,13 +155,16 @@ final class OpenMessages {
             message.takeAllocated(segment, block, payload, offset);
             link(stripe, message);
             message.ledgerEntry = entry;
+        } finally {
+            stripe.unlock();
         }
         return true;
     }
 
     private boolean allocateLarge(final Stripe stripe, final ShmemMessage message, final ManagedSegment segment,
                                   final long payload, final long alignment) {
-        synchronized (stripe) {
+        stripe.lock();
+        try {
             final int entry = stripe.claim(ledger);
             long block = -1;
             try {
@@ -145,6 +182,8 @@ final class OpenMessages {
             message.takeAllocated(segment, block, payload, segment.dataOffset(block));
             link(stripe, message);
             message.ledgerEntry = entry;
+        } finally {
+            stripe.unlock();
         }
         return true;
     }
@@ -159,7 +198,7 @@ final class OpenMessages {
     }
 
     /**
-     * Unregisters the message (its entry cleared) under its stripe's monitor, and with {@code release} releases its
+     * Unregisters the message (its entry cleared) under its stripe's lock, and with {@code release} releases its
      * managed block too, in the order that leaves a survivor nothing to free twice.
      *
      * @return false when the factory already released it (or it was never registered)
@@ -169,7 +208,8 @@ final class OpenMessages {
         if (stripe == null) {
             return false;
         }
-        synchronized (stripe) {
+        stripe.lock();
+        try {
             if (message.stripe != stripe) {
                 return false;
             }
@@ -181,7 +221,7 @@ final class OpenMessages {
             final long block = message.managedHandle();
             final BlockCache cache = segment == stripe.cached ? stripe.cache : null;
             if (cache != null && segment.exclusive(block)) {
-                segment.releaseCached(block, cache); // into the cache first, then the entry goes
+                segment.releaseExclusive(block, cache); // into the cache first, then the entry goes
                 unlink(stripe, message);
             } else {
                 unlink(stripe, message); // shared: the entry goes first (a kill between leaks, never frees twice)
@@ -192,16 +232,21 @@ final class OpenMessages {
                 }
             }
             return true;
+        } finally {
+            stripe.unlock();
         }
     }
 
     /** Gives every stripe's cached blocks back to the segment (the factory closes). */
     void drainCaches() {
         for (final Stripe stripe : stripes) {
-            synchronized (stripe) {
+            stripe.lock();
+            try {
                 if (stripe.cache != null) {
                     stripe.cached.drainAll(stripe.cache);
                 }
+            } finally {
+                stripe.unlock();
             }
         }
     }
@@ -210,10 +255,13 @@ final class OpenMessages {
     long cachedBytes() {
         long bytes = 0;
         for (final Stripe stripe : stripes) {
-            synchronized (stripe) {
+            stripe.lock();
+            try {
                 if (stripe.cache != null) {
                     bytes += stripe.cache.cachedBytes();
                 }
+            } finally {
+                stripe.unlock();
             }
         }
         return bytes;
@@ -226,7 +274,8 @@ final class OpenMessages {
 
     void add(final ShmemMessage message) {
         final Stripe stripe = current();
-        synchronized (stripe) {
+        stripe.lock();
+        try {
             link(stripe, message);
             if (ledger != null) {
                 final int entry = stripe.claim(ledger);
@@ -235,6 +284,8 @@ final class OpenMessages {
                     message.record(ledger, entry);
                 }
             }
+        } finally {
+            stripe.unlock();
         }
     }
 
@@ -257,10 +308,13 @@ final class OpenMessages {
         if (stripe == null || ledger == null) {
             return;
         }
-        synchronized (stripe) {
+        stripe.lock();
+        try {
             if (message.stripe == stripe && message.ledgerEntry >= 0) {
                 message.record(ledger, message.ledgerEntry);
             }
+        } finally {
+            stripe.unlock();
         }
     }
 
@@ -306,13 +360,16 @@ final class OpenMessages {
     int releaseAll() {
         int released = 0;
         for (final Stripe stripe : stripes) {
-            synchronized (stripe) {
+            stripe.lock();
+            try {
                 while (stripe.head != null) {
                     final ShmemMessage message = stripe.head;
                     unlink(stripe, message);
                     message.releaseByFactory();
                     released++;
                 }
+            } finally {
+                stripe.unlock();
             }
         }
         return released;

@@ -509,7 +509,7 @@ public final class SessionMappings {
             try {
                 if (Files.exists(taken, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                     Ledger.read(taken, (owner, classIndex, segmentId, blocks) -> {
-                        // Its cached free blocks first (a block it was allocating is one or the other, never both).
+                        // Then its cached free blocks (a block it was allocating is one or the other, never both).
                         final int back = segment(segmentId).reclaimCached(owner, classIndex, blocks);
                         totals[3] += back;
                         totals[4] += (long) back << (6 + classIndex);
@@ -517,6 +517,9 @@ public final class SessionMappings {
                         if (release(entry)) {
                             totals[0]++;
                             totals[1] += entry.size();
+                        } else if (entry.managed() && halfway(entry)) {
+                            totals[3]++;
+                            totals[4] += entry.size();
                         } else {
                             totals[2]++;
                         }
@@ -566,6 +569,15 @@ public final class SessionMappings {
             return null;
         } finally {
             session.lock().unlock();
+        }
+    }
+
+    /** @return whether the entry's block was caught between its dead owner's cache and a message, and came back */
+    private boolean halfway(final Ledger.Entry entry) {
+        try {
+            return entry.hint() != 0 && segment(entry.id()).reclaimHalfway(entry.handle(), entry.hint());
+        } catch (RuntimeException e) {
+            return false;
         }
     }
 

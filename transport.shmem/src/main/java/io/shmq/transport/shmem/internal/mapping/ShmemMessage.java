@@ -27,10 +27,13 @@ public final class ShmemMessage implements SharedMemoryMessage {
     private boolean closed;
     /** Set by the factory's close when it released this message's payload. */
     private volatile boolean orphaned;
-    /** Links of {@link OpenMessages}, guarded by the stripe's monitor. */
-    volatile OpenMessages.Stripe stripe;
+    /**
+     * Links of {@link OpenMessages}, guarded by the stripe's lock (read before taking it, then checked again under
+     * it: a message is used by one thread at a time, and only the factory's close clears it from another).
+     */
+    OpenMessages.Stripe stripe;
     ShmemMessage prevOpen;
-    /** This message's entry in the factory's ledger, -1 when none (guarded by the stripe's monitor). */
+    /** This message's entry in the factory's ledger, -1 when none (guarded by the stripe's lock). */
     int ledgerEntry = -1;
     ShmemMessage nextOpen;
 
@@ -49,7 +52,7 @@ public final class ShmemMessage implements SharedMemoryMessage {
         mappings.openMessages().add(this);
     }
 
-    /** Takes a block {@link OpenMessages} allocated, recorded and registers itself (under the stripe's monitor). */
+    /** Takes a block {@link OpenMessages} allocated, recorded and registers itself (under the stripe's lock). */
     void takeAllocated(final ManagedSegment value, final long block, final long payload, final long offset) {
         this.segment = value;
         this.region = null;
@@ -234,7 +237,7 @@ public final class ShmemMessage implements SharedMemoryMessage {
         mappings.openMessages().rerecord(this);
     }
 
-    /** Writes this message's payload reference into ledger entry {@code entry} (under the stripe's monitor). */
+    /** Writes this message's payload reference into ledger entry {@code entry} (under the stripe's lock). */
     void record(final Ledger ledger, final int entry) {
         if (segment != null) {
             ledger.managed(entry, segment.id(), handle, size, segment.generation(handle));

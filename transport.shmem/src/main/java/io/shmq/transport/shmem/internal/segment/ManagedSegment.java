@@ -274,7 +274,7 @@ public final class ManagedSegment {
         lock.lock();
         try {
             final int generation = nextGeneration();
-            final long block = allocateLarge(total, false, candidate -> {
+            final long block = allocateLarge(total, false, (candidate, size) -> {
                 // The header first, while the block is still free, then the caller's record: a process killed
                 // before the heap marks the block leaves a record of a free block (skipped), after it a live one.
                 USER_OFFSET_H.set(memory, candidate, (short) (align(candidate + HEADER_BYTES, alignment) - candidate));
@@ -285,16 +285,23 @@ public final class ManagedSegment {
                 if (recorder != null) {
                     recorder.record(candidate, generation & 0xFFFFFFFFL);
                 }
+                beginTransfer(SegmentLayout.TAKE, 0, 0, 0, candidate, 0L, (long) USED_BYTES_H.get(memory, 0L) + size);
             });
             if (block < 0) {
                 return -1;
             }
-            final long blockSize = (long) SIZE_FLAGS_H.get(memory, block) & ~FLAGS;
-            USED_BYTES_H.set(memory, 0L, (long) USED_BYTES_H.get(memory, 0L) + blockSize);
+            USED_BYTES_H.set(memory, 0L, (long) SegmentLayout.T_USED_AFTER_H.get(memory, 0L));
+            endTransfer();
             return block;
         } finally {
             lock.unlock();
         }
+    }
+
+    /** What the heap calls with the block it is about to take. */
+    @FunctionalInterface
+    private interface BeforeTaken {
+        void accept(long block, long size);
     }
 
     /** Writes a block's ledger entry while the allocator holds it: before the block is taken from the heap. */
@@ -346,15 +353,17 @@ public final class ManagedSegment {
         final long blockSize = sizeFlags & ~FLAGS;
         lock.lock();
         try {
-            TAG_H.set(memory, block, 0);
-            USED_BYTES_H.set(memory, 0L, (long) USED_BYTES_H.get(memory, 0L) - blockSize);
+            final long usedAfter = (long) USED_BYTES_H.get(memory, 0L) - blockSize;
             if ((sizeFlags & SMALL) != 0) {
                 final int cls = (short) CLASS_INDEX_H.get(memory, block);
-                SIZE_FLAGS_H.set(memory, block, blockSize | SMALL | FREE);
-                LINK_H.set(memory, block, classHead(cls));
-                setClassHead(cls, block);
+                SIZE_FLAGS_H.setRelease(memory, block, blockSize | SMALL | FREE);
+                transferToList(cls, 0, block, block, 1, blockSize);
             } else {
+                TAG_H.set(memory, block, 0);
+                beginTransfer(SegmentLayout.GIVE, 0, 0, 0, block, 0L, usedAfter);
                 freeLarge(block, blockSize);
+                USED_BYTES_H.set(memory, 0L, usedAfter);
+                endTransfer();
             }
         } finally {
             lock.unlock();
@@ -415,9 +424,10 @@ public final class ManagedSegment {
     public long activateSmall(final long block, final long userOffset, final long generation) {
         final long blockSize = (long) SIZE_FLAGS_H.get(memory, block) & ~FLAGS;
         USER_OFFSET_H.set(memory, block, (short) userOffset);
-        TAG_H.set(memory, block, tag);
         BlockLayout.GENERATION_H.set(memory, block, (int) generation);
         REF_COUNT_H.set(memory, block, 1);
+        // Tagged before marked live: a free block tagged with the session is a dead allocator's last step.
+        TAG_H.setRelease(memory, block, tag);
         SIZE_FLAGS_H.setRelease(memory, block, blockSize | SMALL);
         return block + userOffset;
     }
@@ -438,26 +448,40 @@ public final class ManagedSegment {
         if (!dropReference(block)) {
             return false;
         }
+        freeCached(block, cache);
+        return true;
+    }
+
+    /**
+     * Frees the block whose only reference the caller holds ({@link #exclusive}), into {@code cache}, without
+     * touching its count: a process killed before the block is marked free leaves a live block with one reference
+     * that its ledger entry releases.
+     */
+    public void releaseExclusive(final long block, final BlockCache cache) {
+        freeCached(block, cache);
+    }
+
+    private void freeCached(final long block, final BlockCache cache) {
         final long sizeFlags = (long) SIZE_FLAGS_H.getAcquire(memory, block);
         if ((sizeFlags & SMALL) == 0 || freed.hasSleepers()) {
             free(block);
             if ((sizeFlags & SMALL) != 0) {
                 drainAll(cache);
             }
-            return true;
+            return;
         }
         final long blockSize = sizeFlags & ~FLAGS;
         final int cls = (short) CLASS_INDEX_H.get(memory, block);
         final int count = cache.count(cls);
-        // Entered before tagged: a survivor finds every block tagged with this cache's owner among its entries.
+        // Entered before marked, marked free before tagged: a survivor finds every block tagged with this cache's
+        // owner among its entries, and a free block still tagged with the session as its dead owner's last step.
         cache.enter(cls, count, block);
-        TAG_H.set(memory, block, cache.owner());
         SIZE_FLAGS_H.setRelease(memory, block, blockSize | SMALL | FREE);
+        TAG_H.setRelease(memory, block, cache.owner());
         cache.setCount(cls, count + 1);
         if (count + 1 == cache.capacityOf(cls)) {
             drain(cache, cls, (count + 1) / 2);
         }
-        return true;
     }
 
     /** Gives every cached block back to the class lists (the factory closes). The caller holds the stripe. */
@@ -549,6 +573,34 @@ public final class ManagedSegment {
         setClassHead(cls, first);
         USED_BYTES_H.set(memory, 0L, usedAfter);
         endTransfer();
+    }
+
+    /**
+     * Returns a free small block that a dead process left between its cache and a message (allocating or freeing
+     * it: free, still tagged with the session, with the generation its ledger entry recorded) to the class list.
+     *
+     * @return whether the block was such a block
+     */
+    public boolean reclaimHalfway(final long block, final long generation) {
+        if (block < HEAP_OFFSET || block > heapEnd - MIN_LARGE || (block & 15) != 0) {
+            return false;
+        }
+        lock.lock();
+        try {
+            final long sizeFlags = (long) SIZE_FLAGS_H.get(memory, block);
+            if ((sizeFlags & (FREE | SMALL | CHUNK)) != (FREE | SMALL) || (int) TAG_H.get(memory, block) != tag
+                    || ((int) BlockLayout.GENERATION_H.get(memory, block) & 0xFFFFFFFFL) != generation) {
+                return false;
+            }
+            final int cls = (short) CLASS_INDEX_H.get(memory, block);
+            if (cls < 0 || cls >= SegmentLayout.CLASSES || (sizeFlags & ~FLAGS) != 64L << cls) {
+                return false;
+            }
+            transferToList(cls, 0, block, block, 1, 64L << cls);
+            return true;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**
@@ -650,12 +702,38 @@ public final class ManagedSegment {
                         carveChunk(first, cls);
                     }
                 }
+                case SegmentLayout.TAKE, SegmentLayout.GIVE -> {
+                    // The heap marks a block taken or free with one store: the used bytes follow what it says.
+                    if (first >= HEAP_OFFSET && first <= heapEnd - MIN_LARGE && (first & 15) == 0) {
+                        final boolean free = ((long) SIZE_FLAGS_H.get(memory, first) & FREE) != 0;
+                        if (free == (op == SegmentLayout.GIVE) || op == SegmentLayout.GIVE && coalescedAway(first)) {
+                            USED_BYTES_H.set(memory, 0L, usedAfter);
+                        } else if (op == SegmentLayout.GIVE) {
+                            // not marked free yet: mark it (the heap repair that follows merges its neighbours)
+                            SIZE_FLAGS_H.set(memory, first, ((long) SIZE_FLAGS_H.get(memory, first) & ~FLAGS) | FREE);
+                            USED_BYTES_H.set(memory, 0L, usedAfter);
+                        }
+                    }
+                }
                 default -> {
                     // unknown: nothing to finish
                 }
             }
         }
         endTransfer();
+    }
+
+    /** @return whether the block at {@code block} lies inside a free block before it (the free merged it away) */
+    private boolean coalescedAway(final long block) {
+        if (block == HEAP_OFFSET) {
+            return false;
+        }
+        final long previous = block - (long) LINK_H.get(memory, block);
+        if (previous < HEAP_OFFSET || previous >= block) {
+            return false;
+        }
+        final long sizeFlags = (long) SIZE_FLAGS_H.get(memory, previous);
+        return (sizeFlags & FREE) != 0 && previous + (sizeFlags & ~FLAGS) > block;
     }
 
     /** Sets the tag of {@code count} linked blocks from {@code first} (a repair: links are checked). */
@@ -809,9 +887,10 @@ public final class ManagedSegment {
     /**
      * @param chunk        whether the block becomes a chunk: its offset goes into the transfer record before it is
      *                     taken
-     * @param beforeTaken  called with the chosen free block before the heap marks it allocated (null: nothing)
+     * @param beforeTaken  called with the chosen free block and the size it will have before the heap marks it
+     *                     allocated (null: nothing)
      */
-    private long allocateLarge(final long total, final boolean chunk, final java.util.function.LongConsumer beforeTaken) {
+    private long allocateLarge(final long total, final boolean chunk, final BeforeTaken beforeTaken) {
         final int k = bin(total);
         long candidate = -1;
         int scanned = 0;
@@ -839,7 +918,7 @@ public final class ManagedSegment {
             SegmentLayout.T_FIRST_H.setVolatile(memory, 0L, candidate);
         }
         if (beforeTaken != null) {
-            beforeTaken.accept(candidate);
+            beforeTaken.accept(candidate, split ? total : blockSize);
             VarHandle.fullFence(); // what it wrote reaches memory before the heap's stores
         }
         unlinkFree(candidate, blockSize);

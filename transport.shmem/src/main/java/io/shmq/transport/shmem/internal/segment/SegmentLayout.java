@@ -28,7 +28,8 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  * {@code transfer} makes the moves of small blocks between a class list and a process's block cache
  * ({@link BlockCacheLayout}), and the carving of a new chunk, crash-exact: the lock holder writes it before its
  * first change and clears it after its last; a process that steals the lock from a dead holder finishes or undoes
- * the move it names before anything else ({@link ManagedSegment#repair}).
+ * the move it names before anything else ({@link ManagedSegment#repair}). Taking and giving back a large block are
+ * recorded the same way, so that the used bytes always match the heap.
  */
 public final class SegmentLayout {
     /** "SHMQSEG1" as a little-endian long. */
@@ -49,6 +50,10 @@ public final class SegmentLayout {
     static final int DRAIN = 2;
     /** A chunk at {@code first} (0 until the heap marked it) becomes {@code count} blocks on the list of the class. */
     static final int CARVE = 3;
+    /** The large block at {@code first} is being taken from the heap; {@code usedAfter} once it is. */
+    static final int TAKE = 4;
+    /** The large block at {@code first} is being given back to the heap; {@code usedAfter} once it is. */
+    static final int GIVE = 5;
 
     public static final StructLayout TRANSFER = MemoryLayout.structLayout(
             ValueLayout.JAVA_INT.withName("op"),

@@ -508,6 +508,7 @@ public final class SessionMappings {
             final long cachedBytesBefore = totals[4];
             try {
                 if (Files.exists(taken, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    own.settle(); // a transfer the dead process left under the allocator's lock is finished first
                     Ledger.read(taken, (owner, classIndex, segmentId, blocks) -> {
                         // Then its cached free blocks (a block it was allocating is one or the other, never both).
                         final int back = segment(segmentId).reclaimCached(owner, classIndex, blocks);

@@ -359,8 +359,9 @@ public final class ManagedSegment {
                 SIZE_FLAGS_H.setRelease(memory, block, blockSize | SMALL | FREE);
                 transferToList(cls, 0, block, block, 1, blockSize);
             } else {
-                TAG_H.set(memory, block, 0);
+                // Recorded before anything changes: a repair marks the block free, whatever step the kill hit.
                 beginTransfer(SegmentLayout.GIVE, 0, 0, 0, block, 0L, usedAfter);
+                TAG_H.set(memory, block, 0);
                 freeLarge(block, blockSize);
                 USED_BYTES_H.set(memory, 0L, usedAfter);
                 endTransfer();
@@ -430,6 +431,16 @@ public final class ManagedSegment {
         TAG_H.setRelease(memory, block, tag);
         SIZE_FLAGS_H.setRelease(memory, block, blockSize | SMALL);
         return block + userOffset;
+    }
+
+    /**
+     * Finishes what a dead holder of the lock left (takes the lock, which steals and repairs it then, and gives it
+     * back): a survivor does this before it looks at a dead process's ledger, so that it never frees a block whose
+     * free the repair is about to finish.
+     */
+    public void settle() {
+        lock.lock();
+        lock.unlock();
     }
 
     /** @return whether the caller holds the only reference to the allocated block (nobody can add one then) */

@@ -152,6 +152,38 @@ class BlockCacheTest {
         assertEquals(0, segment.reclaimCached(OWNER, 0, new long[] {a, b}));
     }
 
+    @Test
+    void shouldMarkFreeALargeBlockWhoseGiveBackTheDeadLockHolderLeftHalfDone() {
+        final long start = segment.freeMemory();
+        final long block = segment.allocate(100_000, 16);
+        final MemorySegment memory = segment.memory();
+        final long size = (long) BlockLayout.SIZE_FLAGS_H.get(memory, block) & ~BlockLayout.FLAGS;
+        assertEquals(start - size, segment.freeMemory());
+        // The dead holder recorded the give-back and died before the heap marked the block free.
+        final long used = SIZE - SegmentLayout.HEAP_OFFSET - segment.freeMemory();
+        segment.beginTransfer(SegmentLayout.GIVE, 0, 0, 0, block, 0L, used - size);
+        segment.repair();
+        assertEquals(start, segment.freeMemory(), "the used bytes follow the heap");
+        assertTrue(((long) BlockLayout.SIZE_FLAGS_H.get(memory, block) & BlockLayout.FREE) != 0, "marked free");
+        assertEquals(block, segment.allocate(100_000, 16), "and the heap gives it again");
+    }
+
+    @Test
+    void shouldCountALargeBlockTheDeadLockHolderTookBeforeItCountedIt() {
+        final long start = segment.freeMemory();
+        final long block = segment.allocate(100_000, 16);
+        final MemorySegment memory = segment.memory();
+        final long size = (long) BlockLayout.SIZE_FLAGS_H.get(memory, block) & ~BlockLayout.FLAGS;
+        // The dead holder's heap marked the block taken; the used bytes had not followed yet.
+        final long used = SIZE - SegmentLayout.HEAP_OFFSET - segment.freeMemory();
+        SegmentLayout.USED_BYTES_H.set(memory, 0L, used - size);
+        segment.beginTransfer(SegmentLayout.TAKE, 0, 0, 0, block, 0L, used);
+        segment.repair();
+        assertEquals(start - size, segment.freeMemory());
+        assertTrue(segment.release(block));
+        assertEquals(start, segment.freeMemory());
+    }
+
     private void allocateAndFree(final BlockCache cache) {
         final long block = allocate(cache, 0);
         segment.releaseCached(block, cache);

@@ -5,6 +5,8 @@ import io.shmq.transport.api.MessageBadAllocException;
 import io.shmq.transport.api.TransportClosedException;
 import io.shmq.transport.api.TransportKind;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /**
  * A message of the libzmq transport: the payload it holds and, once it needs one, a {@code zmq_msg_t} (64 bytes of
@@ -53,9 +55,22 @@ final class LibzmqMessage implements Message {
     /** The view handed out by {@link #data()}, made on first use. */
     private MemorySegment view;
     private boolean closed;
-    /** The factory's list of open messages; guarded by the factory's lock. */
-    LibzmqMessage prev;
+    /** 0 while the native memory is this message's, 1 once a closer claimed it (CAS): it is freed exactly once. */
+    private volatile int claimed;
+    /**
+     * The next older message on the factory's registry ({@link LibzmqFactory#newMessage()}): written before the
+     * message is published by the registry's CAS, later only under the registry's prune lock.
+     */
     LibzmqMessage next;
+    private static final VarHandle CLAIMED;
+
+    static {
+        try {
+            CLAIMED = MethodHandles.lookup().findVarHandle(LibzmqMessage.class, "claimed", int.class);
+        } catch (final ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     LibzmqMessage(final LibzmqFactory factory) {
         this.factory = factory;
@@ -274,8 +289,8 @@ final class LibzmqMessage implements Message {
     }
 
     /**
-     * Frees the native memory, once: whoever takes the message off the factory's list (this close, or the
-     * factory's close for a message still open) frees it, so the two never race.
+     * Frees the native memory, once: whoever claims it first (this close, or the factory's close for a message still
+     * open) frees it, so the two never race. The factory's registry drops the closed message later.
      */
     @Override
     public void close() {
@@ -283,12 +298,22 @@ final class LibzmqMessage implements Message {
             return;
         }
         closed = true;
-        if (factory.forget(this)) {
+        if (claim()) {
             freeNative();
         }
     }
 
-    /** Called by the factory's close, after it took this message off its list: frees its native memory. */
+    /** @return whether this caller claimed the native memory (CAS 0 -> 1); it then frees it */
+    boolean claim() {
+        return CLAIMED.compareAndSet(this, 0, 1);
+    }
+
+    /** @return whether the native memory was claimed (acquire load): a closed message the registry may drop */
+    boolean isClaimed() {
+        return (int) CLAIMED.getAcquire(this) != 0;
+    }
+
+    /** Called by the factory's close after it claimed the message: frees its native memory. */
     void closeByFactory() {
         closed = true;
         freeNative();

@@ -298,7 +298,11 @@ final class LibzmqMessage implements Message {
             return;
         }
         closed = true;
-        if (claim()) {
+        if (state == EMPTY && msg.address() == 0) {
+            // Nothing native to free (the usual case after a send): mark it for the registry's prune, no CAS. A
+            // factory close that claims it at the same time finds nothing to free either.
+            CLAIMED.setRelease(this, 1);
+        } else if (claim()) {
             freeNative();
         }
     }

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A socket of the libzmq transport: one libzmq socket.
@@ -42,7 +41,7 @@ final class LibzmqSocket implements Socket {
     private final MemorySegment items;
     private final Wakeup wakeup = new Wakeup();
     /** Held during every libzmq call on the socket, so close from another thread waits until the call left. */
-    private final ReentrantLock lock = new ReentrantLock();
+    private final CallLock lock = new CallLock();
     /** The socket files of the {@code ipc://} addresses this socket bound, removed on close (see {@link #close()}). */
     private final List<IpcFile> ipcFiles = new ArrayList<>();
     private volatile boolean closed;

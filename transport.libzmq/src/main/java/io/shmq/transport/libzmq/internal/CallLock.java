@@ -11,7 +11,8 @@ import java.util.concurrent.locks.LockSupport;
  * another thread first wakes the blocked call through the socket's eventfd), so a waiter spins, then yields, then
  * sleeps 50 µs at a time instead of queueing, and giving the lock back needs no wake-up. Measured in a tight loop on
  * the 2-core machine: 5 ns per lock and unlock against {@code ReentrantLock}'s 11 ns (whose unlock is a volatile
- * store and a look for waiters), on every send and every receive.
+ * store and a look for waiters), on every send and every receive. The same class as the JeroMQ provider's: the two
+ * bundles share no package but the API's, so each carries its own copy.
  */
 final class CallLock {
     private static final VarHandle HELD;

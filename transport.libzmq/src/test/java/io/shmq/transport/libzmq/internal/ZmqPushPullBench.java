@@ -6,6 +6,7 @@ import io.shmq.transport.api.Socket;
 import io.shmq.transport.api.Transport;
 import io.shmq.transport.api.TransportFactory;
 import io.shmq.transport.api.TransportKind;
+import io.shmq.transport.testkit.TestAddresses;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;

@@ -4,7 +4,8 @@
  *
  *   zmqperf pull ADDRESS COUNT SIZE   binds a pull socket, prints READY, receives COUNT messages, prints
  *                                     "RATE msgs/s" measured from message COUNT/10 to the last
- *   zmqperf push ADDRESS COUNT SIZE   connects a push socket and sends COUNT messages of SIZE bytes
+ *   zmqperf push ADDRESS COUNT SIZE   connects a push socket, sends COUNT messages of SIZE bytes, then stays
+ *                                     connected until stdin ends
  *
  * Built by the benchmark with gcc against libzmq.so.5; declares the few prototypes it needs itself, so that only
  * the runtime package (libzmq5) is needed, not the headers (libzmq3-dev).
@@ -83,9 +84,11 @@ int main(int argc, char **argv) {
                 return 1;
             }
         }
-        /* Stay connected until the receiver has drained its queue: libzmq 4.3.4 can lose the last messages when
-         * the sender disconnects while the receiver is at its high-water mark (zeromq/libzmq#4660). */
-        sleep(2);
+        /* Stay connected until the receiver has everything (the benchmark then closes our stdin): libzmq 4.3.4
+         * can lose the last messages when the sender disconnects while the receiver is at its high-water mark
+         * (zeromq/libzmq#4660). */
+        while (getchar() != EOF) {
+        }
     }
     zmq_close(s);
     zmq_ctx_term(ctx);

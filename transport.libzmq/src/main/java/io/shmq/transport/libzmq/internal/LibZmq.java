@@ -104,6 +104,7 @@ final class LibZmq {
     private static final MethodHandle SETSOCKOPT;
     private static final MethodHandle ERRNO;
     private static final MethodHandle STRERROR;
+    private static final MethodHandle SEND;
     private static final MethodHandle MSG_INIT;
     private static final MethodHandle MSG_INIT_DATA;
     private static final MethodHandle MSG_SEND;
@@ -126,7 +127,7 @@ final class LibZmq {
     static final MemorySegment FREE_FN;
 
     static {
-        final MethodHandle[] h = new MethodHandle[29];
+        final MethodHandle[] h = new MethodHandle[30];
         MemorySegment freeFn = MemorySegment.NULL;
         String reason = null;
         String library = null;
@@ -161,6 +162,8 @@ final class LibZmq {
                     FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG));
             h[i++] = link(linker, zmq, "zmq_errno", FunctionDescriptor.of(JAVA_INT), critical);
             h[i++] = link(linker, zmq, "zmq_strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+            h[i++] = link(linker, zmq, "zmq_send", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG,
+                    JAVA_INT), critical);
             h[i++] = link(linker, zmq, "zmq_msg_init", FunctionDescriptor.of(JAVA_INT, ADDRESS), critical);
             h[i++] = link(linker, zmq, "zmq_msg_init_data",
                     FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS), critical);
@@ -199,6 +202,7 @@ final class LibZmq {
         SETSOCKOPT = h[i++];
         ERRNO = h[i++];
         STRERROR = h[i++];
+        SEND = h[i++];
         MSG_INIT = h[i++];
         MSG_INIT_DATA = h[i++];
         MSG_SEND = h[i++];
@@ -379,6 +383,15 @@ final class LibZmq {
         try {
             final MemorySegment text = (MemorySegment) STRERROR.invokeExact(errno);
             return text.reinterpret(1024).getString(0);
+        } catch (final Throwable t) {
+            throw failure(t);
+        }
+    }
+
+    /** {@code zmq_send}: libzmq copies {@code size} bytes of {@code data} into a message of its own and sends it. */
+    static int send(final MemorySegment socket, final MemorySegment data, final long size, final int flags) {
+        try {
+            return (int) SEND.invokeExact(socket, data, size, flags);
         } catch (final Throwable t) {
             throw failure(t);
         }

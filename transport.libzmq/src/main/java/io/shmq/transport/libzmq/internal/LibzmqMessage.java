@@ -5,17 +5,26 @@ import io.shmq.transport.api.MessageBadAllocException;
 import io.shmq.transport.api.TransportClosedException;
 import io.shmq.transport.api.TransportKind;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /**
- * A message of the libzmq transport: a {@code zmq_msg_t} (64 bytes of native memory, {@code malloc}ed, freed on
- * close) and the payload it holds or will hold.
+ * A message of the libzmq transport: the payload it holds and, once it needs one, a {@code zmq_msg_t} (64 bytes of
+ * native memory, {@code malloc}ed on first use, freed on close).
  *
- * <p>Three states. Empty: no payload. Own: a payload this provider allocated ({@code aligned_alloc}, default
- * alignment {@value #DEFAULT_ALIGNMENT}) and not yet handed to libzmq. In libzmq: the {@code zmq_msg_t} holds the
- * content (received, or handed over by a send that did not go through, or shared by {@link #copy()}). A send turns
- * an own payload into libzmq content with {@code zmq_msg_init_data} and libc's {@code free} as the deallocator, so
- * nothing is copied; a receive moves the socket's received {@code zmq_msg_t} into this one ({@code zmq_msg_move}),
- * so {@link #data()} is libzmq's own buffer, viewed in place.
+ * <p>Three states. Empty: no payload. Own: a payload this provider allocated ({@code malloc}, whose 16-byte
+ * alignment is the default {@value #DEFAULT_ALIGNMENT}; {@code aligned_alloc} for a larger alignment) and not yet
+ * handed to libzmq. In libzmq: the {@code zmq_msg_t} holds the content (received, or handed over by a send that did
+ * not go through, or shared by {@link #copy()}).
+ *
+ * <p>Sending an own payload: up to {@value #COPY_SEND_LIMIT} bytes it is copied with one {@code zmq_send}, which
+ * makes libzmq's message exactly as a C sender's {@code zmq_msg_init_size} does (one allocation, freed by libzmq's
+ * I/O thread), and the payload is freed by the sending thread itself; allocating it again for the next message is
+ * then a hit in the thread's malloc cache. Handing a small payload over instead ({@code zmq_msg_init_data}) costs a
+ * {@code zmq_msg_t}, a content header and two frees on the I/O thread, which measured slower (see the README).
+ * A larger payload is handed to libzmq without a copy: {@code zmq_msg_init_data} with libc's {@code free} as the
+ * deallocator. A receive moves the socket's received {@code zmq_msg_t} into this one ({@code zmq_msg_move}), so
+ * {@link #data()} is libzmq's own buffer, viewed in place.
  *
  * <p>{@link #data()} is a view scoped to the factory's shared arena: after the factory closes, an access throws
  * {@link IllegalStateException} instead of touching freed memory. Within the factory's life a view kept past
@@ -24,16 +33,18 @@ import java.lang.foreign.MemorySegment;
  * no way to shorten a message in place). Not thread-safe: one thread at a time, as the API says.
  */
 final class LibzmqMessage implements Message {
-    /** The default payload alignment, as the other providers'. */
+    /** The default payload alignment, as the other providers'; glibc's {@code malloc} gives it on 64-bit Linux. */
     static final long DEFAULT_ALIGNMENT = 16;
+    /** Own payloads up to this size are sent as a copy ({@code zmq_send}), larger ones without one. */
+    static final long COPY_SEND_LIMIT = 8192;
 
     private static final int EMPTY = 0;
     private static final int OWN = 1;
     private static final int LIBZMQ = 2;
 
     private final LibzmqFactory factory;
-    /** The {@code zmq_msg_t}, always initialised while the message is open. */
-    private final MemorySegment msg;
+    /** The {@code zmq_msg_t}, initialised; NULL until the message first needs it. */
+    private MemorySegment msg = MemorySegment.NULL;
     private int state = EMPTY;
     /** The payload's address (own or libzmq's), reinterpreted to {@link #size}, global scope; NULL when empty. */
     private MemorySegment base = MemorySegment.NULL;
@@ -44,21 +55,44 @@ final class LibzmqMessage implements Message {
     /** The view handed out by {@link #data()}, made on first use. */
     private MemorySegment view;
     private boolean closed;
-    /** The factory's list of open messages; guarded by the factory's lock. */
-    LibzmqMessage prev;
+    /** 0 while the native memory is this message's, 1 once a closer claimed it (CAS): it is freed exactly once. */
+    private volatile int claimed;
+    /**
+     * The next older message on the factory's registry ({@link LibzmqFactory#newMessage()}): written before the
+     * message is published by the registry's CAS, later only under the registry's prune lock.
+     */
     LibzmqMessage next;
+    private static final VarHandle CLAIMED;
+
+    static {
+        try {
+            CLAIMED = MethodHandles.lookup().findVarHandle(LibzmqMessage.class, "claimed", int.class);
+        } catch (final ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     LibzmqMessage(final LibzmqFactory factory) {
         this.factory = factory;
-        this.msg = LibZmq.malloc(LibZmq.MSG_BYTES).reinterpret(LibZmq.MSG_BYTES);
-        if (msg.address() == 0) {
-            throw new MessageBadAllocException("no native memory for a zmq_msg_t: factory=" + factory.id());
-        }
-        LibZmq.msgInit(msg);
     }
 
     LibzmqFactory factory() {
         return factory;
+    }
+
+    /** @return the {@code zmq_msg_t}, allocated and initialised on first use */
+    private MemorySegment msg() {
+        MemorySegment m = msg;
+        if (m.address() == 0) {
+            m = LibZmq.malloc(LibZmq.MSG_BYTES);
+            if (m.address() == 0) {
+                throw new MessageBadAllocException("no native memory for a zmq_msg_t: factory=" + factory.id());
+            }
+            m = m.reinterpret(LibZmq.MSG_BYTES);
+            LibZmq.msgInit(m);
+            msg = m;
+        }
+        return m;
     }
 
     /** Allocates an own payload of {@code bytes}; 0 leaves the message empty. */
@@ -68,7 +102,18 @@ final class LibzmqMessage implements Message {
             return;
         }
         final long align = Math.max(DEFAULT_ALIGNMENT, alignment);
-        final MemorySegment memory = LibZmq.alignedAlloc(align, bytes);
+        MemorySegment memory = MemorySegment.NULL;
+        if (align == DEFAULT_ALIGNMENT) {
+            // malloc, unlike aligned_alloc, is served from the thread's cache (glibc 2.36 has none for memalign).
+            memory = LibZmq.malloc(bytes);
+            if (memory.address() % align != 0) {
+                LibZmq.free(memory);
+                memory = MemorySegment.NULL;
+            }
+        }
+        if (memory.address() == 0) {
+            memory = LibZmq.alignedAlloc(align, bytes);
+        }
         if (memory.address() == 0) {
             throw new MessageBadAllocException("no native memory for a message: size=" + bytes + ", alignment="
                     + align + ", factory=" + factory.id());
@@ -140,7 +185,7 @@ final class LibzmqMessage implements Message {
         }
         toLibzmq();
         // zmq_msg_copy shares the content by reference count (small contents are copied): nothing is duplicated.
-        LibZmq.msgCopy(copy.msg, msg);
+        LibZmq.msgCopy(copy.msg(), msg);
         copy.state = LIBZMQ;
         copy.base = base;
         copy.size = size;
@@ -151,7 +196,7 @@ final class LibzmqMessage implements Message {
     /** Hands an own payload to libzmq (no copy): the {@code zmq_msg_t} owns it from now on. */
     private void toLibzmq() {
         if (state == OWN) {
-            LibZmq.msgInitData(msg, base, size);
+            LibZmq.msgInitData(msg(), base, size);
             state = LIBZMQ;
             contentSize = size;
         }
@@ -163,15 +208,17 @@ final class LibzmqMessage implements Message {
     }
 
     /**
-     * The {@code zmq_msg_t} to send, holding exactly {@link #size} bytes; the message keeps it until
-     * {@link #sent()}.
+     * Makes the message ready to be sent on any socket, before the first frame of a send goes: a large own payload
+     * is handed to libzmq here, a shrunk libzmq content is copied here, so that {@link #trySend} is one call.
      */
-    MemorySegment prepareSend() {
+    void prepareSend() {
         checkOpen();
-        toLibzmq();
+        if (state == OWN && size > COPY_SEND_LIMIT) {
+            toLibzmq();
+        }
         if (state == LIBZMQ && size < contentSize) {
             // libzmq cannot shorten a message: copy the used bytes into a payload of their own.
-            final MemorySegment memory = LibZmq.alignedAlloc(DEFAULT_ALIGNMENT, size);
+            final MemorySegment memory = LibZmq.malloc(size);
             if (memory.address() == 0) {
                 throw new MessageBadAllocException("no native memory to shrink a message: size=" + size
                         + ", factory=" + factory.id());
@@ -184,11 +231,28 @@ final class LibzmqMessage implements Message {
             contentSize = size;
             view = null;
         }
-        return msg;
     }
 
-    /** A successful send: libzmq took the content and left the {@code zmq_msg_t} empty. */
+    /**
+     * One non-blocking attempt to send the message as one frame, after {@link #prepareSend()}: a copy of a small own
+     * payload ({@code zmq_send}), else libzmq's {@code zmq_msg_t} ({@code zmq_msg_send}). Changes nothing when it
+     * fails; the caller calls {@link #sent()} when it succeeded.
+     *
+     * @return not negative when libzmq took the frame, -1 with libzmq's errno set otherwise
+     */
+    int trySend(final MemorySegment socket, final int flags) {
+        return switch (state) {
+            case OWN -> LibZmq.send(socket, base, size, flags);
+            case LIBZMQ -> LibZmq.msgSend(msg, socket, flags);
+            default -> LibZmq.send(socket, MemorySegment.NULL, 0, flags);
+        };
+    }
+
+    /** A successful send: libzmq took the content (or a copy of an own payload, which is freed here). */
     void sent() {
+        if (state == OWN) {
+            LibZmq.free(base);
+        }
         state = EMPTY;
         base = MemorySegment.NULL;
         size = 0;
@@ -201,7 +265,7 @@ final class LibzmqMessage implements Message {
         if (state == OWN) {
             LibZmq.free(base);
         }
-        LibZmq.msgMove(msg, from);
+        LibZmq.msgMove(msg(), from);
         state = LIBZMQ;
         size = bytes;
         contentSize = bytes;
@@ -225,8 +289,8 @@ final class LibzmqMessage implements Message {
     }
 
     /**
-     * Frees the native memory, once: whoever takes the message off the factory's list (this close, or the
-     * factory's close for a message still open) frees it, so the two never race.
+     * Frees the native memory, once: whoever claims it first (this close, or the factory's close for a message still
+     * open) frees it, so the two never race. The factory's registry drops the closed message later.
      */
     @Override
     public void close() {
@@ -234,12 +298,26 @@ final class LibzmqMessage implements Message {
             return;
         }
         closed = true;
-        if (factory.forget(this)) {
+        if (state == EMPTY && msg.address() == 0) {
+            // Nothing native to free (the usual case after a send): mark it for the registry's prune, no CAS. A
+            // factory close that claims it at the same time finds nothing to free either.
+            CLAIMED.setRelease(this, 1);
+        } else if (claim()) {
             freeNative();
         }
     }
 
-    /** Called by the factory's close, after it took this message off its list: frees its native memory. */
+    /** @return whether this caller claimed the native memory (CAS 0 -> 1); it then frees it */
+    boolean claim() {
+        return CLAIMED.compareAndSet(this, 0, 1);
+    }
+
+    /** @return whether the native memory was claimed (acquire load): a closed message the registry may drop */
+    boolean isClaimed() {
+        return (int) CLAIMED.getAcquire(this) != 0;
+    }
+
+    /** Called by the factory's close after it claimed the message: frees its native memory. */
     void closeByFactory() {
         closed = true;
         freeNative();
@@ -249,8 +327,11 @@ final class LibzmqMessage implements Message {
         if (state == OWN) {
             LibZmq.free(base);
         }
-        LibZmq.msgClose(msg);
-        LibZmq.free(msg);
+        if (msg.address() != 0) {
+            LibZmq.msgClose(msg);
+            LibZmq.free(msg);
+            msg = MemorySegment.NULL;
+        }
         state = EMPTY;
         base = MemorySegment.NULL;
         size = 0;

@@ -7,7 +7,6 @@ import io.shmq.transport.api.TransportClosedException;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A poller over sockets of one factory: one {@code zmq_poll} over their libzmq sockets and the poller's own
@@ -23,7 +22,7 @@ final class LibzmqPoller implements Poller {
     /** {@code size + 1} poll items: the sockets, then the wake-up eventfd. */
     private final MemorySegment items;
     private final Wakeup wakeup = new Wakeup();
-    private final ReentrantLock lock = new ReentrantLock();
+    private final CallLock lock = new CallLock();
     private volatile boolean closed;
 
     LibzmqPoller(final LibzmqFactory factory, final List<LibzmqSocket> sockets) {

@@ -12,6 +12,8 @@ import io.shmq.transport.api.SocketType;
 import io.shmq.transport.api.Transport;
 import io.shmq.transport.api.TransportFactory;
 import io.shmq.transport.api.TransportKind;
+import io.shmq.transport.testkit.StreamSpec;
+import io.shmq.transport.testkit.TestAddresses;
 import java.lang.foreign.ValueLayout;
 import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;

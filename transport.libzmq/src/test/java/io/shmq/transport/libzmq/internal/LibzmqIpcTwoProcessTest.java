@@ -10,6 +10,7 @@ import io.shmq.transport.api.Message;
 import io.shmq.transport.api.Socket;
 import io.shmq.transport.api.SocketType;
 import io.shmq.transport.api.TransportFactory;
+import io.shmq.transport.testkit.StreamSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

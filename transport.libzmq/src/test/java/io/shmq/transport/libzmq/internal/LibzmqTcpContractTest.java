@@ -1,6 +1,7 @@
 package io.shmq.transport.libzmq.internal;
 
 import io.shmq.transport.api.Transport;
+import io.shmq.transport.testkit.TestAddresses;
 import io.shmq.transport.testkit.TransportContractTest;
 import org.junit.jupiter.api.BeforeAll;
 

@@ -165,4 +165,29 @@ class LibzmqTransportTest {
         assertThrows(TransportClosedException.class, kept::data);
         kept.close();
     }
+
+    @Test
+    void shouldFreeEveryOpenMessageOnceWhenManyWereClosedAndPrunedBefore() {
+        final TransportFactory factory = new LibzmqTransport().createFactory(FactoryConfig.of("dev", "registry"));
+        final List<Message> open = new java.util.ArrayList<>();
+        // Enough messages for several prunes of the registry; every third stays open, the rest close at once.
+        for (int i = 0; i < 10_000; i++) {
+            final Message message = factory.createMessage(i % 3 == 0 ? 64 : 32 << 10);
+            message.data().set(ValueLayout.JAVA_INT, 0, i);
+            if (i % 3 == 0) {
+                open.add(message);
+            } else {
+                message.close();
+            }
+        }
+        for (int i = 0; i < open.size(); i++) {
+            assertEquals(3 * i, open.get(i).data().get(ValueLayout.JAVA_INT, 0), "an open message survives prunes");
+        }
+        open.getFirst().close();
+        factory.close();
+        for (final Message message : open) {
+            assertThrows(TransportClosedException.class, message::data);
+            message.close();
+        }
+    }
 }

@@ -5,6 +5,7 @@ import io.shmq.transport.api.Message;
 import io.shmq.transport.api.Socket;
 import io.shmq.transport.api.SocketType;
 import io.shmq.transport.api.TransportFactory;
+import io.shmq.transport.testkit.StreamSpec;
 
 /**
  * The second JVM of {@link LibzmqIpcTwoProcessTest}: connects a libzmq push socket to the address in

@@ -6,6 +6,7 @@ import io.shmq.transport.api.Socket;
 import io.shmq.transport.api.Transport;
 import io.shmq.transport.api.TransportFactory;
 import io.shmq.transport.api.TransportKind;
+import io.shmq.transport.testkit.TestAddresses;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,79 +16,149 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.concurrent.TimeUnit;
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
 
 /**
- * Push/pull throughput between two JVMs (or two C processes), not a test: nothing asserts a time. For each case a
- * child process binds a pull socket and receives {@code count} messages; this process connects a push socket and
- * sends them; the child reports the rate from message {@code count / 10} to the last (the first tenth warms up).
+ * Push/pull throughput between two processes, not a test: nothing asserts a time. For each case a receiver process
+ * binds a pull socket and receives {@code count} messages, a sender process connects a push socket and sends them;
+ * the receiver reports the rate from message {@code count / 10} to the last (the first tenth warms up). Both sides
+ * are fresh processes (JVMs, or the C program {@code zmqperf.c} from the test resources, compiled here with gcc
+ * against libzmq.so.5; the C cases are skipped when gcc is missing), so no case inherits another's JIT profile.
  *
- * <p>Cases, each at 64 B and 4 KiB: the libzmq provider over tcp and ipc; the C library itself ({@code zmqperf.c}
- * from the test resources, compiled here with gcc against libzmq.so.5; skipped when gcc is missing) over tcp and
- * ipc; the JeroMQ provider over tcp; plain JeroMQ (its own API, no shmq code) over tcp. The shmq providers send a
- * new message per send ({@code createMessage}, fill 8 bytes, send), as FairMQ devices do; plain JeroMQ and C send a
- * fresh frame per message too.
+ * <p>Cases, at every size: the libzmq provider over tcp and ipc; the C library itself over tcp and ipc; the
+ * provider sending to C and C sending to the provider; the JeroMQ provider over tcp; plain JeroMQ (its own API, no
+ * shmq code) over tcp. The shmq providers send a new message per send ({@code createMessage}, fill 8 bytes, send,
+ * close), as FairMQ devices do; plain JeroMQ and C send a fresh frame per message too. The cases run in rounds,
+ * interleaved (every case once per round), and the table shows each case's median over the rounds, its range, and
+ * the ratios the issue asks about: the provider to C, and the JeroMQ provider to plain JeroMQ.
  *
- * <p>Run (after {@code ./shmq mvn -o -pl transport.libzmq -am install -DskipTests}), from {@code transport.libzmq}:
+ * <p>Run from {@code transport.libzmq}, after a reactor build of the test classes and their class path:
  * <pre>
- * ../shmq mvn -o -q dependency:build-classpath -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test
+ * cd .. &amp;&amp; ./shmq mvn -o -q -pl transport.libzmq -am -DskipTests package dependency:build-classpath \
+ *     -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test &amp;&amp; cd transport.libzmq
  * java --enable-native-access=ALL-UNNAMED -cp target/test-classes:target/classes:$(cat target/cp.txt) \
- *     io.shmq.transport.libzmq.internal.ZmqPushPullBench [count [size...]]
+ *     io.shmq.transport.libzmq.internal.ZmqPushPullBench [rounds [size:count...]]
  * </pre>
+ * Default: 3 rounds of {@code 64:2000000 4096:500000}. {@code -Dbench.cases=a,b} keeps only the cases whose key
+ * (see {@link #CASES}) is listed; {@code -Dbench.senderJvm="..."} and {@code -Dbench.receiverJvm="..."} add JVM
+ * options to the Java senders or receivers (e.g. a JFR recording).
  */
 public final class ZmqPushPullBench {
-    private static final int[] SIZES = {64, 4096};
+    /** key -> sender impl, receiver impl, scheme; impl is libzmq, jeromq, plain (JeroMQ's API) or c. */
+    static final Map<String, String[]> CASES = new LinkedHashMap<>();
+
+    static {
+        CASES.put("lz-tcp", new String[] {"libzmq", "libzmq", "tcp"});
+        CASES.put("c-tcp", new String[] {"c", "c", "tcp"});
+        CASES.put("lz-c-tcp", new String[] {"libzmq", "c", "tcp"});
+        CASES.put("c-lz-tcp", new String[] {"c", "libzmq", "tcp"});
+        CASES.put("lz-ipc", new String[] {"libzmq", "libzmq", "ipc"});
+        CASES.put("c-ipc", new String[] {"c", "c", "ipc"});
+        CASES.put("lz-c-ipc", new String[] {"libzmq", "c", "ipc"});
+        CASES.put("c-lz-ipc", new String[] {"c", "libzmq", "ipc"});
+        CASES.put("jeromq-tcp", new String[] {"jeromq", "jeromq", "tcp"});
+        CASES.put("plain-tcp", new String[] {"plain", "plain", "tcp"});
+    }
+
+    private static final Map<String, String> NAMES = Map.of(
+            "libzmq", "libzmq provider", "c", "C", "jeromq", "JeroMQ provider", "plain", "plain JeroMQ");
 
     private ZmqPushPullBench() {
     }
 
     /**
-     * @param args {@code [count [size...]]} (default 2 000 000 at 64 and 4096 B) for the parent;
-     *             {@code pull IMPL ADDRESS COUNT} for the child
+     * @param args {@code [rounds [size:count...]]} for the parent; {@code pull IMPL ADDRESS COUNT} or
+     *             {@code push IMPL ADDRESS COUNT SIZE} for a child
      */
     public static void main(final String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("pull")) {
             pull(args[1], args[2], Long.parseLong(args[3]));
             return;
         }
-        final long count = args.length > 0 ? Long.parseLong(args[0]) : 2_000_000;
-        final int[] sizes = args.length > 1
-                ? java.util.Arrays.stream(args, 1, args.length).mapToInt(Integer::parseInt).toArray() : SIZES;
+        if (args.length > 0 && args[0].equals("push")) {
+            push(args[1], args[2], Long.parseLong(args[3]), Integer.parseInt(args[4]));
+            return;
+        }
+        final int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
+        final List<String> specs = args.length > 1 ? Arrays.asList(args).subList(1, args.length)
+                : List.of("64:2000000", "4096:500000");
+        final String only = System.getProperty("bench.cases");
+        final List<String> keys = CASES.keySet().stream()
+                .filter(k -> only == null || Arrays.asList(only.split(",")).contains(k)).toList();
         final Path dir = Files.createTempDirectory("zmqbench");
-        final Path perf = compileC(dir);
-        final List<String> rows = new ArrayList<>();
-        for (final int size : sizes) {
-            for (final String scheme : List.of("tcp", "ipc")) {
-                rows.add(row("libzmq provider", scheme, size, run("libzmq", address(scheme, dir), count, size)));
-                if (perf != null) {
-                    rows.add(row("C libzmq (zmqperf)", scheme, size, runC(perf, address(scheme, dir), count, size)));
-                    rows.add(row("libzmq provider -> C", scheme, size,
-                            run("libzmq", address(scheme, dir), count, size, perf)));
-                    rows.add(row("C -> libzmq provider", scheme, size,
-                            runCSender(perf, address(scheme, dir), count, size)));
+        try {
+            final Path perf = compileC(dir);
+            final Map<String, List<Double>> rates = new LinkedHashMap<>();
+            for (int round = 1; round <= rounds; round++) {
+                for (final String spec : specs) {
+                    final int size = Integer.parseInt(spec.substring(0, spec.indexOf(':')));
+                    final long count = Long.parseLong(spec.substring(spec.indexOf(':') + 1));
+                    for (final String key : keys) {
+                        final String[] c = CASES.get(key);
+                        if ((c[0].equals("c") || c[1].equals("c")) && perf == null) {
+                            continue;
+                        }
+                        final double rate = run(c[0], c[1], address(c[2], dir), count, size, perf);
+                        rates.computeIfAbsent(key + "@" + size, k -> new ArrayList<>()).add(rate);
+                        System.out.printf("round %d: %-10s %5d B %,12.0f msgs/s%n", round, key, size, rate);
+                    }
                 }
             }
-            rows.add(row("JeroMQ provider", "tcp", size, run("jeromq", address("tcp", dir), count, size)));
-            rows.add(row("plain JeroMQ", "tcp", size, run("plain", address("tcp", dir), count, size)));
-        }
-        try (var files = Files.list(dir)) {
-            for (final Path file : files.toList()) {
-                Files.deleteIfExists(file);
+            print(rounds, specs, keys, rates);
+        } finally {
+            try (var files = Files.list(dir)) {
+                for (final Path file : files.toList()) {
+                    Files.deleteIfExists(file);
+                }
             }
+            Files.deleteIfExists(dir);
         }
-        Files.deleteIfExists(dir);
-        System.out.println();
-        System.out.println("| sender -> receiver (two processes) | scheme | size | msgs/s |");
-        System.out.println("|---|---|---:|---:|");
-        rows.forEach(System.out::println);
     }
 
-    private static String row(final String what, final String scheme, final int size, final double rate) {
-        return String.format("| %s | %s | %d B | %,.0f |", what, scheme, size, rate);
+    private static void print(final int rounds, final List<String> specs, final List<String> keys,
+                              final Map<String, List<Double>> rates) {
+        System.out.println();
+        System.out.println("Medians of " + rounds + " interleaved rounds (min-max), msgs/s; ratio: to C -> C over the "
+                + "same scheme for libzmq rows, to plain JeroMQ for the JeroMQ provider");
+        System.out.println();
+        System.out.println("| sender -> receiver (two processes) | scheme | size | msgs/s (median) | min-max | ratio |");
+        System.out.println("|---|---|---:|---:|---:|---:|");
+        for (final String spec : specs) {
+            final int size = Integer.parseInt(spec.substring(0, spec.indexOf(':')));
+            for (final String key : keys) {
+                final List<Double> list = rates.get(key + "@" + size);
+                if (list == null) {
+                    continue;
+                }
+                final String[] c = CASES.get(key);
+                final String base = c[0].equals("jeromq") ? "plain-tcp" : c[0].equals("plain") ? null
+                        : c[0].equals("c") && c[1].equals("c") ? null : "c-" + c[2];
+                final List<Double> baseList = base == null ? null : rates.get(base + "@" + size);
+                final String ratio = baseList == null ? "" : String.format("%.2f", median(list) / median(baseList));
+                System.out.printf("| %s -> %s | %s | %d B | %,.0f | %,.0f-%,.0f | %s |%n", NAMES.get(c[0]),
+                        NAMES.get(c[1]), c[2], size, median(list), min(list), max(list), ratio);
+            }
+        }
+    }
+
+    private static double median(final List<Double> values) {
+        final double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    private static double min(final List<Double> values) {
+        return values.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+    }
+
+    private static double max(final List<Double> values) {
+        return values.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
     }
 
     private static String address(final String scheme, final Path dir) {
@@ -112,81 +183,58 @@ public final class ZmqPushPullBench {
         return null;
     }
 
-    private static double runC(final Path perf, final String address, final long count, final int size)
-            throws IOException, InterruptedException {
-        final Process receiver = new ProcessBuilder(perf.toString(), "pull", address, Long.toString(count),
-                Integer.toString(size)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        final BufferedReader out = reader(receiver);
-        awaitReady(out);
-        final Process sender = new ProcessBuilder(perf.toString(), "push", address, Long.toString(count),
-                Integer.toString(size)).inheritIO().start();
-        final double rate = rate(out, receiver);
-        sender.waitFor(60, TimeUnit.SECONDS);
-        return rate;
-    }
-
-    /** The C library sends, a libzmq provider JVM receives: the provider's receive side alone. */
-    private static double runCSender(final Path perf, final String address, final long count, final int size)
-            throws IOException, InterruptedException {
-        final Process receiver = javaReceiver("libzmq", address, count);
-        final BufferedReader out = reader(receiver);
-        awaitReady(out);
-        final Process sender = new ProcessBuilder(perf.toString(), "push", address, Long.toString(count),
-                Integer.toString(size)).inheritIO().start();
-        final double rate = rate(out, receiver);
-        sender.waitFor(60, TimeUnit.SECONDS);
-        return rate;
-    }
-
-    private static Process javaReceiver(final String impl, final String address, final long count)
-            throws IOException {
-        return new ProcessBuilder(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                ZmqPushPullBench.class.getName(), "pull", impl, address, Long.toString(count)))
+    /**
+     * One case: starts the receiver, waits until it bound, starts the sender, reads the receiver's rate, then closes
+     * the sender's stdin, which lets it disconnect (a sender stays connected until the receiver has everything: see
+     * the README on libzmq 4.3.4 and disconnecting senders).
+     */
+    private static double run(final String senderImpl, final String receiverImpl, final String address,
+                              final long count, final int size, final Path perf) throws IOException,
+            InterruptedException {
+        final Process receiver = start(receiverImpl, perf, "pull", address, count, size)
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    }
-
-    private static double run(final String impl, final String address, final long count, final int size)
-            throws Exception {
-        return run(impl, address, count, size, null);
-    }
-
-    /** {@code impl} sends from this JVM; the receiver is a child JVM of the same impl, or the C program. */
-    private static double run(final String impl, final String address, final long count, final int size,
-                              final Path cReceiver) throws Exception {
-        final Process receiver = cReceiver == null ? javaReceiver(impl, address, count)
-                : new ProcessBuilder(cReceiver.toString(), "pull", address, Long.toString(count),
-                        Integer.toString(size)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         final BufferedReader out = reader(receiver);
-        awaitReady(out);
-        if (impl.equals("plain")) {
-            try (ZContext context = new ZContext(1)) {
-                final ZMQ.Socket push = context.createSocket(org.zeromq.SocketType.PUSH);
-                push.connect(address);
-                for (long i = 0; i < count; i++) {
-                    final byte[] frame = new byte[size];
-                    frame[0] = (byte) i;
-                    push.send(frame, 0);
-                }
-                final double rate = rate(out, receiver);
-                push.close();
-                return rate;
+        String line;
+        while ((line = out.readLine()) != null && !line.equals("READY")) {
+            System.out.println("  receiver: " + line);
+        }
+        final Process sender = start(senderImpl, perf, "push", address, count, size)
+                .redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+        double rate = Double.NaN;
+        while ((line = out.readLine()) != null) {
+            if (line.startsWith("RATE ")) {
+                rate = Double.parseDouble(line.substring(5));
+            } else {
+                System.out.println("  receiver: " + line);
             }
         }
-        try (TransportFactory factory = transport(impl).createFactory(FactoryConfig.of("bench-push", "bench"));
-             Socket push = factory.createSocket(io.shmq.transport.api.SocketType.PUSH, "push")) {
-            push.connect(address);
-            for (long i = 0; i < count; i++) {
-                try (Message message = factory.createMessage(size)) {
-                    message.data().set(ValueLayout.JAVA_LONG_UNALIGNED, 0, i);
-                    if (push.send(message, 60_000) != size) {
-                        throw new IllegalStateException("send failed at " + i);
-                    }
-                }
-            }
-            return rate(out, receiver);
+        receiver.waitFor(60, TimeUnit.SECONDS);
+        sender.getOutputStream().close();
+        if (!sender.waitFor(60, TimeUnit.SECONDS)) {
+            sender.destroyForcibly();
         }
+        return rate;
+    }
+
+    private static ProcessBuilder start(final String impl, final Path perf, final String role, final String address,
+                                        final long count, final int size) {
+        if (impl.equals("c")) {
+            return new ProcessBuilder(perf.toString(), role, address, Long.toString(count), Integer.toString(size));
+        }
+        final List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("--enable-native-access=ALL-UNNAMED");
+        final String extra = System.getProperty(role.equals("push") ? "bench.senderJvm" : "bench.receiverJvm");
+        if (extra != null && !extra.isBlank()) {
+            command.addAll(Arrays.asList(extra.trim().split("\\s+")));
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), ZmqPushPullBench.class.getName(), role,
+                impl, address, Long.toString(count)));
+        if (role.equals("push")) {
+            command.add(Integer.toString(size));
+        }
+        return new ProcessBuilder(command);
     }
 
     private static Transport transport(final String impl) {
@@ -199,27 +247,46 @@ public final class ZmqPushPullBench {
         return new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     }
 
-    private static void awaitReady(final BufferedReader out) throws IOException {
-        String line;
-        while ((line = out.readLine()) != null && !line.equals("READY")) {
-            System.out.println("  receiver: " + line);
+    /** Blocks until the parent closes stdin: the receiver has everything, the sender may disconnect. */
+    private static void awaitParent() throws IOException {
+        while (System.in.read() >= 0) {
+            // nothing: only the end of the stream matters
         }
     }
 
-    private static double rate(final BufferedReader out, final Process receiver) throws IOException,
-            InterruptedException {
-        String line;
-        double rate = Double.NaN;
-        while ((line = out.readLine()) != null) {
-            if (line.startsWith("RATE ")) {
-                rate = Double.parseDouble(line.substring(5));
+    /** A sending child: connects a push socket of {@code impl} and sends {@code count} messages of {@code size}. */
+    private static void push(final String impl, final String address, final long count, final int size)
+            throws IOException {
+        if (impl.equals("plain")) {
+            try (ZContext context = new ZContext(1)) {
+                final ZMQ.Socket push = context.createSocket(org.zeromq.SocketType.PUSH);
+                push.connect(address);
+                for (long i = 0; i < count; i++) {
+                    final byte[] frame = new byte[size];
+                    frame[0] = (byte) i;
+                    push.send(frame, 0);
+                }
+                awaitParent();
+                push.close();
             }
+            return;
         }
-        receiver.waitFor(60, TimeUnit.SECONDS);
-        return rate;
+        try (TransportFactory factory = transport(impl).createFactory(FactoryConfig.of("bench-push", "bench"));
+             Socket push = factory.createSocket(io.shmq.transport.api.SocketType.PUSH, "push")) {
+            push.connect(address);
+            for (long i = 0; i < count; i++) {
+                try (Message message = factory.createMessage(size)) {
+                    message.data().set(ValueLayout.JAVA_LONG_UNALIGNED, 0, i);
+                    if (push.send(message, 60_000) != size) {
+                        throw new IllegalStateException("send failed at " + i);
+                    }
+                }
+            }
+            awaitParent();
+        }
     }
 
-    /** The child: binds a pull socket of {@code impl}, receives {@code count} messages, prints the rate. */
+    /** A receiving child: binds a pull socket of {@code impl}, receives {@code count} messages, prints the rate. */
     private static void pull(final String impl, final String address, final long count) {
         final long from = count / 10;
         long start = 0;
@@ -250,11 +317,9 @@ public final class ZmqPushPullBench {
                 if (i == from) {
                     start = System.nanoTime();
                 }
-                final long before = System.nanoTime();
                 final long result = pull.receive(message, 60_000);
                 if (result < 0) {
-                    throw new IllegalStateException("receive failed at " + i + ": result=" + result + " after "
-                            + (System.nanoTime() - before) / 1_000_000 + " ms");
+                    throw new IllegalStateException("receive failed at " + i + ": result=" + result);
                 }
                 sum += message.data().get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
             }

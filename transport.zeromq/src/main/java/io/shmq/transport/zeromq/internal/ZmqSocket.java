@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.ReentrantLock;
 import org.zeromq.ZMQ;
 import zmq.Msg;
 import zmq.SocketBase;
@@ -72,15 +71,16 @@ final class ZmqSocket implements Socket {
     /** JeroMQ's cancellation token: set by interrupt and close, cleared by resume. */
     private final AtomicBoolean cancel = new AtomicBoolean();
     /**
-     * True while a transfer may block inside JeroMQ. Interrupt sends JeroMQ's cancel command only to such sockets:
-     * a command sent to an idle socket waits in its mailbox until the socket is used again, and many of them (a
-     * device interrupted and resumed in a loop) fill the mailbox's signalling pipe until senders block. Written
-     * before the transfer reads the factory's interrupted flag, read after interrupt sets it (both volatile), so
-     * either the transfer sees the flag or the interrupt sees the transfer.
+     * Held during a transfer (and the other JeroMQ calls), so close from another thread waits until the woken
+     * transfer left JeroMQ. It also says whether a transfer may block inside JeroMQ: interrupt sends JeroMQ's cancel
+     * command only to sockets whose lock is held, because a command sent to an idle socket waits in its mailbox until
+     * the socket is used again, and many of them (a device interrupted and resumed in a loop) fill the mailbox's
+     * signalling pipe until senders block. The transfer takes the lock (a CAS) before it reads the factory's
+     * interrupted flag, interrupt sets the flag before it reads the lock (both sequentially consistent), so either
+     * the transfer sees the flag or the interrupt sees the transfer. This replaced a volatile in-transfer flag
+     * written twice per transfer (7 ns of a 30 ns receive over inproc, measured).
      */
-    private volatile boolean inTransfer;
-    /** Held during a transfer, so close from another thread waits until the woken transfer left JeroMQ. */
-    private final ReentrantLock lock = new ReentrantLock();
+    private final CallLock lock = new CallLock();
     private volatile boolean closed;
     private volatile Duration linger = DEFAULT_LINGER;
     private volatile int sendHighWaterMark = DEFAULT_HIGH_WATER_MARK;
@@ -456,31 +456,23 @@ final class ZmqSocket implements Socket {
         }
     }
 
+    /** Called with the lock held (see {@link #lock} for why that is enough for an interrupt to find it). */
     private boolean blockingSend(final Msg frame, final int zmqFlags) {
-        inTransfer = true;
-        try {
-            if (factory.interrupted()) {
-                // The interrupt may have missed this transfer: do not enter JeroMQ (failure() reports it).
-                return false;
-            }
-            ERRNO.set(0);
-            return base.send(frame, zmqFlags, cancel);
-        } finally {
-            inTransfer = false;
+        if (factory.interrupted()) {
+            // The interrupt may have missed this transfer: do not enter JeroMQ (failure() reports it).
+            return false;
         }
+        ERRNO.set(0);
+        return base.send(frame, zmqFlags, cancel);
     }
 
+    /** Called with the lock held. */
     private Msg blockingReceive(final int zmqFlags) {
-        inTransfer = true;
-        try {
-            if (factory.interrupted()) {
-                return null;
-            }
-            ERRNO.set(0);
-            return base.recv(zmqFlags, cancel);
-        } finally {
-            inTransfer = false;
+        if (factory.interrupted()) {
+            return null;
         }
+        ERRNO.set(0);
+        return base.recv(zmqFlags, cancel);
     }
 
     /**
@@ -672,7 +664,7 @@ final class ZmqSocket implements Socket {
     /** Wakes a blocked transfer with {@link #INTERRUPTED}; called by the factory from any thread. */
     void interrupt() {
         cancel.set(true);
-        if (inTransfer) {
+        if (lock.isHeld()) {
             base.cancel(cancel);
         }
     }
@@ -698,7 +690,7 @@ final class ZmqSocket implements Socket {
         // Wake a transfer blocked in another thread, then wait until it has left JeroMQ: a JeroMQ socket must
         // not be closed while another thread is inside it.
         cancel.set(true);
-        if (inTransfer) {
+        if (lock.isHeld()) {
             base.cancel(cancel);
         }
         lock.lock();

@@ -5,6 +5,7 @@ import io.shmq.transport.api.Message;
 import io.shmq.transport.api.Socket;
 import io.shmq.transport.api.SocketType;
 import io.shmq.transport.api.TransportFactory;
+import io.shmq.transport.testkit.StreamSpec;
 
 /**
  * The second JVM of {@link ZmqTwoProcessTest}: connects a shmq push socket to the address in {@code args[0]} and

@@ -1,6 +1,7 @@
 package io.shmq.transport.zeromq.internal;
 
 import io.shmq.transport.api.Transport;
+import io.shmq.transport.testkit.TestAddresses;
 import io.shmq.transport.testkit.TransportContractTest;
 
 /** The provider contract over {@code inproc://}: sockets of one factory (one JeroMQ context). */

@@ -12,6 +12,7 @@ import io.shmq.transport.api.Message;
 import io.shmq.transport.api.Socket;
 import io.shmq.transport.api.SocketType;
 import io.shmq.transport.api.TransportFactory;
+import io.shmq.transport.testkit.TestAddresses;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

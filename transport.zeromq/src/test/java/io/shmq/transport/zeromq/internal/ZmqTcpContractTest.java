@@ -1,6 +1,7 @@
 package io.shmq.transport.zeromq.internal;
 
 import io.shmq.transport.api.Transport;
+import io.shmq.transport.testkit.TestAddresses;
 import io.shmq.transport.testkit.TransportContractTest;
 
 /** The provider contract over {@code tcp://127.0.0.1} with a free port per address. */

@@ -1,12 +1,12 @@
-package io.shmq.transport.libzmq.internal;
+package io.shmq.transport.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 
-/** Loopback addresses for tests, with ports chosen free at run time. */
-final class TestAddresses {
+/** Loopback addresses for tests, with ports chosen free at run time (one copy for every provider's tests). */
+public final class TestAddresses {
     private TestAddresses() {
     }
 
@@ -16,7 +16,7 @@ final class TestAddresses {
      *
      * @return {@code tcp://127.0.0.1:port}
      */
-    static String freeTcp() {
+    public static String freeTcp() {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return "tcp://127.0.0.1:" + socket.getLocalPort();
         } catch (final IOException e) {

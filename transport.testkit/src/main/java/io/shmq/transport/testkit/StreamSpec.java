@@ -1,4 +1,4 @@
-package io.shmq.transport.libzmq.internal;
+package io.shmq.transport.testkit;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
@@ -6,32 +6,32 @@ import java.lang.foreign.MemorySegment;
 import java.util.zip.CRC32C;
 
 /**
- * The message stream of the two-JVM test, known to both ends: message {@code seq} has a size derived from
- * {@code seq} alone and carries its sequence number and a checksum of its body.
+ * A message stream known to both ends of a test (two JVMs, two providers): message {@code seq} has a size derived
+ * from {@code seq} alone and carries its sequence number and a checksum of its body.
  *
  * <p>Sizes: one message in {@value #LARGE_EVERY} is large, uniform in [1 MiB, 16 MiB] (every
  * {@value #MAX_EVERY}th message exactly 16 MiB); the others are small, uniform in [16, 4096] bytes.
  *
  * <p>Layout: {@code seq} (8 bytes) | CRC32C of the body (8 bytes) | body (the rest), native byte order.
  *
- * <p>The same stream as the JeroMQ provider's two-JVM test (a copy: test sources are not shared between modules),
- * plus {@link #smallSize(long)} for the interop test, which sends small messages only.
+ * <p>Used by the zeromq providers' two-JVM tests and their interop test ({@link #smallSize(long)}: small messages
+ * only); it lives here so that they share one copy.
  */
-final class StreamSpec {
+public final class StreamSpec {
     /** One message in this many is large. */
-    static final int LARGE_EVERY = 1000;
+    public static final int LARGE_EVERY = 1000;
     /** One message in this many is exactly {@link #MAX_SIZE}. */
-    static final int MAX_EVERY = 50_000;
+    public static final int MAX_EVERY = 50_000;
     /** The largest message: 16 MiB. */
-    static final int MAX_SIZE = 16 << 20;
+    public static final int MAX_SIZE = 16 << 20;
     /** The header: sequence number and checksum. */
-    static final int HEADER = 16;
+    public static final int HEADER = 16;
 
     private StreamSpec() {
     }
 
     /** @return a well-mixed 64-bit value of {@code seq} (SplitMix64's finaliser) */
-    static long mix(final long seq) {
+    public static long mix(final long seq) {
         long z = seq + 0x9E3779B97F4A7C15L;
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
@@ -39,7 +39,7 @@ final class StreamSpec {
     }
 
     /** @return the size of message {@code seq} */
-    static int size(final long seq) {
+    public static int size(final long seq) {
         final long m = mix(seq);
         if (seq % MAX_EVERY == MAX_EVERY - 1) {
             return MAX_SIZE;
@@ -51,12 +51,12 @@ final class StreamSpec {
     }
 
     /** @return the size of message {@code seq} of a stream of small messages only, in [16, 4096] */
-    static int smallSize(final long seq) {
+    public static int smallSize(final long seq) {
         return HEADER + (int) Long.remainderUnsigned(mix(seq) >>> 10, 4096 - HEADER + 1);
     }
 
     /** Fills message {@code seq}: header, then a body that differs from message to message. */
-    static void fill(final MemorySegment data, final long seq) {
+    public static void fill(final MemorySegment data, final long seq) {
         final long size = data.byteSize();
         final MemorySegment body = data.asSlice(HEADER);
         body.fill((byte) seq);
@@ -70,7 +70,7 @@ final class StreamSpec {
     }
 
     /** @return the CRC32C of {@code body} */
-    static long checksum(final MemorySegment body) {
+    public static long checksum(final MemorySegment body) {
         final CRC32C crc = new CRC32C();
         if (body.byteSize() > 0) {
             crc.update(body.asByteBuffer());
@@ -81,14 +81,14 @@ final class StreamSpec {
     /**
      * @return null when message {@code seq} is intact, else what is wrong with it
      */
-    static String check(final MemorySegment data, final long seq) {
+    public static String check(final MemorySegment data, final long seq) {
         return check(data, seq, size(seq));
     }
 
     /**
      * @return null when message {@code seq} is intact and {@code expectedSize} long, else what is wrong with it
      */
-    static String check(final MemorySegment data, final long seq, final long expectedSize) {
+    public static String check(final MemorySegment data, final long seq, final long expectedSize) {
         if (data.byteSize() != expectedSize) {
             return "size: seq=" + seq + ", expected=" + expectedSize + ", actual=" + data.byteSize();
         }

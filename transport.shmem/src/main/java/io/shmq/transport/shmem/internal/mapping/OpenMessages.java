@@ -26,15 +26,6 @@ import io.shmq.transport.shmem.internal.segment.ManagedSegment;
  */
 final class OpenMessages {
     private static final int STRIPES = 16;
-    private static final java.lang.invoke.VarHandle LOCKED;
-
-    static {
-        try {
-            LOCKED = java.lang.invoke.MethodHandles.lookup().findVarHandle(Stripe.class, "locked", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     /** One list, its ledger range and its lock. */
     static final class Stripe {
@@ -52,8 +43,7 @@ final class OpenMessages {
         private final ManagedSegment cached;
 
         /** 1 while a thread works in this stripe: a CAS to take, a release store to give back. */
-        @SuppressWarnings("unused") // through LOCKED
-        private volatile int locked;
+        private final java.util.concurrent.atomic.AtomicInteger locked = new java.util.concurrent.atomic.AtomicInteger();
 
         Stripe(final int base, final BlockCache cache, final ManagedSegment cached) {
             this.base = base;
@@ -67,7 +57,7 @@ final class OpenMessages {
          */
         void lock() {
             int spins = 0;
-            while (!LOCKED.compareAndSet(this, 0, 1)) {
+            while (!locked.compareAndSet(0, 1)) {
                 if (++spins < 100) {
                     Thread.onSpinWait();
                 } else {
@@ -77,7 +67,7 @@ final class OpenMessages {
         }
 
         void unlock() {
-            LOCKED.setRelease(this, 0);
+            locked.setRelease(0);
         }
 
         /** @return a ledger entry for a new message, or -1 when the range is full or cannot be reserved */

@@ -30,6 +30,11 @@ final class Bench {
      * @throws InterruptedException when the calling thread is interrupted
      */
     static String run(final Transport transport, final long count, final long size) throws InterruptedException {
+        // The sink binds and the sampler connects: with JeroMQ about one fresh loopback connection in 20 stalls in its
+        // handshake until the provider's handshake interval (1 s) breaks it off; a connecting push keeps what it
+        // queued for the peer and delivers it over the next connection, a binding push loses it with the broken
+        // one (measured with fresh runs: binding, 4 of 200 runs of 2000 messages lost 1000 and timed out, and runs of
+        // 900 lost all; connecting, 22 of 400 runs of 2000 took about 1.1 s and none lost anything).
         if (count < 1 || size < 0) {
             throw new IllegalArgumentException("bench needs count >= 1 and size >= 0: count=" + count + ", size="
                     + size);
@@ -40,10 +45,10 @@ final class Bench {
         final Map<String, String> options = Map.of("msg-size", String.valueOf(size), "max-iterations",
                 String.valueOf(count));
         final DeviceConfig samplerConfig = new DeviceConfig("bench-sampler-" + tag, "bench-" + tag, kind,
-                ChannelSyntax.parse("name=data1,type=push,method=bind,rateLogging=0,address=" + address, kind),
+                ChannelSyntax.parse("name=data1,type=push,method=connect,rateLogging=0,address=" + address, kind),
                 options);
         final DeviceConfig sinkConfig = new DeviceConfig("bench-sink-" + tag, "bench-" + tag, kind,
-                ChannelSyntax.parse("name=data2,type=pull,method=connect,rateLogging=0,address=" + address, kind),
+                ChannelSyntax.parse("name=data2,type=pull,method=bind,rateLogging=0,address=" + address, kind),
                 options);
         final SinkTask sinkTask = new SinkTask(sinkConfig);
         final long start = System.nanoTime();

@@ -110,6 +110,11 @@ final class OpenMessages {
         }
     }
 
+    /** @return whether a ledger records the messages (then {@link #allocateRecorded} is the only way to allocate) */
+    boolean recording() {
+        return ledger != null;
+    }
+
     private Stripe current() {
         return stripes[(int) Thread.currentThread().threadId() & (STRIPES - 1)];
     }

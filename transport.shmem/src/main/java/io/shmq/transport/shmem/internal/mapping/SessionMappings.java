@@ -168,7 +168,11 @@ public final class SessionMappings {
         return message;
     }
 
-    /** Gives {@code message} (empty) a new block of {@code size} bytes; nothing for size 0. */
+    /**
+     * Gives {@code message} (empty) a new block of {@code size} bytes; nothing for size 0. Every attempt, the waiting
+     * ones of a full segment included, goes through {@link OpenMessages#allocateRecorded}, which writes the ledger
+     * entry in the order a survivor needs.
+     */
     void allocateInto(final ShmemMessage message, final long size, final long alignment) {
         if (size < 0) {
             throw new IllegalArgumentException("size must not be negative: size=" + size);
@@ -176,16 +180,27 @@ public final class SessionMappings {
         if (size == 0) {
             return;
         }
-        try {
-            if (openMessages.allocateRecorded(message, own, size, checkAlignment(alignment))) {
-                return;
-            }
-        } catch (IllegalStateException e) {
-            throw closedDuring("allocate", e);
+        final long align = checkAlignment(alignment);
+        if (allocateRecorded(message, size, align) >= 0) {
+            return;
         }
-        final long block = allocateBlock(size, alignment);
+        retry(size, align, () -> allocateRecorded(message, size, align));
+    }
+
+    /** @return 0 when {@code message} got its block, -1 when the segment has no room now */
+    private long allocateRecorded(final ShmemMessage message, final long size, final long align) {
         try {
-            message.setManaged(own, block, size, own.dataOffset(block));
+            if (openMessages.allocateRecorded(message, own, size, align)) {
+                return 0;
+            }
+            if (openMessages.recording()) {
+                return -1;
+            }
+            final long block = own.allocate(size, align); // no ledger: nothing to order
+            if (block >= 0) {
+                message.setManaged(own, block, size, own.dataOffset(block));
+            }
+            return block;
         } catch (IllegalStateException e) {
             throw closedDuring("allocate", e);
         }
@@ -203,10 +218,15 @@ public final class SessionMappings {
         if (first >= 0) {
             return first;
         }
+        return retry(size, align, () -> tryAllocate(size, align));
+    }
+
+    /** The retry policy after a first attempt failed; @return what the successful {@code attempt} returned */
+    private long retry(final long size, final long align, final java.util.function.LongSupplier attempt) {
         if (retry.maxAttempts() <= 1) {
             throw badAlloc(size, align, "attempts=1");
         }
-        return sleepRetry ? sleepAndRetry(size, align) : awaitFree(size, align);
+        return sleepRetry ? sleepAndRetry(size, align, attempt) : awaitFree(size, align, attempt);
     }
 
     private long tryAllocate(final long size, final long align) {
@@ -223,7 +243,7 @@ public final class SessionMappings {
                 + ", segmentSize=" + own.size() + ", " + tried);
     }
 
-    private long awaitFree(final long size, final long align) {
+    private long awaitFree(final long size, final long align, final java.util.function.LongSupplier attempt) {
         final long budget = retry.interval().toNanos() * (retry.maxAttempts() - 1);
         final long start = System.nanoTime();
         final long[] block = {-1};
@@ -233,31 +253,31 @@ public final class SessionMappings {
                 throw badAlloc(size, align, "waited " + budget / 1_000_000 + " ms for frees");
             }
             final long slice = Math.min(remaining, FREE_WAIT_SLICE_NANOS);
-            if (!own.awaitFree(() -> (block[0] = tryAllocate(size, align)) >= 0, slice)) {
+            if (!own.awaitFree(() -> (block[0] = attempt.getAsLong()) >= 0, slice)) {
                 java.util.concurrent.locks.LockSupport.parkNanos(Math.min(slice, 1_000_000L)); // no futex here
             }
             if (block[0] >= 0) {
                 return block[0];
             }
             checkOpen();
-            block[0] = tryAllocate(size, align);
+            block[0] = attempt.getAsLong();
             if (block[0] >= 0) {
                 return block[0];
             }
         }
     }
 
-    private long sleepAndRetry(final long size, final long align) {
+    private long sleepAndRetry(final long size, final long align, final java.util.function.LongSupplier attempt) {
         final IdleStrategy idle = IdleStrategy.parking(retry.interval().toNanos());
-        for (int attempt = 2; ; attempt++) {
+        for (int tries = 2; ; tries++) {
             idle.idle();
             checkOpen();
-            final long block = tryAllocate(size, align);
+            final long block = attempt.getAsLong();
             if (block >= 0) {
                 return block;
             }
-            if (attempt >= retry.maxAttempts()) {
-                throw badAlloc(size, align, "attempts=" + attempt);
+            if (tries >= retry.maxAttempts()) {
+                throw badAlloc(size, align, "attempts=" + tries);
             }
         }
     }

@@ -159,16 +159,6 @@ final class Ledger {
     }
 
     /**
-     * Reads the recorded entries of a dead factory's ledger file (mapped read-only; holes read as zero).
-     *
-     * @return how many entries it visited
-     * @throws SharedMemoryException when the file is not a ledger of this version
-     */
-    static int read(final Path file, final EntryVisitor visitor) {
-        return read(file, (owner, classIndex, segmentId, blocks) -> { }, visitor);
-    }
-
-    /**
      * Reads a dead factory's ledger file: first the recorded entries, then the block caches of its stripes (every
      * entry, stale ones too). In this order: a block the dead process was allocating from its cache cannot be taken
      * by another process, through the list the cache returns it to, before its entry (which names the generation the

@@ -842,14 +842,18 @@ public final class ManagedSegment {
 
     /** Carves a new chunk for class {@code cls} onto its list (nothing when the heap has no room); under the lock. */
     private void carve(final int cls) {
-        final long blockSize = 64L << cls;
-        final long chunkPayload = Math.max(CHUNK_BYTES, 8 * blockSize);
-        beginTransfer(SegmentLayout.CARVE, cls, 0, (int) (chunkPayload / blockSize), 0L, 0L, 0L);
+        final long chunkPayload = chunkPayload(cls);
+        beginTransfer(SegmentLayout.CARVE, cls, 0, (int) (chunkPayload >> (6 + cls)), 0L, 0L, 0L);
         final long chunk = allocateLarge(align(HEADER_BYTES + MAX_ALIGNMENT - 16 + chunkPayload, 16), true, null);
         if (chunk >= 0) {
             carveChunk(chunk, cls);
         }
         endTransfer();
+    }
+
+    /** @return the payload bytes of a chunk of class {@code cls}: 64 KiB, or 8 blocks of the larger classes */
+    private static long chunkPayload(final int cls) {
+        return Math.max(CHUNK_BYTES, 8 * (64L << cls));
     }
 
     private static long chunkBase(final long chunk) {
@@ -866,14 +870,15 @@ public final class ManagedSegment {
         CLASS_INDEX_H.set(memory, chunk, (short) cls);
         final int generation = nextGeneration();
         SIZE_FLAGS_H.set(memory, chunk, chunkSize | CHUNK);
-        final long count = Math.max(CHUNK_BYTES, 8 * blockSize) / blockSize;
+        final long count = chunkPayload(cls) / blockSize;
+        final long head = classHead(cls);
         for (long i = 0; i < count; i++) {
             final long block = base + i * blockSize;
             SIZE_FLAGS_H.set(memory, block, blockSize | SMALL | FREE);
             CLASS_INDEX_H.set(memory, block, (short) cls);
             TAG_H.set(memory, block, 0);
             BlockLayout.GENERATION_H.set(memory, block, generation);
-            LINK_H.set(memory, block, i + 1 < count ? block + blockSize : classHead(cls));
+            LINK_H.set(memory, block, i + 1 < count ? block + blockSize : head);
         }
         setClassHead(cls, base);
     }

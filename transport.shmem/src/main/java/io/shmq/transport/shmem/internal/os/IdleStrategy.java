@@ -80,9 +80,23 @@ public final class IdleStrategy {
 
     /** Idles one step; in the park phase calls {@code sleeper} instead of parking. */
     public void idle(final Sleeper sleeper) {
+        idle(1, sleeper);
+    }
+
+    /**
+     * Idles one step of up to {@code pauses} spin rounds at once, counted against the spin budget like as many
+     * single steps (a backoff: fewer looks at a contended line, never a longer spin phase); past the spin phase, one
+     * yield or one sleep as {@link #idle(Sleeper)}. So a waiter spins at most {@code maxSpins} pauses in all before
+     * it yields, whatever its step: when another thread needs this core (more runnable threads than cores), the
+     * core goes to it after about that many pauses.
+     */
+    public void idle(final int pauses, final Sleeper sleeper) {
         if (spins < maxSpins) {
-            spins++;
-            Thread.onSpinWait();
+            final int n = Math.min(pauses, maxSpins - spins);
+            spins += n;
+            for (int i = 0; i < n; i++) {
+                Thread.onSpinWait();
+            }
         } else if (yields < maxYields) {
             yields++;
             Thread.yield();

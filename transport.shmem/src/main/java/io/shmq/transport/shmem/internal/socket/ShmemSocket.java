@@ -38,7 +38,10 @@ public final class ShmemSocket implements Socket {
     /**
      * Pauses ({@link Thread#onSpinWait}) a producer waits after finding its ring full before it looks again (about
      * 10 us): while it polls, each look pulls the record the consumer frees next into the producer's cache, and the
-     * consumer pays for it on every message; measured in {@code ./shmq bench compare}'s 64 B stream.
+     * consumer pays for it on every message; measured in {@code ./shmq bench compare}'s 64 B stream. The pauses count
+     * against the spin budget ({@link IdleStrategy#idle(int, IdleStrategy.Sleeper)}): a producer that spun 256 pauses
+     * per spin round (about 2 ms before its first yield) kept the core its consumer needed whenever more threads were
+     * runnable than there are cores.
      */
     static final int FULL_BACKOFF = 256;
     private static final int MAX_CAPACITY = 1 << 16;
@@ -701,10 +704,7 @@ public final class ShmemSocket implements Socket {
                     }
                 }
                 if (ring != null && endpoint == current) {
-                    for (int i = 0; i < FULL_BACKOFF; i++) {
-                        Thread.onSpinWait();
-                    }
-                    sendIdle.idle(nanos -> ring.awaitNotFull(Math.min(remaining, nanos), true));
+                    sendIdle.idle(FULL_BACKOFF, nanos -> ring.awaitNotFull(Math.min(remaining, nanos), true));
                 } else {
                     sendIdle.idle(nanos -> LockSupport.parkNanos(Math.min(remaining, NO_ENDPOINT_NANOS)));
                 }

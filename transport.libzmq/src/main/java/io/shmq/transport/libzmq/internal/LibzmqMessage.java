@@ -12,15 +12,20 @@ import java.lang.invoke.VarHandle;
  * A message of the libzmq transport: the payload it holds and, once it needs one, a {@code zmq_msg_t} (64 bytes of
  * native memory, {@code malloc}ed on first use, freed on close).
  *
- * <p>Three states. Empty: no payload. Own: a payload this provider allocated ({@code malloc}, whose 16-byte
+ * <p>Four states. Empty: no payload. Pooled: a small payload (up to {@value #COPY_SEND_LIMIT} bytes, alignment up
+ * to 64) from the factory's {@link PayloadPool}. Own: a payload this provider allocated ({@code malloc}, whose 16-byte
  * alignment is the default {@value #DEFAULT_ALIGNMENT}; {@code aligned_alloc} for a larger alignment) and not yet
  * handed to libzmq. In libzmq: the {@code zmq_msg_t} holds the content (received, or handed over by a send that did
  * not go through, or shared by {@link #copy()}).
  *
- * <p>Sending an own payload: up to {@value #COPY_SEND_LIMIT} bytes it is copied with one {@code zmq_send}, which
- * makes libzmq's message exactly as a C sender's {@code zmq_msg_init_size} does (one allocation, freed by libzmq's
- * I/O thread), and the payload is freed by the sending thread itself; allocating it again for the next message is
- * then a hit in the thread's malloc cache. Handing a small payload over instead ({@code zmq_msg_init_data}) costs a
+ * <p>A message joins the factory's registry (so that the factory's close frees what it holds) only once it holds
+ * native memory of its own: an own payload or a {@code zmq_msg_t}. An empty or pooled message needs no registry: the
+ * arena's close frees the pool. So the usual small send (create, fill, send, close) touches neither the registry nor
+ * {@code malloc}.
+ *
+ * <p>Sending a pooled or own payload: up to {@value #COPY_SEND_LIMIT} bytes it is copied with one {@code zmq_send},
+ * which makes libzmq's message exactly as a C sender's {@code zmq_msg_init_size} does (one allocation, freed by
+ * libzmq's I/O thread), and the payload goes back to the pool (or is freed) by the sending thread itself. Handing a small payload over instead ({@code zmq_msg_init_data}) costs a
  * {@code zmq_msg_t}, a content header and two frees on the I/O thread, which measured slower (see the README).
  * A larger payload is handed to libzmq without a copy: {@code zmq_msg_init_data} with libc's {@code free} as the
  * deallocator. A receive moves the socket's received {@code zmq_msg_t} into this one ({@code zmq_msg_move}), so
@@ -41,6 +46,7 @@ final class LibzmqMessage implements Message {
     private static final int EMPTY = 0;
     private static final int OWN = 1;
     private static final int LIBZMQ = 2;
+    private static final int POOLED = 3;
 
     private final LibzmqFactory factory;
     /** The {@code zmq_msg_t}, initialised; NULL until the message first needs it. */
@@ -55,6 +61,8 @@ final class LibzmqMessage implements Message {
     /** The view handed out by {@link #data()}, made on first use. */
     private MemorySegment view;
     private boolean closed;
+    /** Whether the message is on the factory's registry: from the first native memory of its own on. */
+    private boolean registered;
     /** 0 while the native memory is this message's, 1 once a closer claimed it (CAS): it is freed exactly once. */
     private volatile int claimed;
     /**
@@ -91,8 +99,17 @@ final class LibzmqMessage implements Message {
             m = m.reinterpret(LibZmq.MSG_BYTES);
             LibZmq.msgInit(m);
             msg = m;
+            register();
         }
         return m;
+    }
+
+    /** Joins the factory's registry, once: the message holds native memory of its own from now on. */
+    private void register() {
+        if (!registered) {
+            registered = true;
+            factory.register(this);
+        }
     }
 
     /** Allocates an own payload of {@code bytes}; 0 leaves the message empty. */
@@ -102,6 +119,15 @@ final class LibzmqMessage implements Message {
             return;
         }
         final long align = Math.max(DEFAULT_ALIGNMENT, alignment);
+        if (bytes <= COPY_SEND_LIMIT && align <= PayloadPool.MAX_ALIGNMENT) {
+            final MemorySegment block = factory.pool().take(bytes);
+            if (block != null) {
+                base = block;
+                size = bytes;
+                state = POOLED;
+                return;
+            }
+        }
         MemorySegment memory = MemorySegment.NULL;
         if (align == DEFAULT_ALIGNMENT) {
             // malloc, unlike aligned_alloc, is served from the thread's cache (glibc 2.36 has none for memalign).
@@ -121,6 +147,7 @@ final class LibzmqMessage implements Message {
         base = memory.reinterpret(bytes);
         size = bytes;
         state = OWN;
+        register();
     }
 
     @Override
@@ -131,7 +158,8 @@ final class LibzmqMessage implements Message {
         }
         MemorySegment v = view;
         if (v == null) {
-            v = base.reinterpret(size, factory.arena(), null);
+            // A pooled block is a slice of the arena already; the others are global addresses, scoped here.
+            v = state == POOLED ? base.asSlice(0, size) : base.reinterpret(size, factory.arena(), null);
             view = v;
         }
         return v;
@@ -193,8 +221,25 @@ final class LibzmqMessage implements Message {
         return copy;
     }
 
-    /** Hands an own payload to libzmq (no copy): the {@code zmq_msg_t} owns it from now on. */
+    /**
+     * Hands an own payload to libzmq (no copy): the {@code zmq_msg_t} owns it from now on. A pooled payload is first
+     * copied into an own one (libzmq frees what it is given with {@code free}).
+     */
     private void toLibzmq() {
+        if (state == POOLED) {
+            final MemorySegment memory = LibZmq.malloc(size);
+            if (memory.address() == 0) {
+                throw new MessageBadAllocException("no native memory for a message: size=" + size + ", factory="
+                        + factory.id());
+            }
+            final MemorySegment own = memory.reinterpret(size);
+            own.copyFrom(base.asSlice(0, size));
+            factory.pool().give(base);
+            base = own;
+            state = OWN;
+            view = null;
+            register();
+        }
         if (state == OWN) {
             LibZmq.msgInitData(msg(), base, size);
             state = LIBZMQ;
@@ -242,6 +287,9 @@ final class LibzmqMessage implements Message {
      */
     int trySend(final MemorySegment socket, final int flags) {
         return switch (state) {
+            // The pooled block's address alone: a segment of the shared arena would cost the downcall an acquire and
+            // a release of the arena. The arena outlives every send (the factory closes its sockets first).
+            case POOLED -> LibZmq.send(socket, MemorySegment.ofAddress(base.address()), size, flags);
             case OWN -> LibZmq.send(socket, base, size, flags);
             case LIBZMQ -> LibZmq.msgSend(msg, socket, flags);
             default -> LibZmq.send(socket, MemorySegment.NULL, 0, flags);
@@ -250,9 +298,7 @@ final class LibzmqMessage implements Message {
 
     /** A successful send: libzmq took the content (or a copy of an own payload, which is freed here). */
     void sent() {
-        if (state == OWN) {
-            LibZmq.free(base);
-        }
+        dropOwn();
         state = EMPTY;
         base = MemorySegment.NULL;
         size = 0;
@@ -260,11 +306,18 @@ final class LibzmqMessage implements Message {
         view = null;
     }
 
-    /** A receive: moves the socket's received {@code zmq_msg_t} into this message, replacing the content. */
-    void received(final MemorySegment from, final long bytes) {
-        if (state == OWN) {
+    /** Gives back a pooled payload, frees an own one; the state is the caller's to set. */
+    private void dropOwn() {
+        if (state == POOLED) {
+            factory.pool().give(base);
+        } else if (state == OWN) {
             LibZmq.free(base);
         }
+    }
+
+    /** A receive: moves the socket's received {@code zmq_msg_t} into this message, replacing the content. */
+    void received(final MemorySegment from, final long bytes) {
+        dropOwn();
         LibZmq.msgMove(msg(), from);
         state = LIBZMQ;
         size = bytes;
@@ -275,8 +328,8 @@ final class LibzmqMessage implements Message {
 
     /** Drops the payload: frees an own one, releases libzmq's reference to its content. */
     private void release() {
-        if (state == OWN) {
-            LibZmq.free(base);
+        if (state == POOLED || state == OWN) {
+            dropOwn();
         } else if (state == LIBZMQ) {
             LibZmq.msgClose(msg);
             LibZmq.msgInit(msg);
@@ -298,7 +351,14 @@ final class LibzmqMessage implements Message {
             return;
         }
         closed = true;
-        if (state == EMPTY && msg.address() == 0) {
+        if (!registered) {
+            // Not on the registry (empty or pooled, no zmq_msg_t): nobody else can free it.
+            dropOwn();
+            state = EMPTY;
+            base = MemorySegment.NULL;
+            size = 0;
+            view = null;
+        } else if (state == EMPTY && msg.address() == 0) {
             // Nothing native to free (the usual case after a send): mark it for the registry's prune, no CAS. A
             // factory close that claims it at the same time finds nothing to free either.
             CLAIMED.setRelease(this, 1);
@@ -324,9 +384,7 @@ final class LibzmqMessage implements Message {
     }
 
     private void freeNative() {
-        if (state == OWN) {
-            LibZmq.free(base);
-        }
+        dropOwn();
         if (msg.address() != 0) {
             LibZmq.msgClose(msg);
             LibZmq.free(msg);

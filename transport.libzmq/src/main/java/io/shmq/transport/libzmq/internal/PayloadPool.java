@@ -1,0 +1,160 @@
+package io.shmq.transport.libzmq.internal;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+/**
+ * The small own payloads of one factory, recycled: blocks of a power of two from {@value #MIN_BYTES} B to
+ * {@link LibzmqMessage#COPY_SEND_LIMIT}, carved from {@value #CHUNK_BYTES}-byte chunks of the factory's shared arena.
+ * Each thread keeps up to {@value #THREAD_BLOCKS} free blocks per class of its own (no atomic operation to take or
+ * give one); beyond that, blocks move to and from a shared stack per class in halves, under a {@link CallLock}.
+ *
+ * <p>Why: a small own payload is copied by its send ({@code zmq_send}) and given back right after, so a sender that
+ * makes a new message per send (as FairMQ devices do) takes and gives one block per message. With {@code malloc} and
+ * {@code free} each message cost two native calls and a place on the factory's registry (the factory frees what is
+ * still open when it closes), and the registry's CAS and its prunes were about a sixth of a 64 B sender's CPU time
+ * (JFR CPU-time samples). A pooled payload needs no registry: the arena's close frees every chunk.
+ *
+ * <p>Bounded: a class carves at most {@value #CHUNKS_PER_CLASS} chunks, so the pool holds at most 8 MiB; what a
+ * device held at its peak stays with the factory until it closes. Beyond the bound {@link #take} returns null and the
+ * message falls back to {@code malloc}. Blocks are aligned to their size up to 4 KiB (chunks are page-aligned), so any
+ * alignment up to {@value #MAX_ALIGNMENT} is served here.
+ */
+final class PayloadPool {
+    static final long MIN_BYTES = 64;
+    static final long MAX_ALIGNMENT = 64;
+    private static final int MIN_SHIFT = Long.numberOfTrailingZeros(MIN_BYTES);
+    private static final int CLASSES = Long.numberOfTrailingZeros(LibzmqMessage.COPY_SEND_LIMIT) - MIN_SHIFT + 1;
+    private static final long CHUNK_BYTES = 64 * 1024;
+    private static final int CHUNKS_PER_CLASS = 16;
+    /** Free blocks a thread keeps per class; half of them move at once to or from the shared stack. */
+    private static final int THREAD_BLOCKS = 64;
+
+    private final Arena arena;
+    private final Shared[] shared = new Shared[CLASSES];
+    /** The calling thread's free blocks: a thread that stops using the factory leaves them to the arena's close. */
+    private final ThreadLocal<Local> local = ThreadLocal.withInitial(Local::new);
+
+    PayloadPool(final Arena arena) {
+        this.arena = arena;
+        for (int i = 0; i < CLASSES; i++) {
+            shared[i] = new Shared(MIN_BYTES << i);
+        }
+    }
+
+    /** @return the class index of a payload of {@code bytes} (1 to {@link LibzmqMessage#COPY_SEND_LIMIT}) */
+    private static int classOf(final long bytes) {
+        return Math.max(0, 64 - Long.numberOfLeadingZeros(bytes - 1) - MIN_SHIFT);
+    }
+
+    /**
+     * @return a block of at least {@code bytes} (1 to {@link LibzmqMessage#COPY_SEND_LIMIT}), of its class's full
+     * size, scoped to the factory's arena; null when the class carved all its chunks and none is free, or when the
+     * factory's arena is closed
+     */
+    MemorySegment take(final long bytes) {
+        final int cls = classOf(bytes);
+        final Local mine = local.get();
+        final MemorySegment[] stack = mine.stacks[cls];
+        int count = mine.counts[cls];
+        if (count == 0) {
+            count = shared[cls].refill(stack);
+            if (count == 0) {
+                return null;
+            }
+        }
+        final MemorySegment block = stack[--count];
+        stack[count] = null;
+        mine.counts[cls] = count;
+        return block;
+    }
+
+    /** Gives back a block {@link #take} returned (its size names its class), into the calling thread's blocks. */
+    void give(final MemorySegment block) {
+        final int cls = Long.numberOfTrailingZeros(block.byteSize()) - MIN_SHIFT;
+        final Local mine = local.get();
+        final MemorySegment[] stack = mine.stacks[cls];
+        int count = mine.counts[cls];
+        if (count == THREAD_BLOCKS) {
+            count = shared[cls].drain(stack, count);
+        }
+        stack[count] = block;
+        mine.counts[cls] = count + 1;
+    }
+
+    /** One thread's free blocks, a stack per class. */
+    private static final class Local {
+        final MemorySegment[][] stacks = new MemorySegment[CLASSES][THREAD_BLOCKS];
+        final int[] counts = new int[CLASSES];
+    }
+
+    /** One class's shared stack of free blocks and the chunks carved so far. */
+    private final class Shared {
+        private final long blockBytes;
+        private final CallLock lock = new CallLock();
+        private MemorySegment[] free = new MemorySegment[THREAD_BLOCKS];
+        private int count;
+        private int chunks;
+
+        Shared(final long blockBytes) {
+            this.blockBytes = blockBytes;
+        }
+
+        /** Moves up to half a thread stack of blocks into the empty {@code stack}; @return how many */
+        int refill(final MemorySegment[] stack) {
+            lock.lock();
+            try {
+                if (count == 0 && !carve()) {
+                    return 0;
+                }
+                final int n = Math.min(count, THREAD_BLOCKS / 2);
+                System.arraycopy(free, count - n, stack, 0, n);
+                Arrays.fill(free, count - n, count, null);
+                count -= n;
+                return n;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Moves the upper half of the full {@code stack} here; @return the stack's count after */
+        int drain(final MemorySegment[] stack, final int full) {
+            final int keep = full / 2;
+            lock.lock();
+            try {
+                if (free.length < count + full - keep) {
+                    free = Arrays.copyOf(free, Math.max(free.length * 2, count + full - keep));
+                }
+                System.arraycopy(stack, keep, free, count, full - keep);
+                count += full - keep;
+            } finally {
+                lock.unlock();
+            }
+            Arrays.fill(stack, keep, full, null);
+            return keep;
+        }
+
+        /** Carves one more chunk into free blocks; the lock is held. @return false at the bound or after close */
+        private boolean carve() {
+            if (chunks == CHUNKS_PER_CLASS) {
+                return false;
+            }
+            final MemorySegment chunk;
+            try {
+                chunk = arena.allocate(CHUNK_BYTES, 4096);
+            } catch (final IllegalStateException | OutOfMemoryError e) {
+                return false; // the arena is closed, or no native memory: the caller mallocs (and fails)
+            }
+            chunks++;
+            final int blocks = (int) (CHUNK_BYTES / blockBytes);
+            if (free.length < count + blocks) {
+                free = Arrays.copyOf(free, Math.max(free.length * 2, count + blocks));
+            }
+            for (int i = blocks - 1; i >= 0; i--) {
+                free[count++] = chunk.asSlice(i * blockBytes, blockBytes);
+            }
+            return true;
+        }
+    }
+}

@@ -27,16 +27,20 @@ import org.osgi.framework.Version;
 import org.osgi.framework.namespace.PackageNamespace;
 import org.osgi.framework.wiring.BundleCapability;
 import org.osgi.framework.wiring.BundleRevision;
+import org.osgi.framework.wiring.BundleWiring;
 
 /**
  * Boots Apache Felix with Felix SCR and the built shmq bundles, and checks that every bundle resolves and starts,
- * that the API exports its package at 1.1.0 and that the providers export nothing.
+ * that the API exports its package at 1.1.0, that the providers export nothing, and that the zeromq providers'
+ * shared bundle exports its one package as internal, to the providers only.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 public class FrameworkIT {
     static final String API = "io.shmq.transport.api";
     static final List<String> SHMQ_BUNDLES = List.of(API, "io.shmq.transport.shmem", "io.shmq.transport.zeromq");
+    /** The zeromq providers' shared code: an internal bundle, not a provider. */
+    static final String ZEROMQ_COMMON = "io.shmq.transport.zeromq.common";
 
     @Inject
     private BundleContext context;
@@ -58,6 +62,7 @@ public class FrameworkIT {
                 mavenBundle("org.zeromq", "jeromq").versionAsInProject(),
                 bundle(new File(dir, "transport.api.jar").toURI().toString()),
                 bundle(new File(dir, "transport.shmem.jar").toURI().toString()),
+                bundle(new File(dir, "transport.zeromq.common.jar").toURI().toString()),
                 bundle(new File(dir, "transport.zeromq.jar").toURI().toString()),
                 junitBundles());
     }
@@ -101,6 +106,25 @@ public class FrameworkIT {
                     .getDeclaredCapabilities(PackageNamespace.PACKAGE_NAMESPACE);
             assertTrue(name + " exports " + exports, exports.isEmpty());
         }
+    }
+
+    @Test
+    public void shouldExportTheZeromqCommonPackageAsInternalWithAMandatoryAttribute() {
+        final Bundle common = find(ZEROMQ_COMMON);
+        assertEquals(ZEROMQ_COMMON + " state", Bundle.ACTIVE, common.getState());
+        final List<BundleCapability> exports = common.adapt(BundleRevision.class)
+                .getDeclaredCapabilities(PackageNamespace.PACKAGE_NAMESPACE);
+        assertEquals("exports of " + ZEROMQ_COMMON, 1, exports.size());
+        final BundleCapability export = exports.get(0);
+        assertEquals(ZEROMQ_COMMON, export.getAttributes().get(PackageNamespace.PACKAGE_NAMESPACE));
+        assertEquals(new Version(0, 1, 0), export.getAttributes().get(PackageNamespace.CAPABILITY_VERSION_ATTRIBUTE));
+        assertEquals("true", export.getDirectives().get("x-internal"));
+        assertEquals("shmq.internal", export.getDirectives().get(PackageNamespace.CAPABILITY_MANDATORY_DIRECTIVE));
+        // Only the zeromq provider (libzmq's is in LibzmqIT) is wired to it; nothing else in the framework.
+        final List<String> importers = common.adapt(BundleWiring.class)
+                .getProvidedWires(PackageNamespace.PACKAGE_NAMESPACE).stream()
+                .map(w -> w.getRequirer().getSymbolicName()).distinct().toList();
+        assertEquals("bundles wired to " + ZEROMQ_COMMON, List.of("io.shmq.transport.zeromq"), importers);
     }
 
     private Bundle find(final String symbolicName) {

@@ -12,13 +12,14 @@ import io.shmq.transport.api.RegionEventListener;
 import io.shmq.transport.api.RegionEventSubscription;
 import io.shmq.transport.api.RegionInfo;
 import io.shmq.transport.api.SharedMemoryException;
-import io.shmq.transport.api.SocketException;
 import io.shmq.transport.api.Socket;
+import io.shmq.transport.api.SocketException;
 import io.shmq.transport.api.SocketType;
 import io.shmq.transport.api.TransportClosedException;
 import io.shmq.transport.api.TransportFactory;
 import io.shmq.transport.api.TransportKind;
 import io.shmq.transport.api.UnmanagedRegion;
+import io.shmq.transport.zeromq.common.ZeromqOptions;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -83,9 +84,9 @@ final class LibzmqFactory implements TransportFactory {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean interrupted;
 
-    private final LibzmqOptions options;
+    private final ZeromqOptions options;
 
-    LibzmqFactory(final FactoryConfig config, final LibzmqOptions options) {
+    LibzmqFactory(final FactoryConfig config, final ZeromqOptions options) {
         this.config = config;
         this.options = options;
         this.context = LibZmq.ctxNew();
@@ -96,7 +97,7 @@ final class LibzmqFactory implements TransportFactory {
     }
 
     /** @return this factory's options */
-    LibzmqOptions options() {
+    ZeromqOptions options() {
         return options;
     }
 

@@ -6,6 +6,7 @@ import io.shmq.transport.api.TransportClosedException;
 import io.shmq.transport.api.TransportException;
 import io.shmq.transport.api.TransportFactory;
 import io.shmq.transport.api.TransportKind;
+import io.shmq.transport.zeromq.common.ZeromqOptions;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -43,6 +44,8 @@ public final class LibzmqTransport implements Transport {
     public static final String IMPLEMENTATION_PROPERTY = "transport.implementation";
     /** The service ranking: above the JeroMQ provider's 0. */
     public static final int RANKING = 100;
+    /** The handshake interval of every socket when none is configured: libzmq's own default, in milliseconds. */
+    public static final int DEFAULT_HANDSHAKE_INTERVAL_MS = 30_000;
 
     /** The component's typed configuration (metatype in the bundle); each key is a factory option's default. */
     @ObjectClassDefinition(name = "shmq zeromq transport (libzmq)",
@@ -55,7 +58,7 @@ public final class LibzmqTransport implements Transport {
         /** @return {@code zeromq.handshake-interval-ms} */
         @AttributeDefinition(description = "ZMTP handshake timeout of every socket in ms "
                 + "(zeromq.handshake-interval-ms)")
-        int handshake$_$interval$_$ms() default LibzmqOptions.DEFAULT_HANDSHAKE_INTERVAL_MS;
+        int handshake$_$interval$_$ms() default DEFAULT_HANDSHAKE_INTERVAL_MS;
     }
 
     private final Set<LibzmqFactory> factories = new HashSet<>();
@@ -75,12 +78,12 @@ public final class LibzmqTransport implements Transport {
     /** DS: a changed configuration; applies to factories made from now on, without a restart. */
     @Modified
     void modified(final Config config) {
-        final Map<String, String> options = Map.of(LibzmqOptions.IO_THREADS, Integer.toString(config.io$_$threads()),
-                LibzmqOptions.HANDSHAKE_INTERVAL_MS, Integer.toString(config.handshake$_$interval$_$ms()));
+        final Map<String, String> options = Map.of(ZeromqOptions.IO_THREADS, Integer.toString(config.io$_$threads()),
+                ZeromqOptions.HANDSHAKE_INTERVAL_MS, Integer.toString(config.handshake$_$interval$_$ms()));
         // Refuse a bad configuration now, naming the key, rather than at every createFactory.
         final FactoryConfig.Builder check = FactoryConfig.builder("configuration");
         options.forEach(check::option);
-        LibzmqOptions.of(check.build());
+        ZeromqOptions.of(check.build(), DEFAULT_HANDSHAKE_INTERVAL_MS);
         defaults = options;
     }
 
@@ -104,14 +107,8 @@ public final class LibzmqTransport implements Transport {
             throw new TransportException("libzmq is not available: " + LibZmq.unavailableReason()
                     + "; install it with: apt-get install libzmq5 (or use the JeroMQ provider)");
         }
-        final FactoryConfig.Builder effective = config.toBuilder();
-        defaults.forEach((key, value) -> {
-            if (!config.options().containsKey(key)) {
-                effective.option(key, value);
-            }
-        });
-        final FactoryConfig merged = effective.build();
-        final LibzmqOptions options = LibzmqOptions.of(merged);
+        final FactoryConfig merged = ZeromqOptions.withDefaults(config, defaults);
+        final ZeromqOptions options = ZeromqOptions.of(merged, DEFAULT_HANDSHAKE_INTERVAL_MS);
         factories.removeIf(LibzmqFactory::isClosed);
         final LibzmqFactory factory = new LibzmqFactory(merged, options);
         factories.add(factory);

@@ -19,6 +19,7 @@ import io.shmq.transport.api.TransportClosedException;
 import io.shmq.transport.api.TransportFactory;
 import io.shmq.transport.api.TransportKind;
 import io.shmq.transport.api.UnmanagedRegion;
+import io.shmq.transport.zeromq.common.ZeromqOptions;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,9 +53,9 @@ final class ZmqFactory implements TransportFactory {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean interrupted;
 
-    private final ZmqOptions options;
+    private final ZeromqOptions options;
 
-    ZmqFactory(final FactoryConfig config, final ZmqOptions options) {
+    ZmqFactory(final FactoryConfig config, final ZeromqOptions options) {
         this.config = config;
         this.options = options;
         this.context = ZMQ.context(options.ioThreads());

@@ -6,6 +6,7 @@ import io.shmq.transport.api.SocketException;
 import io.shmq.transport.api.SocketType;
 import io.shmq.transport.api.TransportClosedException;
 import io.shmq.transport.zeromq.common.CallLock;
+import io.shmq.transport.zeromq.common.ZeromqOptions;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,7 +47,7 @@ final class ZmqSocket implements Socket {
     static final Duration DEFAULT_LINGER = Socket.DEFAULT_LINGER;
 
     /**
-     * JeroMQ's handshake interval by default, in milliseconds ({@link ZmqOptions#HANDSHAKE_INTERVAL_MS} sets it per
+     * JeroMQ's handshake interval by default, in milliseconds ({@link ZeromqOptions#HANDSHAKE_INTERVAL_MS} sets it per
      * factory). JeroMQ 0.6.0 sometimes leaves a fresh tcp connection with the
      * peer's greeting unread (seen here on JDK 25 in about 1 to 3 of 100 connects to loopback, with plain JeroMQ
      * sockets too): nothing flows on it until the handshake timer drops it and JeroMQ reconnects. ZeroMQ's default
@@ -54,7 +55,7 @@ final class ZmqSocket implements Socket {
      * that does time out costs only a reconnect: the connecting side keeps its queue across reconnects, and the
      * binding side queues nothing for a peer before its handshake completes.
      */
-    static final int HANDSHAKE_INTERVAL_MS = ZmqOptions.DEFAULT_HANDSHAKE_INTERVAL_MS;
+    static final int HANDSHAKE_INTERVAL_MS = 1000;
 
     /**
      * JeroMQ's error number is one static thread-local shared by all its objects, and its command processing
@@ -237,7 +238,7 @@ final class ZmqSocket implements Socket {
                         + address + ": JeroMQ's ipc is not libzmq's (JeroMQ 0.6 maps ipc://path to tcp on 127.0.0.1"
                         + " and creates no socket file, so libzmq peers such as FairMQ's C++ devices never meet it)."
                         + " Use tcp://, or the libzmq provider (bundle io.shmq.transport.libzmq, apt-get install"
-                        + " libzmq5) for real ipc://, or set " + ZmqOptions.JEROMQ_IPC_EMULATION + "=true for"
+                        + " libzmq5) for real ipc://, or set " + ZeromqOptions.JEROMQ_IPC_EMULATION + "=true for"
                         + " JeroMQ's emulation between JeroMQ peers");
             }
             final boolean ok;

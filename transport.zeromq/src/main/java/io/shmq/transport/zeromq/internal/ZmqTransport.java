@@ -5,6 +5,7 @@ import io.shmq.transport.api.Transport;
 import io.shmq.transport.api.TransportClosedException;
 import io.shmq.transport.api.TransportFactory;
 import io.shmq.transport.api.TransportKind;
+import io.shmq.transport.zeromq.common.ZeromqOptions;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -23,8 +24,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * updated or uninstalled) it closes every factory it made that is still open, so that no context thread outlives
  * the bundle; a consumer still holding such a factory gets {@link TransportClosedException}.
  *
- * <p>Options: {@link ZmqOptions}. The configuration holds their defaults for the factories made afterwards (a
- * factory's own {@code zeromq.*} options win); a change applies without restarting the component ({@link Modified}).
+ * <p>Options: {@link ZeromqOptions}, with this provider's handshake interval
+ * ({@link ZmqSocket#HANDSHAKE_INTERVAL_MS}) as the default. The configuration holds their defaults for the factories
+ * made afterwards (a factory's own {@code zeromq.*} options win); a change applies without restarting the component
+ * ({@link Modified}).
  */
 @Component(service = Transport.class, property = {Transport.KIND_PROPERTY + "=zeromq",
         ZmqTransport.IMPLEMENTATION_PROPERTY + "=jeromq"}, configurationPid = ZmqTransport.PID)
@@ -33,9 +36,9 @@ public final class ZmqTransport implements Transport {
     /** The Configuration Admin PID of the component. */
     public static final String PID = "io.shmq.transport.zeromq";
     /** The prefix of this provider's options. */
-    public static final String OPTION_PREFIX = ZmqOptions.PREFIX;
+    public static final String OPTION_PREFIX = ZeromqOptions.PREFIX;
     /** The number of JeroMQ I/O threads of a factory's context. */
-    public static final String IO_THREADS = ZmqOptions.IO_THREADS;
+    public static final String IO_THREADS = ZeromqOptions.IO_THREADS;
     /**
      * The service property that names the zeromq implementation behind a service: {@code jeromq} here,
      * {@code libzmq} for the libzmq provider (which ranks above this one when both are there).
@@ -53,7 +56,7 @@ public final class ZmqTransport implements Transport {
         /** @return {@code zeromq.handshake-interval-ms} */
         @AttributeDefinition(description = "ZMTP handshake timeout of every socket in ms "
                 + "(zeromq.handshake-interval-ms)")
-        int handshake$_$interval$_$ms() default ZmqOptions.DEFAULT_HANDSHAKE_INTERVAL_MS;
+        int handshake$_$interval$_$ms() default ZmqSocket.HANDSHAKE_INTERVAL_MS;
 
         /** @return {@code zeromq.jeromq-ipc-emulation} */
         @AttributeDefinition(description = "Accept ipc:// and give it to JeroMQ, which maps it to loopback tcp "
@@ -78,13 +81,13 @@ public final class ZmqTransport implements Transport {
     /** DS: a changed configuration; applies to factories made from now on, without a restart. */
     @Modified
     void modified(final Config config) {
-        final Map<String, String> options = Map.of(ZmqOptions.IO_THREADS, Integer.toString(config.io$_$threads()),
-                ZmqOptions.HANDSHAKE_INTERVAL_MS, Integer.toString(config.handshake$_$interval$_$ms()),
-                ZmqOptions.JEROMQ_IPC_EMULATION, Boolean.toString(config.jeromq$_$ipc$_$emulation()));
+        final Map<String, String> options = Map.of(ZeromqOptions.IO_THREADS, Integer.toString(config.io$_$threads()),
+                ZeromqOptions.HANDSHAKE_INTERVAL_MS, Integer.toString(config.handshake$_$interval$_$ms()),
+                ZeromqOptions.JEROMQ_IPC_EMULATION, Boolean.toString(config.jeromq$_$ipc$_$emulation()));
         // Refuse a bad configuration now, naming the key, rather than at every createFactory.
         final FactoryConfig.Builder check = FactoryConfig.builder("configuration");
         options.forEach(check::option);
-        ZmqOptions.of(check.build());
+        ZeromqOptions.of(check.build(), ZmqSocket.HANDSHAKE_INTERVAL_MS);
         defaults = options;
     }
 
@@ -99,14 +102,8 @@ public final class ZmqTransport implements Transport {
             throw new TransportClosedException("the zeromq transport service was deactivated: cannot create factory id="
                     + config.id());
         }
-        final FactoryConfig.Builder effective = config.toBuilder();
-        defaults.forEach((key, value) -> {
-            if (!config.options().containsKey(key)) {
-                effective.option(key, value);
-            }
-        });
-        final FactoryConfig merged = effective.build();
-        final ZmqOptions options = ZmqOptions.of(merged);
+        final FactoryConfig merged = ZeromqOptions.withDefaults(config, defaults);
+        final ZeromqOptions options = ZeromqOptions.of(merged, ZmqSocket.HANDSHAKE_INTERVAL_MS);
         factories.removeIf(ZmqFactory::isClosed);
         final ZmqFactory factory = new ZmqFactory(merged, options);
         factories.add(factory);

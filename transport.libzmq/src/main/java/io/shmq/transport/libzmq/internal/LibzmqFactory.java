@@ -11,7 +11,6 @@ import io.shmq.transport.api.RegionEvent;
 import io.shmq.transport.api.RegionEventListener;
 import io.shmq.transport.api.RegionEventSubscription;
 import io.shmq.transport.api.RegionInfo;
-import io.shmq.transport.api.SharedMemoryException;
 import io.shmq.transport.api.Socket;
 import io.shmq.transport.api.SocketException;
 import io.shmq.transport.api.SocketType;
@@ -19,7 +18,10 @@ import io.shmq.transport.api.TransportClosedException;
 import io.shmq.transport.api.TransportFactory;
 import io.shmq.transport.api.TransportKind;
 import io.shmq.transport.api.UnmanagedRegion;
+import io.shmq.transport.zeromq.common.LocalRegion;
+import io.shmq.transport.zeromq.common.LocalRegions;
 import io.shmq.transport.zeromq.common.ZeromqOptions;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -28,11 +30,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
-import java.lang.foreign.Arena;
 
 /**
  * A libzmq factory: one libzmq context (its I/O threads), a shared arena that scopes the payload views it hands out,
@@ -43,7 +42,7 @@ import java.lang.foreign.Arena;
  * (all in parallel, so at most the largest linger), then the arena closes (every payload view of this factory
  * throws from then on) and the messages still open are freed.
  *
- * <p>Regions are local native memory ({@link LibzmqRegion}), exactly as the JeroMQ provider's: a region message is
+ * <p>Regions are local native memory ({@link LocalRegion}, kept by {@link LocalRegions}), the JeroMQ provider's code: a region message is
  * a copy and its block is released at once; events say {@link RegionEvent#LOCAL_ONLY} and
  * {@link RegionEvent#DESTROYED}.
  */
@@ -78,9 +77,8 @@ final class LibzmqFactory implements TransportFactory {
 
     private final Set<LibzmqSocket> sockets = ConcurrentHashMap.newKeySet();
     private final Set<LibzmqPoller> pollers = ConcurrentHashMap.newKeySet();
-    private final Set<LibzmqRegion> regions = ConcurrentHashMap.newKeySet();
-    private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
-    private final AtomicInteger nextRegionId = new AtomicInteger(RegionConfig.FIRST_AUTO_ID);
+    /** The unmanaged regions and their events: local memory, as in the other zeromq provider. */
+    private final LocalRegions regions;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean interrupted;
 
@@ -89,6 +87,7 @@ final class LibzmqFactory implements TransportFactory {
     LibzmqFactory(final FactoryConfig config, final ZeromqOptions options) {
         this.config = config;
         this.options = options;
+        this.regions = new LocalRegions(config.id());
         this.context = LibZmq.ctxNew();
         if (context.address() == 0) {
             throw new SocketException("zmq_ctx_new failed: factory=" + config.id() + ", errno=" + LibZmq.errno());
@@ -212,15 +211,7 @@ final class LibzmqFactory implements TransportFactory {
     public Message createMessage(final UnmanagedRegion region, final long offset, final long size, final long hint) {
         Objects.requireNonNull(region, "region");
         checkOpen();
-        if (!(region instanceof LibzmqRegion zmqRegion) || zmqRegion.factory() != this) {
-            throw new IllegalArgumentException("region of another factory: regionId=" + region.id() + ", factory="
-                    + id());
-        }
-        zmqRegion.checkOpen();
-        if (offset < 0 || size < 0 || offset > region.size() - size) {
-            throw new IllegalArgumentException("range outside the region: offset=" + offset + ", size=" + size
-                    + ", regionId=" + region.id() + ", regionSize=" + region.size());
-        }
+        final LocalRegion zmqRegion = regions.own(region, offset, size);
         final LibzmqMessage message = newMessage();
         message.allocate(size, 0);
         if (size > 0) {
@@ -287,55 +278,20 @@ final class LibzmqFactory implements TransportFactory {
                                          final RegionBulkCallback bulkCallback, final RegionConfig regionConfig) {
         Objects.requireNonNull(regionConfig, "config");
         checkOpen();
-        if (size <= 0) {
-            throw new IllegalArgumentException("region size must be positive: size=" + size);
-        }
-        final int regionId;
-        if (regionConfig.id() == RegionConfig.AUTO_ID) {
-            regionId = nextRegionId.getAndIncrement();
-        } else {
-            regionId = regionConfig.id();
-            if (regions.stream().anyMatch(r -> r.id() == regionId)) {
-                throw new SharedMemoryException("region id taken: regionId=" + regionId + ", factory=" + id());
-            }
-        }
-        final LibzmqRegion region;
-        try {
-            region = new LibzmqRegion(this, regionId, size, callback, bulkCallback, regionConfig);
-        } catch (final OutOfMemoryError e) {
-            throw new SharedMemoryException("no off-heap memory for a region: size=" + size + ", factory=" + id(), e);
-        }
-        regions.add(region);
-        publish(info(region, RegionEvent.LOCAL_ONLY));
-        return region;
-    }
-
-    private static RegionInfo info(final LibzmqRegion region, final RegionEvent event) {
-        return new RegionInfo(false, region.id(), region.size(), region.config().userFlags(), event);
-    }
-
-    private void publish(final RegionInfo info) {
-        for (final Subscription subscription : subscriptions) {
-            subscription.tell(info);
-        }
+        return regions.create(size, callback, bulkCallback, regionConfig);
     }
 
     @Override
     public RegionEventSubscription subscribeToRegionEvents(final RegionEventListener listener) {
         Objects.requireNonNull(listener, "listener");
         checkOpen();
-        final Subscription subscription = new Subscription(listener);
-        for (final LibzmqRegion region : regions) {
-            subscription.tell(info(region, RegionEvent.LOCAL_ONLY));
-        }
-        subscriptions.add(subscription);
-        return subscription;
+        return regions.subscribe(listener);
     }
 
     @Override
     public List<RegionInfo> regionInfo() {
         checkOpen();
-        return regions.stream().map(region -> info(region, RegionEvent.LOCAL_ONLY)).toList();
+        return regions.info();
     }
 
     @Override
@@ -389,27 +345,19 @@ final class LibzmqFactory implements TransportFactory {
         pollers.remove(poller);
     }
 
-    void forget(final LibzmqRegion region) {
-        if (regions.remove(region)) {
-            publish(info(region, RegionEvent.DESTROYED));
-        }
-    }
-
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        subscriptions.clear();
+        regions.stopEvents();
         for (final LibzmqPoller poller : List.copyOf(pollers)) {
             poller.close();
         }
         for (final LibzmqSocket socket : List.copyOf(sockets)) {
             socket.close();
         }
-        for (final LibzmqRegion region : List.copyOf(regions)) {
-            region.close();
-        }
+        regions.closeAll();
         // Blocks until every socket delivered its queue or its linger passed (all in parallel).
         while (LibZmq.ctxTerm(context) != 0 && LibZmq.errno() == LibZmq.EINTR) {
             Thread.onSpinWait();
@@ -432,27 +380,5 @@ final class LibzmqFactory implements TransportFactory {
     @Override
     public String toString() {
         return "LibzmqFactory[id=" + id() + ", session=" + config.session() + ", libzmq " + LibZmq.version() + "]";
-    }
-
-    /** A listener's subscription: stops the events when closed. */
-    private final class Subscription implements RegionEventSubscription {
-        private final RegionEventListener listener;
-        private volatile boolean active = true;
-
-        Subscription(final RegionEventListener listener) {
-            this.listener = listener;
-        }
-
-        void tell(final RegionInfo info) {
-            if (active) {
-                listener.onRegionEvent(info);
-            }
-        }
-
-        @Override
-        public void close() {
-            active = false;
-            subscriptions.remove(this);
-        }
     }
 }

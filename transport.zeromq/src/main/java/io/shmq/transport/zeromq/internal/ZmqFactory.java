@@ -12,13 +12,14 @@ import io.shmq.transport.api.RegionEvent;
 import io.shmq.transport.api.RegionEventListener;
 import io.shmq.transport.api.RegionEventSubscription;
 import io.shmq.transport.api.RegionInfo;
-import io.shmq.transport.api.SharedMemoryException;
 import io.shmq.transport.api.Socket;
 import io.shmq.transport.api.SocketType;
 import io.shmq.transport.api.TransportClosedException;
 import io.shmq.transport.api.TransportFactory;
 import io.shmq.transport.api.TransportKind;
 import io.shmq.transport.api.UnmanagedRegion;
+import io.shmq.transport.zeromq.common.LocalRegion;
+import io.shmq.transport.zeromq.common.LocalRegions;
 import io.shmq.transport.zeromq.common.ZeromqOptions;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -26,9 +27,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.zeromq.ZMQ;
 
 /**
@@ -38,18 +37,17 @@ import org.zeromq.ZMQ;
  * terminated. JeroMQ's termination waits until every closed socket has delivered its queued messages or its linger
  * passed, so all sockets linger in parallel and {@code close()} takes at most the largest linger.
  *
- * <p>Regions are local off-heap memory ({@link ZmqRegion}); region events report them as
- * {@link RegionEvent#LOCAL_ONLY} when they appear and {@link RegionEvent#DESTROYED} when they close, on the thread
- * that created or closed the region.
+ * <p>Regions are local off-heap memory ({@link LocalRegion}, kept by {@link LocalRegions}, shared with the
+ * libzmq provider); region events report them as {@link RegionEvent#LOCAL_ONLY} when they appear and
+ * {@link RegionEvent#DESTROYED} when they close, on the thread that created or closed the region.
  */
 final class ZmqFactory implements TransportFactory {
     private final FactoryConfig config;
     private final ZMQ.Context context;
     private final Set<ZmqSocket> sockets = ConcurrentHashMap.newKeySet();
     private final Set<ZmqPoller> pollers = ConcurrentHashMap.newKeySet();
-    private final Set<ZmqRegion> regions = ConcurrentHashMap.newKeySet();
-    private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
-    private final AtomicInteger nextRegionId = new AtomicInteger(RegionConfig.FIRST_AUTO_ID);
+    /** The unmanaged regions and their events: local memory, as in the other zeromq provider. */
+    private final LocalRegions regions;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean interrupted;
 
@@ -58,6 +56,7 @@ final class ZmqFactory implements TransportFactory {
     ZmqFactory(final FactoryConfig config, final ZeromqOptions options) {
         this.config = config;
         this.options = options;
+        this.regions = new LocalRegions(config.id());
         this.context = ZMQ.context(options.ioThreads());
     }
 
@@ -115,15 +114,7 @@ final class ZmqFactory implements TransportFactory {
     public Message createMessage(final UnmanagedRegion region, final long offset, final long size, final long hint) {
         Objects.requireNonNull(region, "region");
         checkOpen();
-        if (!(region instanceof ZmqRegion zmqRegion) || zmqRegion.factory() != this) {
-            throw new IllegalArgumentException("region of another factory: regionId=" + region.id() + ", factory="
-                    + id());
-        }
-        zmqRegion.checkOpen();
-        if (offset < 0 || size < 0 || offset > region.size() - size) {
-            throw new IllegalArgumentException("range outside the region: offset=" + offset + ", size=" + size
-                    + ", regionId=" + region.id() + ", regionSize=" + region.size());
-        }
+        final LocalRegion zmqRegion = regions.own(region, offset, size);
         final MemorySegment copy = size == 0 ? MemorySegment.NULL
                 : allocate(size, 0).copyFrom(zmqRegion.data().asSlice(offset, size));
         // The message owns a copy: the block is free again now, as in FairMQ's zeromq transport.
@@ -208,55 +199,20 @@ final class ZmqFactory implements TransportFactory {
                                          final RegionBulkCallback bulkCallback, final RegionConfig regionConfig) {
         Objects.requireNonNull(regionConfig, "config");
         checkOpen();
-        if (size <= 0) {
-            throw new IllegalArgumentException("region size must be positive: size=" + size);
-        }
-        final int regionId;
-        if (regionConfig.id() == RegionConfig.AUTO_ID) {
-            regionId = nextRegionId.getAndIncrement();
-        } else {
-            regionId = regionConfig.id();
-            if (regions.stream().anyMatch(r -> r.id() == regionId)) {
-                throw new SharedMemoryException("region id taken: regionId=" + regionId + ", factory=" + id());
-            }
-        }
-        final ZmqRegion region;
-        try {
-            region = new ZmqRegion(this, regionId, size, callback, bulkCallback, regionConfig);
-        } catch (final OutOfMemoryError e) {
-            throw new SharedMemoryException("no off-heap memory for a region: size=" + size + ", factory=" + id(), e);
-        }
-        regions.add(region);
-        publish(info(region, RegionEvent.LOCAL_ONLY));
-        return region;
-    }
-
-    private static RegionInfo info(final ZmqRegion region, final RegionEvent event) {
-        return new RegionInfo(false, region.id(), region.size(), region.config().userFlags(), event);
-    }
-
-    private void publish(final RegionInfo info) {
-        for (final Subscription subscription : subscriptions) {
-            subscription.tell(info);
-        }
+        return regions.create(size, callback, bulkCallback, regionConfig);
     }
 
     @Override
     public RegionEventSubscription subscribeToRegionEvents(final RegionEventListener listener) {
         Objects.requireNonNull(listener, "listener");
         checkOpen();
-        final Subscription subscription = new Subscription(listener);
-        for (final ZmqRegion region : regions) {
-            subscription.tell(info(region, RegionEvent.LOCAL_ONLY));
-        }
-        subscriptions.add(subscription);
-        return subscription;
+        return regions.subscribe(listener);
     }
 
     @Override
     public List<RegionInfo> regionInfo() {
         checkOpen();
-        return regions.stream().map(region -> info(region, RegionEvent.LOCAL_ONLY)).toList();
+        return regions.info();
     }
 
     @Override
@@ -304,12 +260,6 @@ final class ZmqFactory implements TransportFactory {
         pollers.remove(poller);
     }
 
-    void forget(final ZmqRegion region) {
-        if (regions.remove(region)) {
-            publish(info(region, RegionEvent.DESTROYED));
-        }
-    }
-
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
@@ -328,16 +278,14 @@ final class ZmqFactory implements TransportFactory {
     }
 
     private void closeAll() {
-        subscriptions.clear();
+        regions.stopEvents();
         for (final ZmqPoller poller : List.copyOf(pollers)) {
             poller.close();
         }
         for (final ZmqSocket socket : List.copyOf(sockets)) {
             socket.close();
         }
-        for (final ZmqRegion region : List.copyOf(regions)) {
-            region.close();
-        }
+        regions.closeAll();
         // Blocks until every socket delivered its queue or its linger passed (all in parallel).
         context.close();
     }
@@ -345,27 +293,5 @@ final class ZmqFactory implements TransportFactory {
     @Override
     public String toString() {
         return "ZmqFactory[id=" + id() + ", session=" + config.session() + "]";
-    }
-
-    /** A listener's subscription: stops the events when closed. */
-    private final class Subscription implements RegionEventSubscription {
-        private final RegionEventListener listener;
-        private volatile boolean active = true;
-
-        Subscription(final RegionEventListener listener) {
-            this.listener = listener;
-        }
-
-        void tell(final RegionInfo info) {
-            if (active) {
-                listener.onRegionEvent(info);
-            }
-        }
-
-        @Override
-        public void close() {
-            active = false;
-            subscriptions.remove(this);
-        }
     }
 }

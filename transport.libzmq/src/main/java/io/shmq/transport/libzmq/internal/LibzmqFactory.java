@@ -4,22 +4,14 @@ import io.shmq.transport.api.FactoryConfig;
 import io.shmq.transport.api.Message;
 import io.shmq.transport.api.Poller;
 import io.shmq.transport.api.RegionBlock;
-import io.shmq.transport.api.RegionBulkCallback;
-import io.shmq.transport.api.RegionCallback;
-import io.shmq.transport.api.RegionConfig;
 import io.shmq.transport.api.RegionEvent;
-import io.shmq.transport.api.RegionEventListener;
-import io.shmq.transport.api.RegionEventSubscription;
-import io.shmq.transport.api.RegionInfo;
 import io.shmq.transport.api.Socket;
 import io.shmq.transport.api.SocketException;
 import io.shmq.transport.api.SocketType;
-import io.shmq.transport.api.TransportClosedException;
-import io.shmq.transport.api.TransportFactory;
-import io.shmq.transport.api.TransportKind;
 import io.shmq.transport.api.UnmanagedRegion;
 import io.shmq.transport.zeromq.common.LocalRegion;
 import io.shmq.transport.zeromq.common.LocalRegions;
+import io.shmq.transport.zeromq.common.ZeromqFactoryBase;
 import io.shmq.transport.zeromq.common.ZeromqOptions;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -30,7 +22,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -46,8 +37,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * a copy and its block is released at once; events say {@link RegionEvent#LOCAL_ONLY} and
  * {@link RegionEvent#DESTROYED}.
  */
-final class LibzmqFactory implements TransportFactory {
-    private final FactoryConfig config;
+final class LibzmqFactory extends ZeromqFactoryBase {
     private final MemorySegment context;
     private final Arena arena = Arena.ofShared();
     /**
@@ -77,17 +67,12 @@ final class LibzmqFactory implements TransportFactory {
 
     private final Set<LibzmqSocket> sockets = ConcurrentHashMap.newKeySet();
     private final Set<LibzmqPoller> pollers = ConcurrentHashMap.newKeySet();
-    /** The unmanaged regions and their events: local memory, as in the other zeromq provider. */
-    private final LocalRegions regions;
-    private final AtomicBoolean closed = new AtomicBoolean();
-    private volatile boolean interrupted;
 
     private final ZeromqOptions options;
 
     LibzmqFactory(final FactoryConfig config, final ZeromqOptions options) {
-        this.config = config;
+        super(config);
         this.options = options;
-        this.regions = new LocalRegions(config.id());
         this.context = LibZmq.ctxNew();
         if (context.address() == 0) {
             throw new SocketException("zmq_ctx_new failed: factory=" + config.id() + ", errno=" + LibZmq.errno());
@@ -114,7 +99,7 @@ final class LibzmqFactory implements TransportFactory {
             message.next = head;
         } while (!REGISTRY.compareAndSet(this, head, message));
         // Close sets closed, then walks the registry: it frees this message, or this check sees closed.
-        if (closed.get()) {
+        if (isClosed()) {
             message.close();
             checkOpen();
         }
@@ -161,21 +146,6 @@ final class LibzmqFactory implements TransportFactory {
     }
 
     @Override
-    public String id() {
-        return config.id();
-    }
-
-    @Override
-    public TransportKind kind() {
-        return TransportKind.ZEROMQ;
-    }
-
-    @Override
-    public FactoryConfig config() {
-        return config;
-    }
-
-    @Override
     public Message createMessage() {
         checkOpen();
         return newMessage();
@@ -209,9 +179,7 @@ final class LibzmqFactory implements TransportFactory {
 
     @Override
     public Message createMessage(final UnmanagedRegion region, final long offset, final long size, final long hint) {
-        Objects.requireNonNull(region, "region");
-        checkOpen();
-        final LocalRegion zmqRegion = regions.own(region, offset, size);
+        final LocalRegion zmqRegion = ownRegion(region, offset, size);
         final LibzmqMessage message = newMessage();
         message.allocate(size, 0);
         if (size > 0) {
@@ -229,10 +197,10 @@ final class LibzmqFactory implements TransportFactory {
         checkOpen();
         final LibzmqSocket socket = new LibzmqSocket(this, context, type, name);
         sockets.add(socket);
-        if (interrupted) {
+        if (interrupted()) {
             socket.interrupt();
         }
-        if (closed.get()) {
+        if (isClosed()) {
             // Raced with close: do not leak the socket.
             socket.close();
             checkOpen();
@@ -254,49 +222,15 @@ final class LibzmqFactory implements TransportFactory {
         }
         final LibzmqPoller poller = new LibzmqPoller(this, own);
         pollers.add(poller);
-        if (interrupted) {
+        if (interrupted()) {
             poller.interrupt();
         }
         return poller;
     }
 
     @Override
-    public UnmanagedRegion createUnmanagedRegion(final long size, final RegionCallback callback,
-                                                 final RegionConfig regionConfig) {
-        Objects.requireNonNull(callback, "callback");
-        return createRegion(size, callback, null, regionConfig);
-    }
-
-    @Override
-    public UnmanagedRegion createUnmanagedRegionBulk(final long size, final RegionBulkCallback callback,
-                                                 final RegionConfig regionConfig) {
-        Objects.requireNonNull(callback, "callback");
-        return createRegion(size, null, callback, regionConfig);
-    }
-
-    private UnmanagedRegion createRegion(final long size, final RegionCallback callback,
-                                         final RegionBulkCallback bulkCallback, final RegionConfig regionConfig) {
-        Objects.requireNonNull(regionConfig, "config");
-        checkOpen();
-        return regions.create(size, callback, bulkCallback, regionConfig);
-    }
-
-    @Override
-    public RegionEventSubscription subscribeToRegionEvents(final RegionEventListener listener) {
-        Objects.requireNonNull(listener, "listener");
-        checkOpen();
-        return regions.subscribe(listener);
-    }
-
-    @Override
-    public List<RegionInfo> regionInfo() {
-        checkOpen();
-        return regions.info();
-    }
-
-    @Override
     public void interrupt() {
-        interrupted = true;
+        setInterrupted(true);
         for (final LibzmqSocket socket : sockets) {
             socket.interrupt();
         }
@@ -307,33 +241,12 @@ final class LibzmqFactory implements TransportFactory {
 
     @Override
     public void resume() {
-        interrupted = false;
+        setInterrupted(false);
         for (final LibzmqSocket socket : sockets) {
             socket.resume();
         }
         for (final LibzmqPoller poller : pollers) {
             poller.resume();
-        }
-    }
-
-    @Override
-    public boolean interrupted() {
-        return interrupted;
-    }
-
-    @Override
-    public void reset() {
-        // As the JeroMQ provider: FairMQ's zeromq Reset() has no transient state to drop; sockets and regions stay as they are.
-        checkOpen();
-    }
-
-    boolean isClosed() {
-        return closed.get();
-    }
-
-    void checkOpen() {
-        if (closed.get()) {
-            throw new TransportClosedException("factory is closed: factory=" + id());
         }
     }
 
@@ -347,17 +260,17 @@ final class LibzmqFactory implements TransportFactory {
 
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
+        if (!markClosed()) {
             return;
         }
-        regions.stopEvents();
+        regions().stopEvents();
         for (final LibzmqPoller poller : List.copyOf(pollers)) {
             poller.close();
         }
         for (final LibzmqSocket socket : List.copyOf(sockets)) {
             socket.close();
         }
-        regions.closeAll();
+        regions().closeAll();
         // Blocks until every socket delivered its queue or its linger passed (all in parallel).
         while (LibZmq.ctxTerm(context) != 0 && LibZmq.errno() == LibZmq.EINTR) {
             Thread.onSpinWait();
@@ -379,6 +292,6 @@ final class LibzmqFactory implements TransportFactory {
 
     @Override
     public String toString() {
-        return "LibzmqFactory[id=" + id() + ", session=" + config.session() + ", libzmq " + LibZmq.version() + "]";
+        return "LibzmqFactory[id=" + id() + ", session=" + config().session() + ", libzmq " + LibZmq.version() + "]";
     }
 }

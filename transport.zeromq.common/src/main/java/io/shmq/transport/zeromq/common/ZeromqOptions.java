@@ -62,21 +62,6 @@ public record ZeromqOptions(int ioThreads, int handshakeIntervalMs, boolean jero
                 bool(options, JEROMQ_IPC_EMULATION));
     }
 
-    /**
-     * @param config   a factory's own configuration
-     * @param defaults option defaults (from Configuration Admin)
-     * @return {@code config} with every default it does not set itself: the factory's own option wins
-     */
-    public static FactoryConfig withDefaults(final FactoryConfig config, final Map<String, String> defaults) {
-        final FactoryConfig.Builder effective = config.toBuilder();
-        defaults.forEach((key, value) -> {
-            if (!config.options().containsKey(key)) {
-                effective.option(key, value);
-            }
-        });
-        return effective.build();
-    }
-
     private static boolean bool(final Map<String, String> options, final String key) {
         final String value = options.get(key);
         if (value == null) {

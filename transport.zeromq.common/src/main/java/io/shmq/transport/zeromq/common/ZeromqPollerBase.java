@@ -8,11 +8,10 @@ import io.shmq.transport.api.TransportClosedException;
  * poll's timeout and of a socket index. The poll itself, and which event each socket is polled for (input for the
  * types that receive, output for push and pub: {@link ZeromqSocketBase#canReceive}), are the provider's.
  */
-public abstract class ZeromqPollerBase implements Poller {
+public abstract non-sealed class ZeromqPollerBase extends ZeromqCloseable implements Poller {
     /** How many sockets the poller polls. */
     protected final int size;
     private final String factoryId;
-    private volatile boolean closed;
 
     /**
      * @param factoryId the id of the factory that makes the poller, for error messages
@@ -42,23 +41,8 @@ public abstract class ZeromqPollerBase implements Poller {
 
     /** @throws TransportClosedException if the poller is closed */
     protected final void checkOpen() {
-        if (closed) {
+        if (isClosed()) {
             throw new TransportClosedException("poller is closed: factory=" + factoryId);
-        }
-    }
-
-    /**
-     * Marks the poller closed; of two threads closing at once only one gets true.
-     *
-     * @return whether this call closed it, and so must release what the poller holds
-     */
-    protected final boolean markClosed() {
-        synchronized (this) {
-            if (closed) {
-                return false;
-            }
-            closed = true;
-            return true;
         }
     }
 }

@@ -25,7 +25,7 @@ import java.util.Objects;
  * lets the next request go; the providers set the library's relaxed and correlated modes so that a late reply to
  * the request given up is dropped.
  */
-public abstract class ZeromqSocketBase implements Socket {
+public abstract non-sealed class ZeromqSocketBase extends ZeromqCloseable implements Socket {
     private static final VarHandle BYTES_SENT;
     private static final VarHandle BYTES_RECEIVED;
     private static final VarHandle MESSAGES_SENT;
@@ -51,7 +51,6 @@ public abstract class ZeromqSocketBase implements Socket {
     private final SocketType type;
     private final String name;
     private final String id;
-    private volatile boolean closed;
     private volatile Duration linger = DEFAULT_LINGER;
     private volatile int sendHighWaterMark = DEFAULT_HIGH_WATER_MARK;
     private volatile int receiveHighWaterMark = DEFAULT_HIGH_WATER_MARK;
@@ -107,30 +106,10 @@ public abstract class ZeromqSocketBase implements Socket {
         return type;
     }
 
-    /** @return whether the socket is closed (volatile load) */
-    public final boolean isClosed() {
-        return closed;
-    }
-
     /** @throws TransportClosedException if the socket is closed */
     public final void checkOpen() {
-        if (closed) {
+        if (isClosed()) {
             throw new TransportClosedException("socket is closed: socket=" + id);
-        }
-    }
-
-    /**
-     * Marks the socket closed; two threads may close at once (the owner and the factory), only one gets true.
-     *
-     * @return whether this call closed it, and so must release the library's socket
-     */
-    protected final boolean markClosed() {
-        synchronized (this) {
-            if (closed) {
-                return false;
-            }
-            closed = true;
-            return true;
         }
     }
 

@@ -5,21 +5,13 @@ import io.shmq.transport.api.Message;
 import io.shmq.transport.api.MessageBadAllocException;
 import io.shmq.transport.api.Poller;
 import io.shmq.transport.api.RegionBlock;
-import io.shmq.transport.api.RegionBulkCallback;
-import io.shmq.transport.api.RegionCallback;
-import io.shmq.transport.api.RegionConfig;
 import io.shmq.transport.api.RegionEvent;
-import io.shmq.transport.api.RegionEventListener;
-import io.shmq.transport.api.RegionEventSubscription;
-import io.shmq.transport.api.RegionInfo;
 import io.shmq.transport.api.Socket;
 import io.shmq.transport.api.SocketType;
-import io.shmq.transport.api.TransportClosedException;
-import io.shmq.transport.api.TransportFactory;
-import io.shmq.transport.api.TransportKind;
 import io.shmq.transport.api.UnmanagedRegion;
 import io.shmq.transport.zeromq.common.LocalRegion;
 import io.shmq.transport.zeromq.common.LocalRegions;
+import io.shmq.transport.zeromq.common.ZeromqFactoryBase;
 import io.shmq.transport.zeromq.common.ZeromqOptions;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -27,7 +19,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.zeromq.ZMQ;
 
 /**
@@ -41,22 +32,16 @@ import org.zeromq.ZMQ;
  * libzmq provider); region events report them as {@link RegionEvent#LOCAL_ONLY} when they appear and
  * {@link RegionEvent#DESTROYED} when they close, on the thread that created or closed the region.
  */
-final class ZmqFactory implements TransportFactory {
-    private final FactoryConfig config;
+final class ZmqFactory extends ZeromqFactoryBase {
     private final ZMQ.Context context;
     private final Set<ZmqSocket> sockets = ConcurrentHashMap.newKeySet();
     private final Set<ZmqPoller> pollers = ConcurrentHashMap.newKeySet();
-    /** The unmanaged regions and their events: local memory, as in the other zeromq provider. */
-    private final LocalRegions regions;
-    private final AtomicBoolean closed = new AtomicBoolean();
-    private volatile boolean interrupted;
 
     private final ZeromqOptions options;
 
     ZmqFactory(final FactoryConfig config, final ZeromqOptions options) {
-        this.config = config;
+        super(config);
         this.options = options;
-        this.regions = new LocalRegions(config.id());
         this.context = ZMQ.context(options.ioThreads());
     }
 
@@ -68,21 +53,6 @@ final class ZmqFactory implements TransportFactory {
     /** @return the handshake interval of this factory's sockets */
     int handshakeIntervalMs() {
         return options.handshakeIntervalMs();
-    }
-
-    @Override
-    public String id() {
-        return config.id();
-    }
-
-    @Override
-    public TransportKind kind() {
-        return TransportKind.ZEROMQ;
-    }
-
-    @Override
-    public FactoryConfig config() {
-        return config;
     }
 
     @Override
@@ -112,9 +82,7 @@ final class ZmqFactory implements TransportFactory {
 
     @Override
     public Message createMessage(final UnmanagedRegion region, final long offset, final long size, final long hint) {
-        Objects.requireNonNull(region, "region");
-        checkOpen();
-        final LocalRegion zmqRegion = regions.own(region, offset, size);
+        final LocalRegion zmqRegion = ownRegion(region, offset, size);
         final MemorySegment copy = size == 0 ? MemorySegment.NULL
                 : allocate(size, 0).copyFrom(zmqRegion.data().asSlice(offset, size));
         // The message owns a copy: the block is free again now, as in FairMQ's zeromq transport.
@@ -153,10 +121,10 @@ final class ZmqFactory implements TransportFactory {
         checkOpen();
         final ZmqSocket socket = new ZmqSocket(this, context, type, name);
         sockets.add(socket);
-        if (interrupted) {
+        if (interrupted()) {
             socket.interrupt();
         }
-        if (closed.get()) {
+        if (isClosed()) {
             // Raced with close: do not leak the socket.
             socket.close();
             checkOpen();
@@ -182,42 +150,8 @@ final class ZmqFactory implements TransportFactory {
     }
 
     @Override
-    public UnmanagedRegion createUnmanagedRegion(final long size, final RegionCallback callback,
-                                                 final RegionConfig regionConfig) {
-        Objects.requireNonNull(callback, "callback");
-        return createRegion(size, callback, null, regionConfig);
-    }
-
-    @Override
-    public UnmanagedRegion createUnmanagedRegionBulk(final long size, final RegionBulkCallback callback,
-                                                 final RegionConfig regionConfig) {
-        Objects.requireNonNull(callback, "callback");
-        return createRegion(size, null, callback, regionConfig);
-    }
-
-    private UnmanagedRegion createRegion(final long size, final RegionCallback callback,
-                                         final RegionBulkCallback bulkCallback, final RegionConfig regionConfig) {
-        Objects.requireNonNull(regionConfig, "config");
-        checkOpen();
-        return regions.create(size, callback, bulkCallback, regionConfig);
-    }
-
-    @Override
-    public RegionEventSubscription subscribeToRegionEvents(final RegionEventListener listener) {
-        Objects.requireNonNull(listener, "listener");
-        checkOpen();
-        return regions.subscribe(listener);
-    }
-
-    @Override
-    public List<RegionInfo> regionInfo() {
-        checkOpen();
-        return regions.info();
-    }
-
-    @Override
     public void interrupt() {
-        interrupted = true;
+        setInterrupted(true);
         for (final ZmqSocket socket : sockets) {
             socket.interrupt();
         }
@@ -225,30 +159,9 @@ final class ZmqFactory implements TransportFactory {
 
     @Override
     public void resume() {
-        interrupted = false;
+        setInterrupted(false);
         for (final ZmqSocket socket : sockets) {
             socket.resume();
-        }
-    }
-
-    @Override
-    public boolean interrupted() {
-        return interrupted;
-    }
-
-    @Override
-    public void reset() {
-        // FairMQ's zeromq Reset() has no transient state to drop; sockets and regions stay as they are.
-        checkOpen();
-    }
-
-    boolean isClosed() {
-        return closed.get();
-    }
-
-    void checkOpen() {
-        if (closed.get()) {
-            throw new TransportClosedException("factory is closed: factory=" + id());
         }
     }
 
@@ -262,7 +175,7 @@ final class ZmqFactory implements TransportFactory {
 
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
+        if (!markClosed()) {
             return;
         }
         // JeroMQ's socket close and context termination fail with EINTR on an interrupted thread (a DS deactivate
@@ -278,20 +191,20 @@ final class ZmqFactory implements TransportFactory {
     }
 
     private void closeAll() {
-        regions.stopEvents();
+        regions().stopEvents();
         for (final ZmqPoller poller : List.copyOf(pollers)) {
             poller.close();
         }
         for (final ZmqSocket socket : List.copyOf(sockets)) {
             socket.close();
         }
-        regions.closeAll();
+        regions().closeAll();
         // Blocks until every socket delivered its queue or its linger passed (all in parallel).
         context.close();
     }
 
     @Override
     public String toString() {
-        return "ZmqFactory[id=" + id() + ", session=" + config.session() + "]";
+        return "ZmqFactory[id=" + id() + ", session=" + config().session() + "]";
     }
 }

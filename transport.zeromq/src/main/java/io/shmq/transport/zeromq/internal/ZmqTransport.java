@@ -5,10 +5,9 @@ import io.shmq.transport.api.Transport;
 import io.shmq.transport.api.TransportClosedException;
 import io.shmq.transport.api.TransportFactory;
 import io.shmq.transport.api.TransportKind;
+import io.shmq.transport.zeromq.common.ZeromqFactories;
 import io.shmq.transport.zeromq.common.ZeromqOptions;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -64,9 +63,7 @@ public final class ZmqTransport implements Transport {
         boolean jeromq$_$ipc$_$emulation() default false;
     }
 
-    private final Set<ZmqFactory> factories = new HashSet<>();
-    private volatile Map<String, String> defaults = Map.of();
-    private boolean deactivated;
+    private final ZeromqFactories factories = new ZeromqFactories("zeromq", ZmqSocket.HANDSHAKE_INTERVAL_MS);
 
     /** For DS and ServiceLoader. */
     public ZmqTransport() {
@@ -81,14 +78,9 @@ public final class ZmqTransport implements Transport {
     /** DS: a changed configuration; applies to factories made from now on, without a restart. */
     @Modified
     void modified(final Config config) {
-        final Map<String, String> options = Map.of(ZeromqOptions.IO_THREADS, Integer.toString(config.io$_$threads()),
+        factories.configure(Map.of(ZeromqOptions.IO_THREADS, Integer.toString(config.io$_$threads()),
                 ZeromqOptions.HANDSHAKE_INTERVAL_MS, Integer.toString(config.handshake$_$interval$_$ms()),
-                ZeromqOptions.JEROMQ_IPC_EMULATION, Boolean.toString(config.jeromq$_$ipc$_$emulation()));
-        // Refuse a bad configuration now, naming the key, rather than at every createFactory.
-        final FactoryConfig.Builder check = FactoryConfig.builder("configuration");
-        options.forEach(check::option);
-        ZeromqOptions.of(check.build(), ZmqSocket.HANDSHAKE_INTERVAL_MS);
-        defaults = options;
+                ZeromqOptions.JEROMQ_IPC_EMULATION, Boolean.toString(config.jeromq$_$ipc$_$emulation())));
     }
 
     @Override
@@ -97,27 +89,14 @@ public final class ZmqTransport implements Transport {
     }
 
     @Override
-    public synchronized TransportFactory createFactory(final FactoryConfig config) {
-        if (deactivated) {
-            throw new TransportClosedException("the zeromq transport service was deactivated: cannot create factory id="
-                    + config.id());
-        }
-        final FactoryConfig merged = ZeromqOptions.withDefaults(config, defaults);
-        final ZeromqOptions options = ZeromqOptions.of(merged, ZmqSocket.HANDSHAKE_INTERVAL_MS);
-        factories.removeIf(ZmqFactory::isClosed);
-        final ZmqFactory factory = new ZmqFactory(merged, options);
-        factories.add(factory);
-        return factory;
+    public TransportFactory createFactory(final FactoryConfig config) {
+        return factories.create(config, () -> { }, ZmqFactory::new);
     }
 
     /** Closes the factories this service made that are still open; called by DS when the component goes away. */
     @Deactivate
-    synchronized void deactivate() {
-        deactivated = true;
-        for (final ZmqFactory factory : factories) {
-            factory.close();
-        }
-        factories.clear();
+    void deactivate() {
+        factories.deactivate();
     }
 
     @Override

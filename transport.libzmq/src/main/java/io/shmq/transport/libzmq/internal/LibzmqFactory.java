@@ -17,11 +17,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -37,7 +34,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * a copy and its block is released at once; events say {@link RegionEvent#LOCAL_ONLY} and
  * {@link RegionEvent#DESTROYED}.
  */
-final class LibzmqFactory extends ZeromqFactoryBase {
+final class LibzmqFactory extends ZeromqFactoryBase<LibzmqSocket, LibzmqPoller> {
     private final MemorySegment context;
     private final Arena arena = Arena.ofShared();
     /**
@@ -65,8 +62,6 @@ final class LibzmqFactory extends ZeromqFactoryBase {
         }
     }
 
-    private final Set<LibzmqSocket> sockets = ConcurrentHashMap.newKeySet();
-    private final Set<LibzmqPoller> pollers = ConcurrentHashMap.newKeySet();
 
     private final ZeromqOptions options;
 
@@ -195,67 +190,12 @@ final class LibzmqFactory extends ZeromqFactoryBase {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(name, "name");
         checkOpen();
-        final LibzmqSocket socket = new LibzmqSocket(this, context, type, name);
-        sockets.add(socket);
-        if (interrupted()) {
-            socket.interrupt();
-        }
-        if (isClosed()) {
-            // Raced with close: do not leak the socket.
-            socket.close();
-            checkOpen();
-        }
-        return socket;
+        return register(new LibzmqSocket(this, context, type, name));
     }
 
     @Override
     public Poller createPoller(final List<Socket> list) {
-        Objects.requireNonNull(list, "sockets");
-        checkOpen();
-        final List<LibzmqSocket> own = new ArrayList<>(list.size());
-        for (final Socket socket : list) {
-            if (!(socket instanceof LibzmqSocket zmqSocket) || !sockets.contains(zmqSocket)) {
-                throw new IllegalArgumentException("socket of another factory or closed: socket="
-                        + (socket == null ? null : socket.id()) + ", factory=" + id());
-            }
-            own.add(zmqSocket);
-        }
-        final LibzmqPoller poller = new LibzmqPoller(this, own);
-        pollers.add(poller);
-        if (interrupted()) {
-            poller.interrupt();
-        }
-        return poller;
-    }
-
-    @Override
-    public void interrupt() {
-        setInterrupted(true);
-        for (final LibzmqSocket socket : sockets) {
-            socket.interrupt();
-        }
-        for (final LibzmqPoller poller : pollers) {
-            poller.interrupt();
-        }
-    }
-
-    @Override
-    public void resume() {
-        setInterrupted(false);
-        for (final LibzmqSocket socket : sockets) {
-            socket.resume();
-        }
-        for (final LibzmqPoller poller : pollers) {
-            poller.resume();
-        }
-    }
-
-    void forget(final LibzmqSocket socket) {
-        sockets.remove(socket);
-    }
-
-    void forget(final LibzmqPoller poller) {
-        pollers.remove(poller);
+        return register(new LibzmqPoller(this, ownSockets(list)));
     }
 
     @Override
@@ -263,14 +203,7 @@ final class LibzmqFactory extends ZeromqFactoryBase {
         if (!markClosed()) {
             return;
         }
-        regions().stopEvents();
-        for (final LibzmqPoller poller : List.copyOf(pollers)) {
-            poller.close();
-        }
-        for (final LibzmqSocket socket : List.copyOf(sockets)) {
-            socket.close();
-        }
-        regions().closeAll();
+        closeMade();
         // Blocks until every socket delivered its queue or its linger passed (all in parallel).
         while (LibZmq.ctxTerm(context) != 0 && LibZmq.errno() == LibZmq.EINTR) {
             Thread.onSpinWait();

@@ -107,11 +107,13 @@ final class LibzmqPoller extends ZeromqPollerBase {
         return index;
     }
 
-    void interrupt() {
+    @Override
+    protected void interrupt() {
         wakeup.signal();
     }
 
-    void resume() {
+    @Override
+    protected void resume() {
         wakeup.drain();
     }
 

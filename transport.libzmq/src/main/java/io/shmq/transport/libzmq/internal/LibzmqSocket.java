@@ -430,12 +430,14 @@ final class LibzmqSocket extends ZeromqSocketBase {
     }
 
     /** Wakes a blocked transfer; called by the factory from any thread after it set its interrupted flag. */
-    void interrupt() {
+    @Override
+    protected void interrupt() {
         wakeup.signal();
     }
 
     /** Lets transfers block again after an interrupt. */
-    void resume() {
+    @Override
+    protected void resume() {
         wakeup.drain();
     }
 

@@ -17,7 +17,7 @@ import java.util.function.BiFunction;
 public final class ZeromqFactories {
     private final String service;
     private final int defaultHandshakeIntervalMs;
-    private final Set<ZeromqFactoryBase> factories = new HashSet<>();
+    private final Set<ZeromqFactoryBase<?, ?>> factories = new HashSet<>();
     private volatile Map<String, String> defaults = Map.of();
     private boolean deactivated;
 
@@ -52,9 +52,9 @@ public final class ZeromqFactories {
      * @param make   makes the factory from the merged configuration and its options
      * @return the factory, closed by {@link #deactivate()} if still open then
      */
-    public synchronized ZeromqFactoryBase create(final FactoryConfig config, final Runnable ready,
+    public synchronized ZeromqFactoryBase<?, ?> create(final FactoryConfig config, final Runnable ready,
                                                  final BiFunction<FactoryConfig, ZeromqOptions,
-                                                         ? extends ZeromqFactoryBase> make) {
+                                                         ? extends ZeromqFactoryBase<?, ?>> make) {
         if (deactivated) {
             throw new TransportClosedException("the " + service + " transport service was deactivated: cannot create"
                     + " factory id=" + config.id());
@@ -69,7 +69,7 @@ public final class ZeromqFactories {
         final FactoryConfig merged = effective.build();
         final ZeromqOptions options = ZeromqOptions.of(merged, defaultHandshakeIntervalMs);
         factories.removeIf(ZeromqFactoryBase::isClosed);
-        final ZeromqFactoryBase factory = make.apply(merged, options);
+        final ZeromqFactoryBase<?, ?> factory = make.apply(merged, options);
         factories.add(factory);
         return factory;
     }
@@ -77,7 +77,7 @@ public final class ZeromqFactories {
     /** Closes the factories still open and refuses new ones; called when the DS component goes away. */
     public synchronized void deactivate() {
         deactivated = true;
-        for (final ZeromqFactoryBase factory : factories) {
+        for (final ZeromqFactoryBase<?, ?> factory : factories) {
             factory.close();
         }
         factories.clear();

@@ -22,6 +22,17 @@ public abstract non-sealed class ZeromqPollerBase extends ZeromqCloseable implem
         this.size = size;
     }
 
+    /**
+     * Wakes a blocked poll, which then returns {@code INTERRUPTED}; called by the factory after it set its
+     * interrupted flag. Nothing here: a poller that looks at the flag between slices needs no wake-up.
+     */
+    protected void interrupt() {
+    }
+
+    /** Lets polls block again after an interrupt; nothing here (see {@link #interrupt()}). */
+    protected void resume() {
+    }
+
     /** The checks before a poll: open, and a timeout of -1, 0 or more. */
     protected final void checkPoll(final long timeoutMs) {
         checkOpen();

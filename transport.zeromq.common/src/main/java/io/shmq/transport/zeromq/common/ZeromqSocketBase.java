@@ -270,6 +270,15 @@ public abstract non-sealed class ZeromqSocketBase extends ZeromqCloseable implem
         }
     }
 
+    /**
+     * Wakes a blocked transfer, which then returns {@link #INTERRUPTED}, as do later ones until {@link #resume()};
+     * called by the factory, from any thread, after it set its interrupted flag.
+     */
+    protected abstract void interrupt();
+
+    /** Lets transfers block again after an interrupt; called by the factory after it cleared its flag. */
+    protected abstract void resume();
+
     /** Gives the library the send high-water mark; called with {@link #lock} held on an open socket. */
     protected abstract void applySendHighWaterMark(int messages);
 

@@ -14,11 +14,8 @@ import io.shmq.transport.zeromq.common.LocalRegions;
 import io.shmq.transport.zeromq.common.ZeromqFactoryBase;
 import io.shmq.transport.zeromq.common.ZeromqOptions;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.zeromq.ZMQ;
 
 /**
@@ -32,10 +29,8 @@ import org.zeromq.ZMQ;
  * libzmq provider); region events report them as {@link RegionEvent#LOCAL_ONLY} when they appear and
  * {@link RegionEvent#DESTROYED} when they close, on the thread that created or closed the region.
  */
-final class ZmqFactory extends ZeromqFactoryBase {
+final class ZmqFactory extends ZeromqFactoryBase<ZmqSocket, ZmqPoller> {
     private final ZMQ.Context context;
-    private final Set<ZmqSocket> sockets = ConcurrentHashMap.newKeySet();
-    private final Set<ZmqPoller> pollers = ConcurrentHashMap.newKeySet();
 
     private final ZeromqOptions options;
 
@@ -119,58 +114,12 @@ final class ZmqFactory extends ZeromqFactoryBase {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(name, "name");
         checkOpen();
-        final ZmqSocket socket = new ZmqSocket(this, context, type, name);
-        sockets.add(socket);
-        if (interrupted()) {
-            socket.interrupt();
-        }
-        if (isClosed()) {
-            // Raced with close: do not leak the socket.
-            socket.close();
-            checkOpen();
-        }
-        return socket;
+        return register(new ZmqSocket(this, context, type, name));
     }
 
     @Override
     public Poller createPoller(final List<Socket> list) {
-        Objects.requireNonNull(list, "sockets");
-        checkOpen();
-        final List<ZmqSocket> own = new ArrayList<>(list.size());
-        for (final Socket socket : list) {
-            if (!(socket instanceof ZmqSocket zmqSocket) || !sockets.contains(zmqSocket)) {
-                throw new IllegalArgumentException("socket of another factory or closed: socket="
-                        + (socket == null ? null : socket.id()) + ", factory=" + id());
-            }
-            own.add(zmqSocket);
-        }
-        final ZmqPoller poller = new ZmqPoller(this, context, own);
-        pollers.add(poller);
-        return poller;
-    }
-
-    @Override
-    public void interrupt() {
-        setInterrupted(true);
-        for (final ZmqSocket socket : sockets) {
-            socket.interrupt();
-        }
-    }
-
-    @Override
-    public void resume() {
-        setInterrupted(false);
-        for (final ZmqSocket socket : sockets) {
-            socket.resume();
-        }
-    }
-
-    void forget(final ZmqSocket socket) {
-        sockets.remove(socket);
-    }
-
-    void forget(final ZmqPoller poller) {
-        pollers.remove(poller);
+        return register(new ZmqPoller(this, context, ownSockets(list)));
     }
 
     @Override
@@ -191,14 +140,7 @@ final class ZmqFactory extends ZeromqFactoryBase {
     }
 
     private void closeAll() {
-        regions().stopEvents();
-        for (final ZmqPoller poller : List.copyOf(pollers)) {
-            poller.close();
-        }
-        for (final ZmqSocket socket : List.copyOf(sockets)) {
-            socket.close();
-        }
-        regions().closeAll();
+        closeMade();
         // Blocks until every socket delivered its queue or its linger passed (all in parallel).
         context.close();
     }

@@ -1,6 +1,7 @@
 package io.shmq.itest;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.CoreOptions.bundle;
 import static org.ops4j.pax.exam.CoreOptions.junitBundles;
@@ -8,10 +9,15 @@ import static org.ops4j.pax.exam.CoreOptions.mavenBundle;
 import static org.ops4j.pax.exam.CoreOptions.options;
 import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
 import java.util.stream.Collectors;
 import javax.inject.Inject;
 import org.junit.Test;
@@ -28,6 +34,7 @@ import org.osgi.framework.namespace.PackageNamespace;
 import org.osgi.framework.wiring.BundleCapability;
 import org.osgi.framework.wiring.BundleRevision;
 import org.osgi.framework.wiring.BundleWiring;
+import org.osgi.framework.wiring.FrameworkWiring;
 
 /**
  * Boots Apache Felix with Felix SCR and the built shmq bundles, and checks that every bundle resolves and starts,
@@ -120,11 +127,41 @@ public class FrameworkIT {
         assertEquals(new Version(0, 1, 0), export.getAttributes().get(PackageNamespace.CAPABILITY_VERSION_ATTRIBUTE));
         assertEquals("true", export.getDirectives().get("x-internal"));
         assertEquals("shmq.internal", export.getDirectives().get(PackageNamespace.CAPABILITY_MANDATORY_DIRECTIVE));
-        // Only the zeromq provider (libzmq's is in LibzmqIT) is wired to it; nothing else in the framework.
+        // Only the zeromq provider (libzmq's is in LibzmqIT) is wired to it; nothing else in the framework (the
+        // probe bundles of the mandatory-attribute test are uninstalled, but keep their wires until a refresh).
         final List<String> importers = common.adapt(BundleWiring.class)
                 .getProvidedWires(PackageNamespace.PACKAGE_NAMESPACE).stream()
+                .filter(w -> w.getRequirer().getBundle().getState() != Bundle.UNINSTALLED)
                 .map(w -> w.getRequirer().getSymbolicName()).distinct().toList();
         assertEquals("bundles wired to " + ZEROMQ_COMMON, List.of("io.shmq.transport.zeromq"), importers);
+    }
+
+    @Test
+    public void shouldWireTheZeromqCommonPackageOnlyToBundlesThatAskWithTheMandatoryAttribute() throws Exception {
+        assertFalse("a plain import of the internal package resolves",
+                resolves("shmq.itest.plain", ZEROMQ_COMMON));
+        assertTrue("an import with the mandatory attribute does not resolve",
+                resolves("shmq.itest.internal", ZEROMQ_COMMON + ";shmq.internal=true"));
+    }
+
+    /** Installs a bundle that only imports {@code importPackage}, tries to resolve it, and uninstalls it. */
+    private boolean resolves(final String symbolicName, final String importPackage) throws Exception {
+        final Manifest manifest = new Manifest();
+        final Attributes main = manifest.getMainAttributes();
+        main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        main.putValue("Bundle-ManifestVersion", "2");
+        main.putValue("Bundle-SymbolicName", symbolicName);
+        main.putValue("Import-Package", importPackage);
+        final ByteArrayOutputStream jar = new ByteArrayOutputStream();
+        try (JarOutputStream out = new JarOutputStream(jar, manifest)) {
+            out.flush();
+        }
+        final Bundle probe = context.installBundle(symbolicName, new ByteArrayInputStream(jar.toByteArray()));
+        try {
+            return context.getBundle(0).adapt(FrameworkWiring.class).resolveBundles(List.of(probe));
+        } finally {
+            probe.uninstall();
+        }
     }
 
     private Bundle find(final String symbolicName) {

@@ -87,32 +87,15 @@ final class LibzmqSocket extends ZeromqSocketBase {
     }
 
     @Override
-    public void bind(final String address) {
-        Objects.requireNonNull(address, "address");
-        endpoint(address, true);
-    }
-
-    @Override
-    public void connect(final String address) {
-        Objects.requireNonNull(address, "address");
-        endpoint(address, false);
-    }
-
-    private void endpoint(final String address, final boolean bind) {
-        lock.lock();
-        try {
-            checkOpen();
-            final int rc = bind ? LibZmq.bind(handle, address) : LibZmq.connect(handle, address);
-            if (rc != 0) {
-                final int errno = LibZmq.errno();
-                throw new SocketException((bind ? "bind" : "connect") + " failed: socket=" + id() + ", address="
-                        + address + ", errno=" + errno + " (" + LibZmq.strerror(errno) + ")");
-            }
-            if (bind) {
-                IpcFile.of(address).ifPresent(ipcFiles::add);
-            }
-        } finally {
-            lock.unlock();
+    protected void attach(final String address, final boolean bind) {
+        final int rc = bind ? LibZmq.bind(handle, address) : LibZmq.connect(handle, address);
+        if (rc != 0) {
+            final int errno = LibZmq.errno();
+            throw new SocketException((bind ? "bind" : "connect") + " failed: socket=" + id() + ", address="
+                    + address + ", errno=" + errno + " (" + LibZmq.strerror(errno) + ")");
+        }
+        if (bind) {
+            IpcFile.of(address).ifPresent(ipcFiles::add);
         }
     }
 

@@ -113,6 +113,27 @@ public abstract non-sealed class ZeromqSocketBase extends ZeromqCloseable implem
         }
     }
 
+    @Override
+    public final void bind(final String address) {
+        endpoint(address, true);
+    }
+
+    @Override
+    public final void connect(final String address) {
+        endpoint(address, false);
+    }
+
+    private void endpoint(final String address, final boolean bind) {
+        Objects.requireNonNull(address, "address");
+        lock.lock();
+        try {
+            checkOpen();
+            attach(address, bind);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** The checks of a send before its messages': open, a type that sends, a valid timeout. */
     protected final void checkSendable(final long timeoutMs) {
         checkOpen();
@@ -269,6 +290,13 @@ public abstract non-sealed class ZeromqSocketBase extends ZeromqCloseable implem
             lock.unlock();
         }
     }
+
+    /**
+     * Binds or connects the library's socket; called with {@link #lock} held on an open socket.
+     *
+     * @throws io.shmq.transport.api.SocketException naming the address if the library refuses it
+     */
+    protected abstract void attach(String address, boolean bind);
 
     /**
      * Wakes a blocked transfer, which then returns {@link #INTERRUPTED}, as do later ones until {@link #resume()};

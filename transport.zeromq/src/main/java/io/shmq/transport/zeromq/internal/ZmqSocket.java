@@ -114,44 +114,27 @@ final class ZmqSocket extends ZeromqSocketBase {
     }
 
     @Override
-    public void bind(final String address) {
-        Objects.requireNonNull(address, "address");
-        endpoint(address, true);
-    }
-
-    @Override
-    public void connect(final String address) {
-        Objects.requireNonNull(address, "address");
-        endpoint(address, false);
-    }
-
-    private void endpoint(final String address, final boolean bind) {
-        lock.lock();
+    protected void attach(final String address, final boolean bind) {
+        if (address.startsWith("ipc://") && !factory.jeromqIpcEmulation()) {
+            throw new SocketException((bind ? "bind" : "connect") + " refused: socket=" + id() + ", address="
+                    + address + ": JeroMQ's ipc is not libzmq's (JeroMQ 0.6 maps ipc://path to tcp on 127.0.0.1"
+                    + " and creates no socket file, so libzmq peers such as FairMQ's C++ devices never meet it)."
+                    + " Use tcp://, or the libzmq provider (bundle io.shmq.transport.libzmq, apt-get install"
+                    + " libzmq5) for real ipc://, or set " + ZeromqOptions.JEROMQ_IPC_EMULATION + "=true for"
+                    + " JeroMQ's emulation between JeroMQ peers");
+        }
+        final boolean ok;
         try {
-            checkOpen();
-            if (address.startsWith("ipc://") && !factory.jeromqIpcEmulation()) {
-                throw new SocketException((bind ? "bind" : "connect") + " refused: socket=" + id() + ", address="
-                        + address + ": JeroMQ's ipc is not libzmq's (JeroMQ 0.6 maps ipc://path to tcp on 127.0.0.1"
-                        + " and creates no socket file, so libzmq peers such as FairMQ's C++ devices never meet it)."
-                        + " Use tcp://, or the libzmq provider (bundle io.shmq.transport.libzmq, apt-get install"
-                        + " libzmq5) for real ipc://, or set " + ZeromqOptions.JEROMQ_IPC_EMULATION + "=true for"
-                        + " JeroMQ's emulation between JeroMQ peers");
-            }
-            final boolean ok;
-            try {
-                ok = bind ? base.bind(address) : base.connect(address);
-            } catch (final RuntimeException e) {
-                // JeroMQ throws for some malformed addresses (e.g. a port that is not a number).
-                throw new SocketException((bind ? "bind" : "connect") + " failed: socket=" + id() + ", address="
-                        + address + ", error=" + e, e);
-            }
-            if (!ok) {
-                final int errno = base.errno();
-                throw new SocketException((bind ? "bind" : "connect") + " failed: socket=" + id() + ", address="
-                        + address + ", errno=" + errno + " (" + ZError.toString(errno) + ")");
-            }
-        } finally {
-            lock.unlock();
+            ok = bind ? base.bind(address) : base.connect(address);
+        } catch (final RuntimeException e) {
+            // JeroMQ throws for some malformed addresses (e.g. a port that is not a number).
+            throw new SocketException((bind ? "bind" : "connect") + " failed: socket=" + id() + ", address="
+                    + address + ", error=" + e, e);
+        }
+        if (!ok) {
+            final int errno = base.errno();
+            throw new SocketException((bind ? "bind" : "connect") + " failed: socket=" + id() + ", address="
+                    + address + ", errno=" + errno + " (" + ZError.toString(errno) + ")");
         }
     }
 

@@ -6,6 +6,7 @@
  */
 module io.shmq.transport.libzmq {
     requires io.shmq.transport.api;
+    requires io.shmq.transport.zeromq.common;
     // DS annotations are build-time only (CLASS retention, read by bnd).
     requires static osgi.annotation;
     requires static org.osgi.service.component.annotations;

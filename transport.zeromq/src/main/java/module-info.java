@@ -5,6 +5,7 @@
  */
 module io.shmq.transport.zeromq {
     requires io.shmq.transport.api;
+    requires io.shmq.transport.zeromq.common;
     requires org.zeromq.jeromq;
     requires static osgi.annotation;
     requires static org.osgi.service.component.annotations;

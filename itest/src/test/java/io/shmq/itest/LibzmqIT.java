@@ -17,8 +17,11 @@ import java.io.File;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import javax.inject.Inject;
 import org.junit.Assume;
 import org.junit.Test;
@@ -28,8 +31,11 @@ import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
+import org.osgi.framework.namespace.PackageNamespace;
+import org.osgi.framework.wiring.BundleWiring;
 import org.osgi.util.tracker.ServiceTracker;
 
 /**
@@ -73,6 +79,18 @@ public class LibzmqIT {
         } finally {
             tracker.close();
         }
+    }
+
+    @Test
+    public void shouldWireBothZeromqProvidersToTheOneCommonBundle() {
+        // Resolution needs no libzmq.so.5: this holds on every machine.
+        final Bundle common = Arrays.stream(context.getBundles())
+                .filter(b -> FrameworkIT.ZEROMQ_COMMON.equals(b.getSymbolicName())).findFirst().orElseThrow();
+        final Set<String> importers = common.adapt(BundleWiring.class)
+                .getProvidedWires(PackageNamespace.PACKAGE_NAMESPACE).stream()
+                .map(w -> w.getRequirer().getSymbolicName()).collect(Collectors.toSet());
+        assertEquals("bundles wired to " + FrameworkIT.ZEROMQ_COMMON,
+                Set.of("io.shmq.transport.zeromq", "io.shmq.transport.libzmq"), importers);
     }
 
     @Test

@@ -4,34 +4,22 @@ import io.shmq.transport.api.FactoryConfig;
 import io.shmq.transport.api.Message;
 import io.shmq.transport.api.Poller;
 import io.shmq.transport.api.RegionBlock;
-import io.shmq.transport.api.RegionBulkCallback;
-import io.shmq.transport.api.RegionCallback;
-import io.shmq.transport.api.RegionConfig;
 import io.shmq.transport.api.RegionEvent;
-import io.shmq.transport.api.RegionEventListener;
-import io.shmq.transport.api.RegionEventSubscription;
-import io.shmq.transport.api.RegionInfo;
-import io.shmq.transport.api.SharedMemoryException;
-import io.shmq.transport.api.SocketException;
 import io.shmq.transport.api.Socket;
+import io.shmq.transport.api.SocketException;
 import io.shmq.transport.api.SocketType;
-import io.shmq.transport.api.TransportClosedException;
-import io.shmq.transport.api.TransportFactory;
-import io.shmq.transport.api.TransportKind;
 import io.shmq.transport.api.UnmanagedRegion;
+import io.shmq.transport.zeromq.common.LocalRegion;
+import io.shmq.transport.zeromq.common.LocalRegions;
+import io.shmq.transport.zeromq.common.ZeromqFactoryBase;
+import io.shmq.transport.zeromq.common.ZeromqOptions;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
-import java.lang.foreign.Arena;
 
 /**
  * A libzmq factory: one libzmq context (its I/O threads), a shared arena that scopes the payload views it hands out,
@@ -42,12 +30,11 @@ import java.lang.foreign.Arena;
  * (all in parallel, so at most the largest linger), then the arena closes (every payload view of this factory
  * throws from then on) and the messages still open are freed.
  *
- * <p>Regions are local native memory ({@link LibzmqRegion}), exactly as the JeroMQ provider's: a region message is
+ * <p>Regions are local native memory ({@link LocalRegion}, kept by {@link LocalRegions}), the JeroMQ provider's code: a region message is
  * a copy and its block is released at once; events say {@link RegionEvent#LOCAL_ONLY} and
  * {@link RegionEvent#DESTROYED}.
  */
-final class LibzmqFactory implements TransportFactory {
-    private final FactoryConfig config;
+final class LibzmqFactory extends ZeromqFactoryBase<LibzmqSocket, LibzmqPoller> {
     private final MemorySegment context;
     private final Arena arena = Arena.ofShared();
     private final PayloadPool pool = new PayloadPool(arena);
@@ -77,18 +64,11 @@ final class LibzmqFactory implements TransportFactory {
         }
     }
 
-    private final Set<LibzmqSocket> sockets = ConcurrentHashMap.newKeySet();
-    private final Set<LibzmqPoller> pollers = ConcurrentHashMap.newKeySet();
-    private final Set<LibzmqRegion> regions = ConcurrentHashMap.newKeySet();
-    private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
-    private final AtomicInteger nextRegionId = new AtomicInteger(RegionConfig.FIRST_AUTO_ID);
-    private final AtomicBoolean closed = new AtomicBoolean();
-    private volatile boolean interrupted;
 
-    private final LibzmqOptions options;
+    private final ZeromqOptions options;
 
-    LibzmqFactory(final FactoryConfig config, final LibzmqOptions options) {
-        this.config = config;
+    LibzmqFactory(final FactoryConfig config, final ZeromqOptions options) {
+        super(config);
         this.options = options;
         this.context = LibZmq.ctxNew();
         if (context.address() == 0) {
@@ -98,7 +78,7 @@ final class LibzmqFactory implements TransportFactory {
     }
 
     /** @return this factory's options */
-    LibzmqOptions options() {
+    ZeromqOptions options() {
         return options;
     }
 
@@ -124,7 +104,7 @@ final class LibzmqFactory implements TransportFactory {
             message.next = head;
         } while (!REGISTRY.compareAndSet(this, head, message));
         // Close sets closed, then walks the registry: it frees this message, or this check sees closed.
-        if (closed.get()) {
+        if (isClosed()) {
             message.close();
             checkOpen();
         }
@@ -175,21 +155,6 @@ final class LibzmqFactory implements TransportFactory {
     }
 
     @Override
-    public String id() {
-        return config.id();
-    }
-
-    @Override
-    public TransportKind kind() {
-        return TransportKind.ZEROMQ;
-    }
-
-    @Override
-    public FactoryConfig config() {
-        return config;
-    }
-
-    @Override
     public Message createMessage() {
         checkOpen();
         return newMessage();
@@ -223,17 +188,7 @@ final class LibzmqFactory implements TransportFactory {
 
     @Override
     public Message createMessage(final UnmanagedRegion region, final long offset, final long size, final long hint) {
-        Objects.requireNonNull(region, "region");
-        checkOpen();
-        if (!(region instanceof LibzmqRegion zmqRegion) || zmqRegion.factory() != this) {
-            throw new IllegalArgumentException("region of another factory: regionId=" + region.id() + ", factory="
-                    + id());
-        }
-        zmqRegion.checkOpen();
-        if (offset < 0 || size < 0 || offset > region.size() - size) {
-            throw new IllegalArgumentException("range outside the region: offset=" + offset + ", size=" + size
-                    + ", regionId=" + region.id() + ", regionSize=" + region.size());
-        }
+        final LocalRegion zmqRegion = ownRegion(region, offset, size);
         final LibzmqMessage message = newMessage();
         message.allocate(size, 0);
         if (size > 0) {
@@ -249,180 +204,20 @@ final class LibzmqFactory implements TransportFactory {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(name, "name");
         checkOpen();
-        final LibzmqSocket socket = new LibzmqSocket(this, context, type, name);
-        sockets.add(socket);
-        if (interrupted) {
-            socket.interrupt();
-        }
-        if (closed.get()) {
-            // Raced with close: do not leak the socket.
-            socket.close();
-            checkOpen();
-        }
-        return socket;
+        return register(new LibzmqSocket(this, context, type, name));
     }
 
     @Override
     public Poller createPoller(final List<Socket> list) {
-        Objects.requireNonNull(list, "sockets");
-        checkOpen();
-        final List<LibzmqSocket> own = new ArrayList<>(list.size());
-        for (final Socket socket : list) {
-            if (!(socket instanceof LibzmqSocket zmqSocket) || !sockets.contains(zmqSocket)) {
-                throw new IllegalArgumentException("socket of another factory or closed: socket="
-                        + (socket == null ? null : socket.id()) + ", factory=" + id());
-            }
-            own.add(zmqSocket);
-        }
-        final LibzmqPoller poller = new LibzmqPoller(this, own);
-        pollers.add(poller);
-        if (interrupted) {
-            poller.interrupt();
-        }
-        return poller;
-    }
-
-    @Override
-    public UnmanagedRegion createUnmanagedRegion(final long size, final RegionCallback callback,
-                                                 final RegionConfig regionConfig) {
-        Objects.requireNonNull(callback, "callback");
-        return createRegion(size, callback, null, regionConfig);
-    }
-
-    @Override
-    public UnmanagedRegion createUnmanagedRegionBulk(final long size, final RegionBulkCallback callback,
-                                                 final RegionConfig regionConfig) {
-        Objects.requireNonNull(callback, "callback");
-        return createRegion(size, null, callback, regionConfig);
-    }
-
-    private UnmanagedRegion createRegion(final long size, final RegionCallback callback,
-                                         final RegionBulkCallback bulkCallback, final RegionConfig regionConfig) {
-        Objects.requireNonNull(regionConfig, "config");
-        checkOpen();
-        if (size <= 0) {
-            throw new IllegalArgumentException("region size must be positive: size=" + size);
-        }
-        final int regionId;
-        if (regionConfig.id() == RegionConfig.AUTO_ID) {
-            regionId = nextRegionId.getAndIncrement();
-        } else {
-            regionId = regionConfig.id();
-            if (regions.stream().anyMatch(r -> r.id() == regionId)) {
-                throw new SharedMemoryException("region id taken: regionId=" + regionId + ", factory=" + id());
-            }
-        }
-        final LibzmqRegion region;
-        try {
-            region = new LibzmqRegion(this, regionId, size, callback, bulkCallback, regionConfig);
-        } catch (final OutOfMemoryError e) {
-            throw new SharedMemoryException("no off-heap memory for a region: size=" + size + ", factory=" + id(), e);
-        }
-        regions.add(region);
-        publish(info(region, RegionEvent.LOCAL_ONLY));
-        return region;
-    }
-
-    private static RegionInfo info(final LibzmqRegion region, final RegionEvent event) {
-        return new RegionInfo(false, region.id(), region.size(), region.config().userFlags(), event);
-    }
-
-    private void publish(final RegionInfo info) {
-        for (final Subscription subscription : subscriptions) {
-            subscription.tell(info);
-        }
-    }
-
-    @Override
-    public RegionEventSubscription subscribeToRegionEvents(final RegionEventListener listener) {
-        Objects.requireNonNull(listener, "listener");
-        checkOpen();
-        final Subscription subscription = new Subscription(listener);
-        for (final LibzmqRegion region : regions) {
-            subscription.tell(info(region, RegionEvent.LOCAL_ONLY));
-        }
-        subscriptions.add(subscription);
-        return subscription;
-    }
-
-    @Override
-    public List<RegionInfo> regionInfo() {
-        checkOpen();
-        return regions.stream().map(region -> info(region, RegionEvent.LOCAL_ONLY)).toList();
-    }
-
-    @Override
-    public void interrupt() {
-        interrupted = true;
-        for (final LibzmqSocket socket : sockets) {
-            socket.interrupt();
-        }
-        for (final LibzmqPoller poller : pollers) {
-            poller.interrupt();
-        }
-    }
-
-    @Override
-    public void resume() {
-        interrupted = false;
-        for (final LibzmqSocket socket : sockets) {
-            socket.resume();
-        }
-        for (final LibzmqPoller poller : pollers) {
-            poller.resume();
-        }
-    }
-
-    @Override
-    public boolean interrupted() {
-        return interrupted;
-    }
-
-    @Override
-    public void reset() {
-        // As the JeroMQ provider: FairMQ's zeromq Reset() has no transient state to drop; sockets and regions stay as they are.
-        checkOpen();
-    }
-
-    boolean isClosed() {
-        return closed.get();
-    }
-
-    void checkOpen() {
-        if (closed.get()) {
-            throw new TransportClosedException("factory is closed: factory=" + id());
-        }
-    }
-
-    void forget(final LibzmqSocket socket) {
-        sockets.remove(socket);
-    }
-
-    void forget(final LibzmqPoller poller) {
-        pollers.remove(poller);
-    }
-
-    void forget(final LibzmqRegion region) {
-        if (regions.remove(region)) {
-            publish(info(region, RegionEvent.DESTROYED));
-        }
+        return register(new LibzmqPoller(this, ownSockets(list)));
     }
 
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
+        if (!markClosed()) {
             return;
         }
-        subscriptions.clear();
-        for (final LibzmqPoller poller : List.copyOf(pollers)) {
-            poller.close();
-        }
-        for (final LibzmqSocket socket : List.copyOf(sockets)) {
-            socket.close();
-        }
-        for (final LibzmqRegion region : List.copyOf(regions)) {
-            region.close();
-        }
+        closeMade();
         // Blocks until every socket delivered its queue or its linger passed (all in parallel).
         while (LibZmq.ctxTerm(context) != 0 && LibZmq.errno() == LibZmq.EINTR) {
             Thread.onSpinWait();
@@ -444,28 +239,6 @@ final class LibzmqFactory implements TransportFactory {
 
     @Override
     public String toString() {
-        return "LibzmqFactory[id=" + id() + ", session=" + config.session() + ", libzmq " + LibZmq.version() + "]";
-    }
-
-    /** A listener's subscription: stops the events when closed. */
-    private final class Subscription implements RegionEventSubscription {
-        private final RegionEventListener listener;
-        private volatile boolean active = true;
-
-        Subscription(final RegionEventListener listener) {
-            this.listener = listener;
-        }
-
-        void tell(final RegionInfo info) {
-            if (active) {
-                listener.onRegionEvent(info);
-            }
-        }
-
-        @Override
-        public void close() {
-            active = false;
-            subscriptions.remove(this);
-        }
+        return "LibzmqFactory[id=" + id() + ", session=" + config().session() + ", libzmq " + LibZmq.version() + "]";
     }
 }

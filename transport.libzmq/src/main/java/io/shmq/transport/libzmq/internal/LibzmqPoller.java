@@ -1,9 +1,10 @@
 package io.shmq.transport.libzmq.internal;
 
-import io.shmq.transport.api.Poller;
 import io.shmq.transport.api.Socket;
 import io.shmq.transport.api.SocketException;
 import io.shmq.transport.api.TransportClosedException;
+import io.shmq.transport.zeromq.common.CallLock;
+import io.shmq.transport.zeromq.common.ZeromqPollerBase;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -15,20 +16,18 @@ import java.util.concurrent.TimeUnit;
  * <p>Which event a socket is polled for: input for every type that can receive (pull, sub, req, rep, pair), output
  * for the send-only types (push, pub), as the JeroMQ provider does.
  */
-final class LibzmqPoller implements Poller {
+final class LibzmqPoller extends ZeromqPollerBase {
     private final LibzmqFactory factory;
     private final List<LibzmqSocket> sockets;
-    private final int size;
     /** {@code size + 1} poll items: the sockets, then the wake-up eventfd. */
     private final MemorySegment items;
     private final Wakeup wakeup = new Wakeup();
     private final CallLock lock = new CallLock();
-    private volatile boolean closed;
 
     LibzmqPoller(final LibzmqFactory factory, final List<LibzmqSocket> sockets) {
+        super(factory.id(), sockets.size());
         this.factory = factory;
         this.sockets = List.copyOf(sockets);
-        this.size = sockets.size();
         final long bytes = (size + 1) * LibZmq.POLLITEM.byteSize();
         this.items = LibZmq.malloc(bytes).reinterpret(bytes);
         for (int i = 0; i < size; i++) {
@@ -41,10 +40,7 @@ final class LibzmqPoller implements Poller {
 
     @Override
     public int poll(final long timeoutMs) {
-        checkOpen();
-        if (timeoutMs < Socket.INFINITE) {
-            throw new IllegalArgumentException("timeout must be -1, 0 or positive: timeoutMs=" + timeoutMs);
-        }
+        checkPoll(timeoutMs);
         final long deadline = timeoutMs > 0 ? System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs) : 0;
         lock.lock();
         try {
@@ -96,43 +92,35 @@ final class LibzmqPoller implements Poller {
 
     @Override
     public boolean checkInput(final int index) {
-        return (LibZmq.revents(items, checkIndex(index)) & LibZmq.ZMQ_POLLIN) != 0;
+        return (LibZmq.revents(items, openIndex(index)) & LibZmq.ZMQ_POLLIN) != 0;
     }
 
     @Override
     public boolean checkOutput(final int index) {
-        return (LibZmq.revents(items, checkIndex(index)) & LibZmq.ZMQ_POLLOUT) != 0;
+        return (LibZmq.revents(items, openIndex(index)) & LibZmq.ZMQ_POLLOUT) != 0;
     }
 
-    private int checkIndex(final int index) {
-        if (index < 0 || index >= size) {
-            throw new IndexOutOfBoundsException("socket index out of range: index=" + index + ", sockets=" + size);
-        }
+    /** The index checked, then the poller: the poll items are freed on close. */
+    private int openIndex(final int index) {
+        checkIndex(index);
         checkOpen();
         return index;
     }
 
-    void interrupt() {
+    @Override
+    protected void interrupt() {
         wakeup.signal();
     }
 
-    void resume() {
+    @Override
+    protected void resume() {
         wakeup.drain();
-    }
-
-    private void checkOpen() {
-        if (closed) {
-            throw new TransportClosedException("poller is closed: factory=" + factory.id());
-        }
     }
 
     @Override
     public void close() {
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
+        if (!markClosed()) {
+            return;
         }
         wakeup.signal();
         lock.lock();

@@ -1,14 +1,11 @@
 package io.shmq.transport.libzmq.internal;
 
 import io.shmq.transport.api.Message;
-import io.shmq.transport.api.Socket;
 import io.shmq.transport.api.SocketException;
 import io.shmq.transport.api.SocketType;
 import io.shmq.transport.api.TransportClosedException;
+import io.shmq.transport.zeromq.common.ZeromqSocketBase;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -29,58 +26,25 @@ import java.util.concurrent.TimeUnit;
  * <p>Counters count payload bytes and messages; a multipart unit counts once. High-water marks and linger apply to
  * connections made after they are set (libzmq's rule): set them before bind or connect.
  */
-final class LibzmqSocket implements Socket {
+final class LibzmqSocket extends ZeromqSocketBase {
     private final LibzmqFactory factory;
-    private final SocketType type;
-    private final String name;
-    private final String id;
     private final MemorySegment handle;
     /** The {@code zmq_msg_t} a receive lands in before it is moved into the caller's message. */
     private final MemorySegment scratch;
     /** Two poll items: this socket and the wake-up eventfd. */
     private final MemorySegment items;
     private final Wakeup wakeup = new Wakeup();
-    /** Held during every libzmq call on the socket, so close from another thread waits until the call left. */
-    private final CallLock lock = new CallLock();
     /** The socket files of the {@code ipc://} addresses this socket bound, removed on close (see {@link #close()}). */
     private final List<IpcFile> ipcFiles = new ArrayList<>();
-    private volatile boolean closed;
-    private volatile Duration linger = DEFAULT_LINGER;
-    private volatile int sendHighWaterMark = DEFAULT_HIGH_WATER_MARK;
-    private volatile int receiveHighWaterMark = DEFAULT_HIGH_WATER_MARK;
-    // Written by the one thread that uses the socket (plain read, release store: no fence on the hot path), read by
-    // any thread with acquire loads.
-    private long bytesSent;
-    private long bytesReceived;
-    private long messagesSent;
-    private long messagesReceived;
-    private static final VarHandle BYTES_SENT;
-    private static final VarHandle BYTES_RECEIVED;
-    private static final VarHandle MESSAGES_SENT;
-    private static final VarHandle MESSAGES_RECEIVED;
-
-    static {
-        try {
-            final MethodHandles.Lookup lookup = MethodHandles.lookup();
-            BYTES_SENT = lookup.findVarHandle(LibzmqSocket.class, "bytesSent", long.class);
-            BYTES_RECEIVED = lookup.findVarHandle(LibzmqSocket.class, "bytesReceived", long.class);
-            MESSAGES_SENT = lookup.findVarHandle(LibzmqSocket.class, "messagesSent", long.class);
-            MESSAGES_RECEIVED = lookup.findVarHandle(LibzmqSocket.class, "messagesReceived", long.class);
-        } catch (final ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     LibzmqSocket(final LibzmqFactory factory, final MemorySegment context, final SocketType type, final String name) {
+        super(factory.id(), type, name);
         this.factory = factory;
-        this.type = type;
-        this.name = name;
-        this.id = factory.id() + "." + name;
         this.handle = LibZmq.socket(context, zmqType(type));
         if (handle.address() == 0) {
             final int errno = LibZmq.errno();
             wakeup.close();
-            throw new SocketException("zmq_socket failed: socket=" + id + ", type=" + type + ", errno=" + errno
+            throw new SocketException("zmq_socket failed: socket=" + id() + ", type=" + type + ", errno=" + errno
                     + " (" + LibZmq.strerror(errno) + ")");
         }
         scratch = LibZmq.malloc(LibZmq.MSG_BYTES).reinterpret(LibZmq.MSG_BYTES);
@@ -88,8 +52,8 @@ final class LibzmqSocket implements Socket {
         items = LibZmq.malloc(2 * LibZmq.POLLITEM.byteSize()).reinterpret(2 * LibZmq.POLLITEM.byteSize());
         LibZmq.setItem(items, 0, handle, 0, canReceive(type) ? LibZmq.ZMQ_POLLIN : LibZmq.ZMQ_POLLOUT);
         LibZmq.setItem(items, 1, MemorySegment.NULL, wakeup.fd(), LibZmq.ZMQ_POLLIN);
-        setOption(LibZmq.ZMQ_SNDHWM, sendHighWaterMark);
-        setOption(LibZmq.ZMQ_RCVHWM, receiveHighWaterMark);
+        setOption(LibZmq.ZMQ_SNDHWM, sendHighWaterMark());
+        setOption(LibZmq.ZMQ_RCVHWM, receiveHighWaterMark());
         setOption(LibZmq.ZMQ_LINGER, (int) DEFAULT_LINGER.toMillis());
         setOption(LibZmq.ZMQ_HANDSHAKE_IVL, factory.options().handshakeIntervalMs());
         if (type == SocketType.SUB) {
@@ -99,38 +63,10 @@ final class LibzmqSocket implements Socket {
         if (type == SocketType.REQ) {
             // A reply that never comes ends with a timeout and a usable socket: after a timed-out receive the next
             // request may go (relaxed) and a late reply to the one given up is dropped (correlated); strict
-            // alternation otherwise stays (reqOutOfTurn), as in the other providers.
+            // alternation otherwise stays (ZeromqSocketBase.reqOutOfTurn), as in the other providers.
             setOption(LibZmq.ZMQ_REQ_RELAXED, 1);
             setOption(LibZmq.ZMQ_REQ_CORRELATE, 1);
         }
-    }
-
-    /** A req: a request is out and its reply not in. */
-    private boolean awaitingReply;
-    /** A req: its last receive timed out, so it may give the request up and send the next one. */
-    private boolean replyTimedOut;
-
-    /** @return whether a req may not send now: a request is out, and no receive for its reply timed out */
-    private boolean reqOutOfTurn() {
-        return type == SocketType.REQ && awaitingReply && !replyTimedOut;
-    }
-
-    private void reqSent() {
-        if (type == SocketType.REQ) {
-            awaitingReply = true;
-            replyTimedOut = false;
-        }
-    }
-
-    private long reqReceived(final long result) {
-        if (type == SocketType.REQ) {
-            if (result >= 0) {
-                awaitingReply = false;
-            } else if (result == TIMEOUT) {
-                replyTimedOut = true;
-            }
-        }
-        return result;
     }
 
     private static int zmqType(final SocketType type) {
@@ -145,61 +81,21 @@ final class LibzmqSocket implements Socket {
         };
     }
 
-    static boolean canSend(final SocketType type) {
-        return type != SocketType.PULL && type != SocketType.SUB;
-    }
-
-    static boolean canReceive(final SocketType type) {
-        return type != SocketType.PUSH && type != SocketType.PUB;
-    }
-
     /** @return the libzmq socket, for a poller */
     MemorySegment handle() {
         return handle;
     }
 
     @Override
-    public String id() {
-        return id;
-    }
-
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public SocketType type() {
-        return type;
-    }
-
-    @Override
-    public void bind(final String address) {
-        Objects.requireNonNull(address, "address");
-        endpoint(address, true);
-    }
-
-    @Override
-    public void connect(final String address) {
-        Objects.requireNonNull(address, "address");
-        endpoint(address, false);
-    }
-
-    private void endpoint(final String address, final boolean bind) {
-        lock.lock();
-        try {
-            checkOpen();
-            final int rc = bind ? LibZmq.bind(handle, address) : LibZmq.connect(handle, address);
-            if (rc != 0) {
-                final int errno = LibZmq.errno();
-                throw new SocketException((bind ? "bind" : "connect") + " failed: socket=" + id + ", address="
-                        + address + ", errno=" + errno + " (" + LibZmq.strerror(errno) + ")");
-            }
-            if (bind) {
-                IpcFile.of(address).ifPresent(ipcFiles::add);
-            }
-        } finally {
-            lock.unlock();
+    protected void attach(final String address, final boolean bind) {
+        final int rc = bind ? LibZmq.bind(handle, address) : LibZmq.connect(handle, address);
+        if (rc != 0) {
+            final int errno = LibZmq.errno();
+            throw new SocketException((bind ? "bind" : "connect") + " failed: socket=" + id() + ", address="
+                    + address + ", errno=" + errno + " (" + LibZmq.strerror(errno) + ")");
+        }
+        if (bind) {
+            IpcFile.of(address).ifPresent(ipcFiles::add);
         }
     }
 
@@ -234,7 +130,7 @@ final class LibzmqSocket implements Socket {
     public long send(final List<Message> parts, final long timeoutMs) {
         Objects.requireNonNull(parts, "parts");
         if (parts.isEmpty()) {
-            throw new IllegalArgumentException("a multipart send needs at least one part: parts=0, socket=" + id);
+            throw new IllegalArgumentException("a multipart send needs at least one part: parts=0, socket=" + id());
         }
         final List<LibzmqMessage> messages = new ArrayList<>(parts.size());
         for (final Message part : parts) {
@@ -265,7 +161,7 @@ final class LibzmqSocket implements Socket {
                 final int flags = LibZmq.ZMQ_DONTWAIT | (i == last ? 0 : LibZmq.ZMQ_SNDMORE);
                 if (messages.get(i).trySend(handle, flags) < 0) {
                     final int errno = LibZmq.errno();
-                    throw new SocketException("multipart send broke after the first frame: socket=" + id
+                    throw new SocketException("multipart send broke after the first frame: socket=" + id()
                             + ", part=" + i + ", errno=" + errno + " (" + LibZmq.strerror(errno) + ")");
                 }
                 messages.get(i).sent();
@@ -330,7 +226,7 @@ final class LibzmqSocket implements Socket {
                 if (LibZmq.msgRecv(scratch, handle, LibZmq.ZMQ_DONTWAIT) < 0) {
                     final int errno = LibZmq.errno();
                     received.forEach(Message::close);
-                    throw new SocketException("multipart receive broke after the first frame: socket=" + id
+                    throw new SocketException("multipart receive broke after the first frame: socket=" + id()
                             + ", part=" + received.size() + ", errno=" + errno + " (" + LibZmq.strerror(errno) + ")");
                 }
             }
@@ -424,8 +320,8 @@ final class LibzmqSocket implements Socket {
             return pollErrno == LibZmq.EINTR ? 0 : failure(pollErrno);
         }
         if (LibZmq.revents(items, 1) != 0) {
-            if (closed) {
-                throw new TransportClosedException("socket closed during a transfer: socket=" + id);
+            if (isClosed()) {
+                throw new TransportClosedException("socket closed during a transfer: socket=" + id());
             }
             if (factory.interrupted()) {
                 return INTERRUPTED;
@@ -438,11 +334,11 @@ final class LibzmqSocket implements Socket {
 
     /** Maps libzmq's error number after a failed transfer to the API's result code. */
     private long failure(final int errno) {
-        if (closed) {
-            throw new TransportClosedException("socket closed during a transfer: socket=" + id);
+        if (isClosed()) {
+            throw new TransportClosedException("socket closed during a transfer: socket=" + id());
         }
         if (errno == LibZmq.ETERM || errno == LibZmq.ENOTSOCK) {
-            throw new TransportClosedException("factory closed during a transfer: socket=" + id);
+            throw new TransportClosedException("factory closed during a transfer: socket=" + id());
         }
         if (factory.interrupted()) {
             return INTERRUPTED;
@@ -452,37 +348,23 @@ final class LibzmqSocket implements Socket {
     }
 
     private LibzmqMessage checkSend(final Message message, final long timeoutMs) {
-        checkOpen();
-        if (!canSend(type)) {
-            throw new IllegalStateException("cannot send on a " + type + " socket: socket=" + id);
-        }
-        checkTimeout(timeoutMs);
+        checkSendable(timeoutMs);
         return checkMessage(message);
     }
 
     private LibzmqMessage checkReceive(final Message message, final long timeoutMs) {
-        checkOpen();
-        if (!canReceive(type)) {
-            throw new IllegalStateException("cannot receive on a " + type + " socket: socket=" + id);
-        }
-        checkTimeout(timeoutMs);
+        checkReceivable(timeoutMs);
         return message == null ? null : checkMessage(message);
     }
 
     private LibzmqMessage checkMessage(final Message message) {
         Objects.requireNonNull(message, "message");
         if (!(message instanceof LibzmqMessage m) || m.factory() != factory) {
-            throw new IllegalArgumentException("message of another factory: socket=" + id + ", message kind="
+            throw new IllegalArgumentException("message of another factory: socket=" + id() + ", message kind="
                     + message.kind() + ", expected a message of factory " + factory.id());
         }
         m.checkOpen();
         return m;
-    }
-
-    private void checkTimeout(final long timeoutMs) {
-        if (timeoutMs < INFINITE) {
-            throw new IllegalArgumentException("timeout must be -1, 0 or positive: timeoutMs=" + timeoutMs);
-        }
     }
 
     @Override
@@ -496,15 +378,7 @@ final class LibzmqSocket implements Socket {
     }
 
     private void topic(final byte[] prefix, final int option) {
-        Objects.requireNonNull(prefix, "prefix");
-        checkOpen();
-        if (type != SocketType.SUB) {
-            throw new IllegalStateException("only a sub socket subscribes: socket id=" + id + ", type=" + type);
-        }
-        if (prefix.length > MAX_TOPIC_BYTES) {
-            throw new IllegalArgumentException("topic prefix too long: length=" + prefix.length + ", maximum="
-                    + MAX_TOPIC_BYTES);
-        }
+        checkTopic(prefix);
         lock.lock();
         try {
             checkOpen();
@@ -516,121 +390,45 @@ final class LibzmqSocket implements Socket {
     }
 
     @Override
-    public int sendHighWaterMark() {
-        return sendHighWaterMark;
+    protected void applySendHighWaterMark(final int messages) {
+        setOption(LibZmq.ZMQ_SNDHWM, messages);
     }
 
     @Override
-    public void setSendHighWaterMark(final int messages) {
-        checkHighWaterMark(messages);
-        lockedOption(LibZmq.ZMQ_SNDHWM, messages);
-        sendHighWaterMark = messages;
+    protected void applyReceiveHighWaterMark(final int messages) {
+        setOption(LibZmq.ZMQ_RCVHWM, messages);
     }
 
     @Override
-    public int receiveHighWaterMark() {
-        return receiveHighWaterMark;
-    }
-
-    @Override
-    public void setReceiveHighWaterMark(final int messages) {
-        checkHighWaterMark(messages);
-        lockedOption(LibZmq.ZMQ_RCVHWM, messages);
-        receiveHighWaterMark = messages;
-    }
-
-    private void checkHighWaterMark(final int messages) {
-        if (messages < 1) {
-            throw new IllegalArgumentException("high-water mark must be at least 1: messages=" + messages
-                    + ", socket=" + id);
-        }
-    }
-
-    @Override
-    public Duration linger() {
-        return linger;
-    }
-
-    @Override
-    public void setLinger(final Duration value) {
-        Objects.requireNonNull(value, "linger");
-        if (value.isNegative()) {
-            throw new IllegalArgumentException("linger must not be negative: linger=" + value + ", socket=" + id);
-        }
-        lockedOption(LibZmq.ZMQ_LINGER, (int) Math.min(value.toMillis(), Integer.MAX_VALUE));
-        linger = value;
-    }
-
-    private void lockedOption(final int option, final int value) {
-        lock.lock();
-        try {
-            checkOpen();
-            setOption(option, value);
-        } finally {
-            lock.unlock();
-        }
+    protected void applyLinger(final int millis) {
+        setOption(LibZmq.ZMQ_LINGER, millis);
     }
 
     private void setOption(final int option, final int value) {
         if (LibZmq.setInt(handle, option, value) != 0) {
             final int errno = LibZmq.errno();
-            throw new SocketException("zmq_setsockopt failed: socket=" + id + ", option=" + option + ", value="
+            throw new SocketException("zmq_setsockopt failed: socket=" + id() + ", option=" + option + ", value="
                     + value + ", errno=" + errno + " (" + LibZmq.strerror(errno) + ")");
         }
     }
 
-    private void countSent(final long bytes) {
-        BYTES_SENT.setRelease(this, bytesSent + bytes);
-        MESSAGES_SENT.setRelease(this, messagesSent + 1);
-    }
-
-    private void countReceived(final long bytes) {
-        BYTES_RECEIVED.setRelease(this, bytesReceived + bytes);
-        MESSAGES_RECEIVED.setRelease(this, messagesReceived + 1);
-    }
-
-    @Override
-    public long bytesSent() {
-        return (long) BYTES_SENT.getAcquire(this);
-    }
-
-    @Override
-    public long bytesReceived() {
-        return (long) BYTES_RECEIVED.getAcquire(this);
-    }
-
-    @Override
-    public long messagesSent() {
-        return (long) MESSAGES_SENT.getAcquire(this);
-    }
-
-    @Override
-    public long messagesReceived() {
-        return (long) MESSAGES_RECEIVED.getAcquire(this);
-    }
-
     /** Wakes a blocked transfer; called by the factory from any thread after it set its interrupted flag. */
-    void interrupt() {
+    @Override
+    protected void interrupt() {
         wakeup.signal();
     }
 
     /** Lets transfers block again after an interrupt. */
-    void resume() {
+    @Override
+    protected void resume() {
         wakeup.drain();
-    }
-
-    boolean isClosed() {
-        return closed;
     }
 
     @Override
     public void close() {
-        synchronized (this) {
-            // Two threads may close at once (the owner and the factory): only one closes the libzmq socket.
-            if (closed) {
-                return;
-            }
-            closed = true;
+        // Two threads may close at once (the owner and the factory): only one closes the libzmq socket.
+        if (!markClosed()) {
+            return;
         }
         // Wake a transfer blocked in another thread, then wait until it has left libzmq: a libzmq socket must
         // not be closed while another thread is inside it.
@@ -652,14 +450,8 @@ final class LibzmqSocket implements Socket {
         }
     }
 
-    void checkOpen() {
-        if (closed) {
-            throw new TransportClosedException("socket is closed: socket=" + id);
-        }
-    }
-
     @Override
     public String toString() {
-        return "LibzmqSocket[id=" + id + ", type=" + type + ", libzmq]";
+        return "LibzmqSocket[id=" + id() + ", type=" + type() + ", libzmq]";
     }
 }

@@ -2,13 +2,12 @@ package io.shmq.transport.libzmq.internal;
 
 import io.shmq.transport.api.FactoryConfig;
 import io.shmq.transport.api.Transport;
-import io.shmq.transport.api.TransportClosedException;
 import io.shmq.transport.api.TransportException;
 import io.shmq.transport.api.TransportFactory;
 import io.shmq.transport.api.TransportKind;
-import java.util.HashSet;
+import io.shmq.transport.zeromq.common.ZeromqFactories;
+import io.shmq.transport.zeromq.common.ZeromqOptions;
 import java.util.Map;
-import java.util.Set;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -43,6 +42,8 @@ public final class LibzmqTransport implements Transport {
     public static final String IMPLEMENTATION_PROPERTY = "transport.implementation";
     /** The service ranking: above the JeroMQ provider's 0. */
     public static final int RANKING = 100;
+    /** The handshake interval of every socket when none is configured: libzmq's own default, in milliseconds. */
+    public static final int DEFAULT_HANDSHAKE_INTERVAL_MS = 30_000;
 
     /** The component's typed configuration (metatype in the bundle); each key is a factory option's default. */
     @ObjectClassDefinition(name = "shmq zeromq transport (libzmq)",
@@ -55,12 +56,10 @@ public final class LibzmqTransport implements Transport {
         /** @return {@code zeromq.handshake-interval-ms} */
         @AttributeDefinition(description = "ZMTP handshake timeout of every socket in ms "
                 + "(zeromq.handshake-interval-ms)")
-        int handshake$_$interval$_$ms() default LibzmqOptions.DEFAULT_HANDSHAKE_INTERVAL_MS;
+        int handshake$_$interval$_$ms() default DEFAULT_HANDSHAKE_INTERVAL_MS;
     }
 
-    private final Set<LibzmqFactory> factories = new HashSet<>();
-    private volatile Map<String, String> defaults = Map.of();
-    private boolean deactivated;
+    private final ZeromqFactories factories = new ZeromqFactories("libzmq", DEFAULT_HANDSHAKE_INTERVAL_MS);
 
     /** For DS and ServiceLoader. */
     public LibzmqTransport() {
@@ -75,13 +74,8 @@ public final class LibzmqTransport implements Transport {
     /** DS: a changed configuration; applies to factories made from now on, without a restart. */
     @Modified
     void modified(final Config config) {
-        final Map<String, String> options = Map.of(LibzmqOptions.IO_THREADS, Integer.toString(config.io$_$threads()),
-                LibzmqOptions.HANDSHAKE_INTERVAL_MS, Integer.toString(config.handshake$_$interval$_$ms()));
-        // Refuse a bad configuration now, naming the key, rather than at every createFactory.
-        final FactoryConfig.Builder check = FactoryConfig.builder("configuration");
-        options.forEach(check::option);
-        LibzmqOptions.of(check.build());
-        defaults = options;
+        factories.configure(Map.of(ZeromqOptions.IO_THREADS, Integer.toString(config.io$_$threads()),
+                ZeromqOptions.HANDSHAKE_INTERVAL_MS, Integer.toString(config.handshake$_$interval$_$ms())));
     }
 
     @Override
@@ -95,37 +89,21 @@ public final class LibzmqTransport implements Transport {
     }
 
     @Override
-    public synchronized TransportFactory createFactory(final FactoryConfig config) {
-        if (deactivated) {
-            throw new TransportClosedException("the libzmq transport service was deactivated: cannot create factory "
-                    + "id=" + config.id());
-        }
+    public TransportFactory createFactory(final FactoryConfig config) {
+        return factories.create(config, LibzmqTransport::requireLibrary, LibzmqFactory::new);
+    }
+
+    private static void requireLibrary() {
         if (!LibZmq.available()) {
             throw new TransportException("libzmq is not available: " + LibZmq.unavailableReason()
                     + "; install it with: apt-get install libzmq5 (or use the JeroMQ provider)");
         }
-        final FactoryConfig.Builder effective = config.toBuilder();
-        defaults.forEach((key, value) -> {
-            if (!config.options().containsKey(key)) {
-                effective.option(key, value);
-            }
-        });
-        final FactoryConfig merged = effective.build();
-        final LibzmqOptions options = LibzmqOptions.of(merged);
-        factories.removeIf(LibzmqFactory::isClosed);
-        final LibzmqFactory factory = new LibzmqFactory(merged, options);
-        factories.add(factory);
-        return factory;
     }
 
     /** Closes the factories this service made that are still open; called by DS when the component goes away. */
     @Deactivate
-    synchronized void deactivate() {
-        deactivated = true;
-        for (final LibzmqFactory factory : factories) {
-            factory.close();
-        }
-        factories.clear();
+    void deactivate() {
+        factories.deactivate();
     }
 
     @Override

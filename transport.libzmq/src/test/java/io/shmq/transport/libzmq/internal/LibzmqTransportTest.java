@@ -14,6 +14,7 @@ import io.shmq.transport.api.TransportClosedException;
 import io.shmq.transport.api.TransportFactory;
 import io.shmq.transport.api.TransportKind;
 import io.shmq.transport.testkit.ComponentConfigs;
+import io.shmq.transport.zeromq.common.ZeromqOptions;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -111,8 +112,8 @@ class LibzmqTransportTest {
     void shouldAcceptEveryZeromqKeyOfBothProvidersAndRejectUnknownOnes() {
         final LibzmqTransport transport = new LibzmqTransport();
         try (TransportFactory factory = transport.createFactory(FactoryConfig.builder("dev").session("opt-1")
-                .option(LibzmqOptions.IO_THREADS, "2").option(LibzmqOptions.HANDSHAKE_INTERVAL_MS, "500")
-                .option(LibzmqOptions.JEROMQ_IPC_EMULATION, "true").option("shmem.directory", "ignored").build())) {
+                .option(ZeromqOptions.IO_THREADS, "2").option(ZeromqOptions.HANDSHAKE_INTERVAL_MS, "500")
+                .option(ZeromqOptions.JEROMQ_IPC_EMULATION, "true").option("shmem.directory", "ignored").build())) {
             assertEquals(2, ((LibzmqFactory) factory).options().ioThreads());
             assertEquals(500, ((LibzmqFactory) factory).options().handshakeIntervalMs());
         }
@@ -122,7 +123,7 @@ class LibzmqTransportTest {
         assertTrue(unknown.getMessage().contains("zeromq.bogus") && unknown.getMessage().contains("known="),
                 unknown.getMessage());
         assertThrows(IllegalArgumentException.class, () -> transport.createFactory(FactoryConfig.builder("dev")
-                .session("opt-3").option(LibzmqOptions.IO_THREADS, "0").build()));
+                .session("opt-3").option(ZeromqOptions.IO_THREADS, "0").build()));
     }
 
     @Test
@@ -133,7 +134,7 @@ class LibzmqTransportTest {
         assertEquals(2, ((LibzmqFactory) factory).options().ioThreads());
         final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> transport.modified(
                 ComponentConfigs.of(LibzmqTransport.Config.class, Map.of("io$_$threads", 0))));
-        assertTrue(e.getMessage().contains(LibzmqOptions.IO_THREADS), e.getMessage());
+        assertTrue(e.getMessage().contains(ZeromqOptions.IO_THREADS), e.getMessage());
         transport.deactivate();
         assertThrows(TransportClosedException.class, () -> factory.createMessage(8));
         assertThrows(TransportClosedException.class, () -> transport.createFactory(FactoryConfig.of("late", "c")));

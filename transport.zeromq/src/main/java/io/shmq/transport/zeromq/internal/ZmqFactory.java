@@ -5,29 +5,17 @@ import io.shmq.transport.api.Message;
 import io.shmq.transport.api.MessageBadAllocException;
 import io.shmq.transport.api.Poller;
 import io.shmq.transport.api.RegionBlock;
-import io.shmq.transport.api.RegionBulkCallback;
-import io.shmq.transport.api.RegionCallback;
-import io.shmq.transport.api.RegionConfig;
 import io.shmq.transport.api.RegionEvent;
-import io.shmq.transport.api.RegionEventListener;
-import io.shmq.transport.api.RegionEventSubscription;
-import io.shmq.transport.api.RegionInfo;
-import io.shmq.transport.api.SharedMemoryException;
 import io.shmq.transport.api.Socket;
 import io.shmq.transport.api.SocketType;
-import io.shmq.transport.api.TransportClosedException;
-import io.shmq.transport.api.TransportFactory;
-import io.shmq.transport.api.TransportKind;
 import io.shmq.transport.api.UnmanagedRegion;
+import io.shmq.transport.zeromq.common.LocalRegion;
+import io.shmq.transport.zeromq.common.LocalRegions;
+import io.shmq.transport.zeromq.common.ZeromqFactoryBase;
+import io.shmq.transport.zeromq.common.ZeromqOptions;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.zeromq.ZMQ;
 
 /**
@@ -37,25 +25,17 @@ import org.zeromq.ZMQ;
  * terminated. JeroMQ's termination waits until every closed socket has delivered its queued messages or its linger
  * passed, so all sockets linger in parallel and {@code close()} takes at most the largest linger.
  *
- * <p>Regions are local off-heap memory ({@link ZmqRegion}); region events report them as
- * {@link RegionEvent#LOCAL_ONLY} when they appear and {@link RegionEvent#DESTROYED} when they close, on the thread
- * that created or closed the region.
+ * <p>Regions are local off-heap memory ({@link LocalRegion}, kept by {@link LocalRegions}, shared with the
+ * libzmq provider); region events report them as {@link RegionEvent#LOCAL_ONLY} when they appear and
+ * {@link RegionEvent#DESTROYED} when they close, on the thread that created or closed the region.
  */
-final class ZmqFactory implements TransportFactory {
-    private final FactoryConfig config;
+final class ZmqFactory extends ZeromqFactoryBase<ZmqSocket, ZmqPoller> {
     private final ZMQ.Context context;
-    private final Set<ZmqSocket> sockets = ConcurrentHashMap.newKeySet();
-    private final Set<ZmqPoller> pollers = ConcurrentHashMap.newKeySet();
-    private final Set<ZmqRegion> regions = ConcurrentHashMap.newKeySet();
-    private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
-    private final AtomicInteger nextRegionId = new AtomicInteger(RegionConfig.FIRST_AUTO_ID);
-    private final AtomicBoolean closed = new AtomicBoolean();
-    private volatile boolean interrupted;
 
-    private final ZmqOptions options;
+    private final ZeromqOptions options;
 
-    ZmqFactory(final FactoryConfig config, final ZmqOptions options) {
-        this.config = config;
+    ZmqFactory(final FactoryConfig config, final ZeromqOptions options) {
+        super(config);
         this.options = options;
         this.context = ZMQ.context(options.ioThreads());
     }
@@ -68,21 +48,6 @@ final class ZmqFactory implements TransportFactory {
     /** @return the handshake interval of this factory's sockets */
     int handshakeIntervalMs() {
         return options.handshakeIntervalMs();
-    }
-
-    @Override
-    public String id() {
-        return config.id();
-    }
-
-    @Override
-    public TransportKind kind() {
-        return TransportKind.ZEROMQ;
-    }
-
-    @Override
-    public FactoryConfig config() {
-        return config;
     }
 
     @Override
@@ -112,17 +77,7 @@ final class ZmqFactory implements TransportFactory {
 
     @Override
     public Message createMessage(final UnmanagedRegion region, final long offset, final long size, final long hint) {
-        Objects.requireNonNull(region, "region");
-        checkOpen();
-        if (!(region instanceof ZmqRegion zmqRegion) || zmqRegion.factory() != this) {
-            throw new IllegalArgumentException("region of another factory: regionId=" + region.id() + ", factory="
-                    + id());
-        }
-        zmqRegion.checkOpen();
-        if (offset < 0 || size < 0 || offset > region.size() - size) {
-            throw new IllegalArgumentException("range outside the region: offset=" + offset + ", size=" + size
-                    + ", regionId=" + region.id() + ", regionSize=" + region.size());
-        }
+        final LocalRegion zmqRegion = ownRegion(region, offset, size);
         final MemorySegment copy = size == 0 ? MemorySegment.NULL
                 : allocate(size, 0).copyFrom(zmqRegion.data().asSlice(offset, size));
         // The message owns a copy: the block is free again now, as in FairMQ's zeromq transport.
@@ -159,159 +114,17 @@ final class ZmqFactory implements TransportFactory {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(name, "name");
         checkOpen();
-        final ZmqSocket socket = new ZmqSocket(this, context, type, name);
-        sockets.add(socket);
-        if (interrupted) {
-            socket.interrupt();
-        }
-        if (closed.get()) {
-            // Raced with close: do not leak the socket.
-            socket.close();
-            checkOpen();
-        }
-        return socket;
+        return register(new ZmqSocket(this, context, type, name));
     }
 
     @Override
     public Poller createPoller(final List<Socket> list) {
-        Objects.requireNonNull(list, "sockets");
-        checkOpen();
-        final List<ZmqSocket> own = new ArrayList<>(list.size());
-        for (final Socket socket : list) {
-            if (!(socket instanceof ZmqSocket zmqSocket) || !sockets.contains(zmqSocket)) {
-                throw new IllegalArgumentException("socket of another factory or closed: socket="
-                        + (socket == null ? null : socket.id()) + ", factory=" + id());
-            }
-            own.add(zmqSocket);
-        }
-        final ZmqPoller poller = new ZmqPoller(this, context, own);
-        pollers.add(poller);
-        return poller;
-    }
-
-    @Override
-    public UnmanagedRegion createUnmanagedRegion(final long size, final RegionCallback callback,
-                                                 final RegionConfig regionConfig) {
-        Objects.requireNonNull(callback, "callback");
-        return createRegion(size, callback, null, regionConfig);
-    }
-
-    @Override
-    public UnmanagedRegion createUnmanagedRegionBulk(final long size, final RegionBulkCallback callback,
-                                                 final RegionConfig regionConfig) {
-        Objects.requireNonNull(callback, "callback");
-        return createRegion(size, null, callback, regionConfig);
-    }
-
-    private UnmanagedRegion createRegion(final long size, final RegionCallback callback,
-                                         final RegionBulkCallback bulkCallback, final RegionConfig regionConfig) {
-        Objects.requireNonNull(regionConfig, "config");
-        checkOpen();
-        if (size <= 0) {
-            throw new IllegalArgumentException("region size must be positive: size=" + size);
-        }
-        final int regionId;
-        if (regionConfig.id() == RegionConfig.AUTO_ID) {
-            regionId = nextRegionId.getAndIncrement();
-        } else {
-            regionId = regionConfig.id();
-            if (regions.stream().anyMatch(r -> r.id() == regionId)) {
-                throw new SharedMemoryException("region id taken: regionId=" + regionId + ", factory=" + id());
-            }
-        }
-        final ZmqRegion region;
-        try {
-            region = new ZmqRegion(this, regionId, size, callback, bulkCallback, regionConfig);
-        } catch (final OutOfMemoryError e) {
-            throw new SharedMemoryException("no off-heap memory for a region: size=" + size + ", factory=" + id(), e);
-        }
-        regions.add(region);
-        publish(info(region, RegionEvent.LOCAL_ONLY));
-        return region;
-    }
-
-    private static RegionInfo info(final ZmqRegion region, final RegionEvent event) {
-        return new RegionInfo(false, region.id(), region.size(), region.config().userFlags(), event);
-    }
-
-    private void publish(final RegionInfo info) {
-        for (final Subscription subscription : subscriptions) {
-            subscription.tell(info);
-        }
-    }
-
-    @Override
-    public RegionEventSubscription subscribeToRegionEvents(final RegionEventListener listener) {
-        Objects.requireNonNull(listener, "listener");
-        checkOpen();
-        final Subscription subscription = new Subscription(listener);
-        for (final ZmqRegion region : regions) {
-            subscription.tell(info(region, RegionEvent.LOCAL_ONLY));
-        }
-        subscriptions.add(subscription);
-        return subscription;
-    }
-
-    @Override
-    public List<RegionInfo> regionInfo() {
-        checkOpen();
-        return regions.stream().map(region -> info(region, RegionEvent.LOCAL_ONLY)).toList();
-    }
-
-    @Override
-    public void interrupt() {
-        interrupted = true;
-        for (final ZmqSocket socket : sockets) {
-            socket.interrupt();
-        }
-    }
-
-    @Override
-    public void resume() {
-        interrupted = false;
-        for (final ZmqSocket socket : sockets) {
-            socket.resume();
-        }
-    }
-
-    @Override
-    public boolean interrupted() {
-        return interrupted;
-    }
-
-    @Override
-    public void reset() {
-        // FairMQ's zeromq Reset() has no transient state to drop; sockets and regions stay as they are.
-        checkOpen();
-    }
-
-    boolean isClosed() {
-        return closed.get();
-    }
-
-    void checkOpen() {
-        if (closed.get()) {
-            throw new TransportClosedException("factory is closed: factory=" + id());
-        }
-    }
-
-    void forget(final ZmqSocket socket) {
-        sockets.remove(socket);
-    }
-
-    void forget(final ZmqPoller poller) {
-        pollers.remove(poller);
-    }
-
-    void forget(final ZmqRegion region) {
-        if (regions.remove(region)) {
-            publish(info(region, RegionEvent.DESTROYED));
-        }
+        return register(new ZmqPoller(this, context, ownSockets(list)));
     }
 
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
+        if (!markClosed()) {
             return;
         }
         // JeroMQ's socket close and context termination fail with EINTR on an interrupted thread (a DS deactivate
@@ -327,44 +140,13 @@ final class ZmqFactory implements TransportFactory {
     }
 
     private void closeAll() {
-        subscriptions.clear();
-        for (final ZmqPoller poller : List.copyOf(pollers)) {
-            poller.close();
-        }
-        for (final ZmqSocket socket : List.copyOf(sockets)) {
-            socket.close();
-        }
-        for (final ZmqRegion region : List.copyOf(regions)) {
-            region.close();
-        }
+        closeMade();
         // Blocks until every socket delivered its queue or its linger passed (all in parallel).
         context.close();
     }
 
     @Override
     public String toString() {
-        return "ZmqFactory[id=" + id() + ", session=" + config.session() + "]";
-    }
-
-    /** A listener's subscription: stops the events when closed. */
-    private final class Subscription implements RegionEventSubscription {
-        private final RegionEventListener listener;
-        private volatile boolean active = true;
-
-        Subscription(final RegionEventListener listener) {
-            this.listener = listener;
-        }
-
-        void tell(final RegionInfo info) {
-            if (active) {
-                listener.onRegionEvent(info);
-            }
-        }
-
-        @Override
-        public void close() {
-            active = false;
-            subscriptions.remove(this);
-        }
+        return "ZmqFactory[id=" + id() + ", session=" + config().session() + "]";
     }
 }

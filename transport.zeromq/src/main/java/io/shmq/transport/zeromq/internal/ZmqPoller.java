@@ -1,8 +1,7 @@
 package io.shmq.transport.zeromq.internal;
 
-import io.shmq.transport.api.Poller;
 import io.shmq.transport.api.Socket;
-import io.shmq.transport.api.TransportClosedException;
+import io.shmq.transport.zeromq.common.ZeromqPollerBase;
 import java.util.List;
 import org.zeromq.ZMQ;
 
@@ -17,18 +16,16 @@ import org.zeromq.ZMQ;
  * between them, so an interrupt from any thread ends it within one slice. JeroMQ's poll has no cancellation token,
  * and a slice costs a selector wake-up, which is nothing next to a device's work.
  */
-final class ZmqPoller implements Poller {
+final class ZmqPoller extends ZeromqPollerBase {
     /** How long one slice of a blocking poll waits before looking at the interrupted flag. */
     static final long SLICE_MS = 10;
 
     private final ZmqFactory factory;
     private final ZMQ.Poller poller;
-    private final int size;
-    private volatile boolean closed;
 
     ZmqPoller(final ZmqFactory factory, final ZMQ.Context context, final List<ZmqSocket> sockets) {
+        super(factory.id(), sockets.size());
         this.factory = factory;
-        this.size = sockets.size();
         this.poller = context.poller(size);
         for (final ZmqSocket socket : sockets) {
             final int events = ZmqSocket.canReceive(socket.type()) ? ZMQ.Poller.POLLIN : ZMQ.Poller.POLLOUT;
@@ -38,10 +35,7 @@ final class ZmqPoller implements Poller {
 
     @Override
     public int poll(final long timeoutMs) {
-        checkOpen();
-        if (timeoutMs < Socket.INFINITE) {
-            throw new IllegalArgumentException("timeout must be -1, 0 or positive: timeoutMs=" + timeoutMs);
-        }
+        checkPoll(timeoutMs);
         final long deadline = timeoutMs > 0 ? System.nanoTime() + timeoutMs * 1_000_000 : 0;
         while (true) {
             if (factory.interrupted()) {
@@ -77,26 +71,10 @@ final class ZmqPoller implements Poller {
         return poller.pollout(checkIndex(index));
     }
 
-    private int checkIndex(final int index) {
-        if (index < 0 || index >= size) {
-            throw new IndexOutOfBoundsException("socket index out of range: index=" + index + ", sockets=" + size);
-        }
-        return index;
-    }
-
-    private void checkOpen() {
-        if (closed) {
-            throw new TransportClosedException("poller is closed: factory=" + factory.id());
-        }
-    }
-
     @Override
     public void close() {
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
+        if (!markClosed()) {
+            return;
         }
         poller.close();
         factory.forget(this);

@@ -5,6 +5,8 @@ import io.shmq.transport.api.Socket;
 import io.shmq.transport.api.SocketException;
 import io.shmq.transport.api.SocketType;
 import io.shmq.transport.api.TransportClosedException;
+import io.shmq.transport.zeromq.common.ZeromqOptions;
+import io.shmq.transport.zeromq.common.ZeromqSocketBase;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,20 +42,19 @@ import zmq.util.Errno;
  *
  * <p>High-water marks and linger apply to connections made after they are set: set them before bind or connect.
  */
-final class ZmqSocket implements Socket {
+final class ZmqSocket extends ZeromqSocketBase {
     /** The default linger of a zeromq socket: long enough to flush gigabytes over loopback, bounded for exit. */
     static final Duration DEFAULT_LINGER = Socket.DEFAULT_LINGER;
 
     /**
-     * JeroMQ's handshake interval by default, in milliseconds ({@link ZmqOptions#HANDSHAKE_INTERVAL_MS} sets it per
-     * factory). JeroMQ 0.6.0 sometimes leaves a fresh tcp connection with the
-     * peer's greeting unread (seen here on JDK 25 in about 1 to 3 of 100 connects to loopback, with plain JeroMQ
+     * JeroMQ's handshake interval by default, in milliseconds ({@link ZeromqOptions#HANDSHAKE_INTERVAL_MS} sets it
+     * per factory). JeroMQ 0.6.0 sometimes leaves a fresh tcp connection with the peer's greeting unread (seen here on JDK 25 in about 1 to 3 of 100 connects to loopback, with plain JeroMQ
      * sockets too): nothing flows on it until the handshake timer drops it and JeroMQ reconnects. ZeroMQ's default
      * of 30 s would stall such a channel for 30 s; 1 s heals it quickly and is ample for a real handshake. A handshake
      * that does time out costs only a reconnect: the connecting side keeps its queue across reconnects, and the
      * binding side queues nothing for a peer before its handshake completes.
      */
-    static final int HANDSHAKE_INTERVAL_MS = ZmqOptions.DEFAULT_HANDSHAKE_INTERVAL_MS;
+    static final int HANDSHAKE_INTERVAL_MS = 1000;
 
     /**
      * JeroMQ's error number is one static thread-local shared by all its objects, and its command processing
@@ -63,81 +64,24 @@ final class ZmqSocket implements Socket {
     private static final Errno ERRNO = new Errno();
 
     private final ZmqFactory factory;
-    private final SocketType type;
-    private final String name;
-    private final String id;
     private final ZMQ.Socket socket;
     private final SocketBase base;
     /** JeroMQ's cancellation token: set by interrupt and close, cleared by resume. */
     private final AtomicBoolean cancel = new AtomicBoolean();
-    /**
-     * Held during a transfer (and the other JeroMQ calls), so close from another thread waits until the woken
-     * transfer left JeroMQ. It also says whether a transfer may block inside JeroMQ: interrupt sends JeroMQ's cancel
-     * command only to sockets whose lock is held, because a command sent to an idle socket waits in its mailbox until
-     * the socket is used again, and many of them (a device interrupted and resumed in a loop) fill the mailbox's
-     * signalling pipe until senders block. The transfer takes the lock (a CAS) before it reads the factory's
-     * interrupted flag, interrupt sets the flag before it reads the lock (both sequentially consistent), so either
-     * the transfer sees the flag or the interrupt sees the transfer. This replaced a volatile in-transfer flag
-     * written twice per transfer (7 ns of a 30 ns receive over inproc, measured).
-     */
-    private final CallLock lock = new CallLock();
-    private volatile boolean closed;
-    private volatile Duration linger = DEFAULT_LINGER;
-    private volatile int sendHighWaterMark = DEFAULT_HIGH_WATER_MARK;
-    private volatile int receiveHighWaterMark = DEFAULT_HIGH_WATER_MARK;
-    // Written by the one thread that uses the socket, read by any: volatile for visibility.
-    // Plain fields, written with release stores (a plain store on x86, no fence per message) and read with acquire
-    // loads: one thread writes them, any thread may read them.
-    private long bytesSent;
-    private long bytesReceived;
-    private long messagesSent;
-    private long messagesReceived;
-    private static final java.lang.invoke.VarHandle BYTES_SENT;
-    private static final java.lang.invoke.VarHandle BYTES_RECEIVED;
-    private static final java.lang.invoke.VarHandle MESSAGES_SENT;
-    private static final java.lang.invoke.VarHandle MESSAGES_RECEIVED;
-
-    static {
-        try {
-            final java.lang.invoke.MethodHandles.Lookup lookup = java.lang.invoke.MethodHandles.lookup();
-            BYTES_SENT = lookup.findVarHandle(ZmqSocket.class, "bytesSent", long.class);
-            BYTES_RECEIVED = lookup.findVarHandle(ZmqSocket.class, "bytesReceived", long.class);
-            MESSAGES_SENT = lookup.findVarHandle(ZmqSocket.class, "messagesSent", long.class);
-            MESSAGES_RECEIVED = lookup.findVarHandle(ZmqSocket.class, "messagesReceived", long.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
-    private void countSent(final long bytes) {
-        BYTES_SENT.setRelease(this, bytesSent + bytes);
-        MESSAGES_SENT.setRelease(this, messagesSent + 1);
-    }
-
-    private void countReceived(final long bytes) {
-        BYTES_RECEIVED.setRelease(this, bytesReceived + bytes);
-        MESSAGES_RECEIVED.setRelease(this, messagesReceived + 1);
-    }
     // The timeouts last set on the JeroMQ socket: set only when they change.
     private int sendTimeout = Integer.MIN_VALUE;
     private int receiveTimeout = Integer.MIN_VALUE;
     /** Set when a receive ran out of time after a spurious wake-up, for {@link #failure()}. */
     private boolean timedOut;
-    /** A req: a request is out and its reply not in (strict alternation, as without ZMQ_REQ_RELAXED). */
-    private boolean awaitingReply;
-    /** A req: its last receive timed out, so it may give the request up and send the next one. */
-    private boolean replyTimedOut;
 
     ZmqSocket(final ZmqFactory factory, final ZMQ.Context context, final SocketType type, final String name) {
+        super(factory.id(), type, name);
         this.factory = factory;
-        this.type = type;
-        this.name = name;
-        this.id = factory.id() + "." + name;
         this.socket = context.socket(zmqType(type));
         this.base = socket.base();
         socket.setMsgAllocator(OffHeap.ALLOCATOR);
-        socket.setSndHWM(sendHighWaterMark);
-        socket.setRcvHWM(receiveHighWaterMark);
+        socket.setSndHWM(sendHighWaterMark());
+        socket.setRcvHWM(receiveHighWaterMark());
         socket.setLinger(DEFAULT_LINGER.toMillis());
         socket.setHandshakeIvl(factory.handshakeIntervalMs());
         if (type == SocketType.SUB) {
@@ -147,33 +91,10 @@ final class ZmqSocket implements Socket {
         if (type == SocketType.REQ) {
             // A reply that never comes ends with a timeout and a usable socket: after a timed-out receive the next
             // request may go (relaxed), and a late reply to the one given up is dropped (correlated). Strict
-            // alternation otherwise is kept here (reqOutOfTurn), as the shared-memory transport does.
+            // alternation otherwise is kept (ZeromqSocketBase.reqOutOfTurn), as the shared-memory transport does.
             socket.setReqRelaxed(true);
             socket.setReqCorrelate(true);
         }
-    }
-
-    /** @return whether a req may not send now: a request is out, and no receive for its reply timed out */
-    private boolean reqOutOfTurn() {
-        return type == SocketType.REQ && awaitingReply && !replyTimedOut;
-    }
-
-    private void reqSent() {
-        if (type == SocketType.REQ) {
-            awaitingReply = true;
-            replyTimedOut = false;
-        }
-    }
-
-    private long reqReceived(final long result) {
-        if (type == SocketType.REQ) {
-            if (result >= 0) {
-                awaitingReply = false;
-            } else if (result == TIMEOUT) {
-                replyTimedOut = true;
-            }
-        }
-        return result;
     }
 
     private static org.zeromq.SocketType zmqType(final SocketType type) {
@@ -188,72 +109,32 @@ final class ZmqSocket implements Socket {
         };
     }
 
-    static boolean canSend(final SocketType type) {
-        return type != SocketType.PULL && type != SocketType.SUB;
-    }
-
-    static boolean canReceive(final SocketType type) {
-        return type != SocketType.PUSH && type != SocketType.PUB;
-    }
-
     ZMQ.Socket zmqSocket() {
         return socket;
     }
 
     @Override
-    public String id() {
-        return id;
-    }
-
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public SocketType type() {
-        return type;
-    }
-
-    @Override
-    public void bind(final String address) {
-        Objects.requireNonNull(address, "address");
-        endpoint(address, true);
-    }
-
-    @Override
-    public void connect(final String address) {
-        Objects.requireNonNull(address, "address");
-        endpoint(address, false);
-    }
-
-    private void endpoint(final String address, final boolean bind) {
-        lock.lock();
+    protected void attach(final String address, final boolean bind) {
+        if (address.startsWith("ipc://") && !factory.jeromqIpcEmulation()) {
+            throw new SocketException((bind ? "bind" : "connect") + " refused: socket=" + id() + ", address="
+                    + address + ": JeroMQ's ipc is not libzmq's (JeroMQ 0.6 maps ipc://path to tcp on 127.0.0.1"
+                    + " and creates no socket file, so libzmq peers such as FairMQ's C++ devices never meet it)."
+                    + " Use tcp://, or the libzmq provider (bundle io.shmq.transport.libzmq, apt-get install"
+                    + " libzmq5) for real ipc://, or set " + ZeromqOptions.JEROMQ_IPC_EMULATION + "=true for"
+                    + " JeroMQ's emulation between JeroMQ peers");
+        }
+        final boolean ok;
         try {
-            checkOpen();
-            if (address.startsWith("ipc://") && !factory.jeromqIpcEmulation()) {
-                throw new SocketException((bind ? "bind" : "connect") + " refused: socket=" + id + ", address="
-                        + address + ": JeroMQ's ipc is not libzmq's (JeroMQ 0.6 maps ipc://path to tcp on 127.0.0.1"
-                        + " and creates no socket file, so libzmq peers such as FairMQ's C++ devices never meet it)."
-                        + " Use tcp://, or the libzmq provider (bundle io.shmq.transport.libzmq, apt-get install"
-                        + " libzmq5) for real ipc://, or set " + ZmqOptions.JEROMQ_IPC_EMULATION + "=true for"
-                        + " JeroMQ's emulation between JeroMQ peers");
-            }
-            final boolean ok;
-            try {
-                ok = bind ? base.bind(address) : base.connect(address);
-            } catch (final RuntimeException e) {
-                // JeroMQ throws for some malformed addresses (e.g. a port that is not a number).
-                throw new SocketException((bind ? "bind" : "connect") + " failed: socket=" + id + ", address="
-                        + address + ", error=" + e, e);
-            }
-            if (!ok) {
-                final int errno = base.errno();
-                throw new SocketException((bind ? "bind" : "connect") + " failed: socket=" + id + ", address="
-                        + address + ", errno=" + errno + " (" + ZError.toString(errno) + ")");
-            }
-        } finally {
-            lock.unlock();
+            ok = bind ? base.bind(address) : base.connect(address);
+        } catch (final RuntimeException e) {
+            // JeroMQ throws for some malformed addresses (e.g. a port that is not a number).
+            throw new SocketException((bind ? "bind" : "connect") + " failed: socket=" + id() + ", address="
+                    + address + ", error=" + e, e);
+        }
+        if (!ok) {
+            final int errno = base.errno();
+            throw new SocketException((bind ? "bind" : "connect") + " failed: socket=" + id() + ", address="
+                    + address + ", errno=" + errno + " (" + ZError.toString(errno) + ")");
         }
     }
 
@@ -287,7 +168,7 @@ final class ZmqSocket implements Socket {
     public long send(final List<Message> parts, final long timeoutMs) {
         Objects.requireNonNull(parts, "parts");
         if (parts.isEmpty()) {
-            throw new IllegalArgumentException("a multipart send needs at least one part: parts=0, socket=" + id);
+            throw new IllegalArgumentException("a multipart send needs at least one part: parts=0, socket=" + id());
         }
         final List<ZmqMessage> messages = new ArrayList<>(parts.size());
         for (final Message part : parts) {
@@ -317,7 +198,7 @@ final class ZmqSocket implements Socket {
             // The first frame is in: ZeroMQ accepts the rest at once (see the class comment).
             for (int i = 1; i <= last; i++) {
                 if (!base.send(frames.get(i), i == last ? 0 : ZMQ.SNDMORE)) {
-                    throw new SocketException("multipart send broke after the first frame: socket=" + id
+                    throw new SocketException("multipart send broke after the first frame: socket=" + id()
                             + ", part=" + i + ", errno=" + base.errno());
                 }
             }
@@ -380,7 +261,7 @@ final class ZmqSocket implements Socket {
                 // ZeroMQ delivers a unit whole: the next frame is already here.
                 frame = base.recv(0);
                 if (frame == null) {
-                    throw new SocketException("multipart receive broke after the first frame: socket=" + id
+                    throw new SocketException("multipart receive broke after the first frame: socket=" + id()
                             + ", part=" + received.size() + ", errno=" + base.errno());
                 }
             }
@@ -481,7 +362,7 @@ final class ZmqSocket implements Socket {
      * call goes on waiting for the rest of its timeout.
      */
     private boolean spuriousWakeUp() {
-        return base.errno() == ZError.EINTR && !factory.interrupted() && !closed;
+        return base.errno() == ZError.EINTR && !factory.interrupted() && !isClosed();
     }
 
     private static int remaining(final long timeoutMs, final long deadline) {
@@ -499,8 +380,8 @@ final class ZmqSocket implements Socket {
             return TIMEOUT;
         }
         final int errno = base.errno();
-        if (closed) {
-            throw new TransportClosedException("socket closed during a transfer: socket=" + id);
+        if (isClosed()) {
+            throw new TransportClosedException("socket closed during a transfer: socket=" + id());
         }
         if (factory.interrupted() || errno == ZError.ECANCELED || errno == ZError.EINTR) {
             return INTERRUPTED;
@@ -509,7 +390,7 @@ final class ZmqSocket implements Socket {
             return TIMEOUT;
         }
         if (errno == ZError.ETERM) {
-            throw new TransportClosedException("factory closed during a transfer: socket=" + id);
+            throw new TransportClosedException("factory closed during a transfer: socket=" + id());
         }
         // EFSM (req/rep out of turn) and the like: FairMQ reports them as an error code.
         return ERROR;
@@ -520,37 +401,23 @@ final class ZmqSocket implements Socket {
     }
 
     private ZmqMessage checkSend(final Message message, final long timeoutMs) {
-        checkOpen();
-        if (!canSend(type)) {
-            throw new IllegalStateException("cannot send on a " + type + " socket: socket=" + id);
-        }
-        checkTimeout(timeoutMs);
+        checkSendable(timeoutMs);
         return checkMessage(message);
     }
 
     private ZmqMessage checkReceive(final Message message, final long timeoutMs) {
-        checkOpen();
-        if (!canReceive(type)) {
-            throw new IllegalStateException("cannot receive on a " + type + " socket: socket=" + id);
-        }
-        checkTimeout(timeoutMs);
+        checkReceivable(timeoutMs);
         return message == null ? null : checkMessage(message);
     }
 
     private ZmqMessage checkMessage(final Message message) {
         Objects.requireNonNull(message, "message");
         if (!(message instanceof ZmqMessage zmqMessage) || zmqMessage.factory() != factory) {
-            throw new IllegalArgumentException("message of another factory: socket=" + id + ", message kind="
+            throw new IllegalArgumentException("message of another factory: socket=" + id() + ", message kind="
                     + message.kind() + ", expected a message of factory " + factory.id());
         }
         zmqMessage.checkOpen();
         return zmqMessage;
-    }
-
-    private void checkTimeout(final long timeoutMs) {
-        if (timeoutMs < INFINITE) {
-            throw new IllegalArgumentException("timeout must be -1, 0 or positive: timeoutMs=" + timeoutMs);
-        }
     }
 
     @Override
@@ -565,104 +432,36 @@ final class ZmqSocket implements Socket {
         socket.unsubscribe(prefix);
     }
 
-    private void checkTopic(final byte[] prefix) {
-        java.util.Objects.requireNonNull(prefix, "prefix");
-        checkOpen();
-        if (type != SocketType.SUB) {
-            throw new IllegalStateException("only a sub socket subscribes: socket id=" + id + ", type=" + type);
-        }
-        if (prefix.length > MAX_TOPIC_BYTES) {
-            throw new IllegalArgumentException("topic prefix too long: length=" + prefix.length + ", maximum="
-                    + MAX_TOPIC_BYTES);
-        }
+    @Override
+    protected void applySendHighWaterMark(final int messages) {
+        socket.setSndHWM(messages);
     }
 
     @Override
-    public int sendHighWaterMark() {
-        return sendHighWaterMark;
+    protected void applyReceiveHighWaterMark(final int messages) {
+        socket.setRcvHWM(messages);
     }
 
     @Override
-    public void setSendHighWaterMark(final int messages) {
-        checkHighWaterMark(messages);
-        lock.lock();
-        try {
-            checkOpen();
-            socket.setSndHWM(messages);
-            sendHighWaterMark = messages;
-        } finally {
-            lock.unlock();
-        }
+    protected void applyLinger(final int millis) {
+        socket.setLinger(millis);
     }
 
+    /**
+     * Wakes a blocked transfer with {@link #INTERRUPTED}; called by the factory from any thread.
+     *
+     * <p>The {@link #lock} is held during a transfer (and the other JeroMQ calls), so close from
+     * another thread waits until the woken transfer left JeroMQ. It also says whether a transfer may block inside
+     * JeroMQ: interrupt sends JeroMQ's cancel command only to sockets whose lock is held, because a command sent to
+     * an idle socket waits in its mailbox until the socket is used again, and many of them (a device interrupted and
+     * resumed in a loop) fill the mailbox's signalling pipe until senders block. The transfer takes the lock (a CAS)
+     * before it reads the factory's interrupted flag, interrupt sets the flag before it reads the lock (both
+     * sequentially consistent), so either the transfer sees the flag or the interrupt sees the transfer. This
+     * replaced a volatile in-transfer flag written twice per transfer (7 ns of a 30 ns receive over inproc,
+     * measured).
+     */
     @Override
-    public int receiveHighWaterMark() {
-        return receiveHighWaterMark;
-    }
-
-    @Override
-    public void setReceiveHighWaterMark(final int messages) {
-        checkHighWaterMark(messages);
-        lock.lock();
-        try {
-            checkOpen();
-            socket.setRcvHWM(messages);
-            receiveHighWaterMark = messages;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private void checkHighWaterMark(final int messages) {
-        if (messages < 1) {
-            throw new IllegalArgumentException("high-water mark must be at least 1: messages=" + messages
-                    + ", socket=" + id);
-        }
-    }
-
-    @Override
-    public Duration linger() {
-        return linger;
-    }
-
-    @Override
-    public void setLinger(final Duration value) {
-        Objects.requireNonNull(value, "linger");
-        if (value.isNegative()) {
-            throw new IllegalArgumentException("linger must not be negative: linger=" + value + ", socket=" + id);
-        }
-        lock.lock();
-        try {
-            checkOpen();
-            socket.setLinger(Math.min(value.toMillis(), Integer.MAX_VALUE));
-            linger = value;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    @Override
-    public long bytesSent() {
-        return (long) BYTES_SENT.getAcquire(this);
-    }
-
-    @Override
-    public long bytesReceived() {
-        return (long) BYTES_RECEIVED.getAcquire(this);
-    }
-
-    @Override
-    public long messagesSent() {
-        return (long) MESSAGES_SENT.getAcquire(this);
-    }
-
-    @Override
-    public long messagesReceived() {
-        return (long) MESSAGES_RECEIVED.getAcquire(this);
-    }
-
-    /** Wakes a blocked transfer with {@link #INTERRUPTED}; called by the factory from any thread. */
-    void interrupt() {
+    protected void interrupt() {
         cancel.set(true);
         if (lock.isHeld()) {
             base.cancel(cancel);
@@ -670,22 +469,16 @@ final class ZmqSocket implements Socket {
     }
 
     /** Lets transfers block again after an interrupt. */
-    void resume() {
+    @Override
+    protected void resume() {
         cancel.set(false);
-    }
-
-    boolean isClosed() {
-        return closed;
     }
 
     @Override
     public void close() {
-        synchronized (this) {
-            // Two threads may close at once (the owner and the factory): only one closes the JeroMQ socket.
-            if (closed) {
-                return;
-            }
-            closed = true;
+        // Two threads may close at once (the owner and the factory): only one closes the JeroMQ socket.
+        if (!markClosed()) {
+            return;
         }
         // Wake a transfer blocked in another thread, then wait until it has left JeroMQ: a JeroMQ socket must
         // not be closed while another thread is inside it.
@@ -702,14 +495,8 @@ final class ZmqSocket implements Socket {
         }
     }
 
-    private void checkOpen() {
-        if (closed) {
-            throw new TransportClosedException("socket is closed: socket=" + id);
-        }
-    }
-
     @Override
     public String toString() {
-        return "ZmqSocket[id=" + id + ", type=" + type + "]";
+        return "ZmqSocket[id=" + id() + ", type=" + type() + "]";
     }
 }

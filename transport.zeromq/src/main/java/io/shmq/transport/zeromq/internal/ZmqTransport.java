@@ -5,9 +5,9 @@ import io.shmq.transport.api.Transport;
 import io.shmq.transport.api.TransportClosedException;
 import io.shmq.transport.api.TransportFactory;
 import io.shmq.transport.api.TransportKind;
-import java.util.HashSet;
+import io.shmq.transport.zeromq.common.ZeromqFactories;
+import io.shmq.transport.zeromq.common.ZeromqOptions;
 import java.util.Map;
-import java.util.Set;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -23,8 +23,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * updated or uninstalled) it closes every factory it made that is still open, so that no context thread outlives
  * the bundle; a consumer still holding such a factory gets {@link TransportClosedException}.
  *
- * <p>Options: {@link ZmqOptions}. The configuration holds their defaults for the factories made afterwards (a
- * factory's own {@code zeromq.*} options win); a change applies without restarting the component ({@link Modified}).
+ * <p>Options: {@link ZeromqOptions}, with this provider's handshake interval
+ * ({@link ZmqSocket#HANDSHAKE_INTERVAL_MS}) as the default. The configuration holds their defaults for the factories
+ * made afterwards (a factory's own {@code zeromq.*} options win); a change applies without restarting the component
+ * ({@link Modified}).
  */
 @Component(service = Transport.class, property = {Transport.KIND_PROPERTY + "=zeromq",
         ZmqTransport.IMPLEMENTATION_PROPERTY + "=jeromq"}, configurationPid = ZmqTransport.PID)
@@ -33,9 +35,9 @@ public final class ZmqTransport implements Transport {
     /** The Configuration Admin PID of the component. */
     public static final String PID = "io.shmq.transport.zeromq";
     /** The prefix of this provider's options. */
-    public static final String OPTION_PREFIX = ZmqOptions.PREFIX;
+    public static final String OPTION_PREFIX = ZeromqOptions.PREFIX;
     /** The number of JeroMQ I/O threads of a factory's context. */
-    public static final String IO_THREADS = ZmqOptions.IO_THREADS;
+    public static final String IO_THREADS = ZeromqOptions.IO_THREADS;
     /**
      * The service property that names the zeromq implementation behind a service: {@code jeromq} here,
      * {@code libzmq} for the libzmq provider (which ranks above this one when both are there).
@@ -53,7 +55,7 @@ public final class ZmqTransport implements Transport {
         /** @return {@code zeromq.handshake-interval-ms} */
         @AttributeDefinition(description = "ZMTP handshake timeout of every socket in ms "
                 + "(zeromq.handshake-interval-ms)")
-        int handshake$_$interval$_$ms() default ZmqOptions.DEFAULT_HANDSHAKE_INTERVAL_MS;
+        int handshake$_$interval$_$ms() default ZmqSocket.HANDSHAKE_INTERVAL_MS;
 
         /** @return {@code zeromq.jeromq-ipc-emulation} */
         @AttributeDefinition(description = "Accept ipc:// and give it to JeroMQ, which maps it to loopback tcp "
@@ -61,9 +63,7 @@ public final class ZmqTransport implements Transport {
         boolean jeromq$_$ipc$_$emulation() default false;
     }
 
-    private final Set<ZmqFactory> factories = new HashSet<>();
-    private volatile Map<String, String> defaults = Map.of();
-    private boolean deactivated;
+    private final ZeromqFactories factories = new ZeromqFactories("zeromq", ZmqSocket.HANDSHAKE_INTERVAL_MS);
 
     /** For DS and ServiceLoader. */
     public ZmqTransport() {
@@ -78,14 +78,9 @@ public final class ZmqTransport implements Transport {
     /** DS: a changed configuration; applies to factories made from now on, without a restart. */
     @Modified
     void modified(final Config config) {
-        final Map<String, String> options = Map.of(ZmqOptions.IO_THREADS, Integer.toString(config.io$_$threads()),
-                ZmqOptions.HANDSHAKE_INTERVAL_MS, Integer.toString(config.handshake$_$interval$_$ms()),
-                ZmqOptions.JEROMQ_IPC_EMULATION, Boolean.toString(config.jeromq$_$ipc$_$emulation()));
-        // Refuse a bad configuration now, naming the key, rather than at every createFactory.
-        final FactoryConfig.Builder check = FactoryConfig.builder("configuration");
-        options.forEach(check::option);
-        ZmqOptions.of(check.build());
-        defaults = options;
+        factories.configure(Map.of(ZeromqOptions.IO_THREADS, Integer.toString(config.io$_$threads()),
+                ZeromqOptions.HANDSHAKE_INTERVAL_MS, Integer.toString(config.handshake$_$interval$_$ms()),
+                ZeromqOptions.JEROMQ_IPC_EMULATION, Boolean.toString(config.jeromq$_$ipc$_$emulation())));
     }
 
     @Override
@@ -94,33 +89,14 @@ public final class ZmqTransport implements Transport {
     }
 
     @Override
-    public synchronized TransportFactory createFactory(final FactoryConfig config) {
-        if (deactivated) {
-            throw new TransportClosedException("the zeromq transport service was deactivated: cannot create factory id="
-                    + config.id());
-        }
-        final FactoryConfig.Builder effective = config.toBuilder();
-        defaults.forEach((key, value) -> {
-            if (!config.options().containsKey(key)) {
-                effective.option(key, value);
-            }
-        });
-        final FactoryConfig merged = effective.build();
-        final ZmqOptions options = ZmqOptions.of(merged);
-        factories.removeIf(ZmqFactory::isClosed);
-        final ZmqFactory factory = new ZmqFactory(merged, options);
-        factories.add(factory);
-        return factory;
+    public TransportFactory createFactory(final FactoryConfig config) {
+        return factories.create(config, () -> { }, ZmqFactory::new);
     }
 
     /** Closes the factories this service made that are still open; called by DS when the component goes away. */
     @Deactivate
-    synchronized void deactivate() {
-        deactivated = true;
-        for (final ZmqFactory factory : factories) {
-            factory.close();
-        }
-        factories.clear();
+    void deactivate() {
+        factories.deactivate();
     }
 
     @Override

@@ -3,12 +3,13 @@ package io.shmq.transport.zeromq.internal;
 import io.shmq.transport.api.FactoryConfig;
 import io.shmq.transport.api.Transport;
 import io.shmq.transport.testkit.TransportContractTest;
+import io.shmq.transport.zeromq.common.ZeromqOptions;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The provider contract over {@code ipc://} with endpoints in a fresh temporary directory, with JeroMQ's emulation
- * switched on ({@value ZmqOptions#JEROMQ_IPC_EMULATION}): without it the provider refuses {@code ipc://}
+ * switched on ({@value ZeromqOptions#JEROMQ_IPC_EMULATION}): without it the provider refuses {@code ipc://}
  * ({@code ZmqTransportTest}).
  */
 class ZmqIpcContractTest extends TransportContractTest {
@@ -22,7 +23,7 @@ class ZmqIpcContractTest extends TransportContractTest {
 
     @Override
     protected FactoryConfig config(final String id, final String session) {
-        return FactoryConfig.builder(id).session(session).option(ZmqOptions.JEROMQ_IPC_EMULATION, "true").build();
+        return FactoryConfig.builder(id).session(session).option(ZeromqOptions.JEROMQ_IPC_EMULATION, "true").build();
     }
 
     @Override

@@ -12,8 +12,8 @@ import io.shmq.transport.api.RegionBlock;
 import io.shmq.transport.api.RegionCallback;
 import io.shmq.transport.api.RegionConfig;
 import io.shmq.transport.api.RegionEvent;
-import io.shmq.transport.api.RegionInfo;
 import io.shmq.transport.api.RegionEventSubscription;
+import io.shmq.transport.api.RegionInfo;
 import io.shmq.transport.api.Socket;
 import io.shmq.transport.api.SocketException;
 import io.shmq.transport.api.SocketType;
@@ -23,6 +23,7 @@ import io.shmq.transport.api.TransportFactory;
 import io.shmq.transport.api.TransportKind;
 import io.shmq.transport.api.UnmanagedRegion;
 import io.shmq.transport.testkit.ComponentConfigs;
+import io.shmq.transport.zeromq.common.ZeromqOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -117,18 +118,19 @@ class ZmqTransportTest {
         final ZmqTransport transport = new ZmqTransport();
         transport.activate(config(Map.of("io$_$threads", 2, "handshake$_$interval$_$ms", 250)));
         try (TransportFactory factory = transport.createFactory(FactoryConfig.of("dev", "config-1"))) {
-            assertEquals("2", factory.config().options().get(ZmqOptions.IO_THREADS));
+            assertEquals("2", factory.config().options().get(ZeromqOptions.IO_THREADS));
             assertEquals(250, ((ZmqFactory) factory).handshakeIntervalMs());
         }
         transport.modified(config(Map.of("handshake$_$interval$_$ms", 500)));
         try (TransportFactory factory = transport.createFactory(FactoryConfig.builder("dev").session("config-2")
-                .option(ZmqOptions.IO_THREADS, "3").build())) {
+                .option(ZeromqOptions.IO_THREADS, "3").build())) {
             assertEquals(500, ((ZmqFactory) factory).handshakeIntervalMs(), "the changed configuration");
-            assertEquals("3", factory.config().options().get(ZmqOptions.IO_THREADS), "the factory's own option wins");
+            assertEquals("3", factory.config().options().get(ZeromqOptions.IO_THREADS),
+                    "the factory's own option wins");
         }
         final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> transport.modified(config(Map.of("io$_$threads", 0))));
-        assertTrue(e.getMessage().contains(ZmqOptions.IO_THREADS), e.getMessage());
+        assertTrue(e.getMessage().contains(ZeromqOptions.IO_THREADS), e.getMessage());
         transport.deactivate();
     }
 
@@ -182,11 +184,11 @@ class ZmqTransportTest {
                 assertTrue(e.getMessage().contains(address), e.getMessage());
                 assertTrue(e.getMessage().contains("JeroMQ's ipc is not libzmq's"), e.getMessage());
                 assertTrue(e.getMessage().contains("tcp://") && e.getMessage().contains("libzmq provider")
-                        && e.getMessage().contains(ZmqOptions.JEROMQ_IPC_EMULATION), e.getMessage());
+                        && e.getMessage().contains(ZeromqOptions.JEROMQ_IPC_EMULATION), e.getMessage());
             }
         }
         try (TransportFactory factory = new ZmqTransport().createFactory(FactoryConfig.builder("dev")
-                .session("ipc-emulated").option(ZmqOptions.JEROMQ_IPC_EMULATION, "true").build());
+                .session("ipc-emulated").option(ZeromqOptions.JEROMQ_IPC_EMULATION, "true").build());
              Socket pull = factory.createSocket(SocketType.PULL, "in");
              Socket push = factory.createSocket(SocketType.PUSH, "out");
              Message message = factory.createMessage(3)) {
@@ -197,7 +199,7 @@ class ZmqTransportTest {
             assertFalse(Files.exists(directory.resolve("refused")), "JeroMQ's emulation makes no socket file");
         }
         assertThrows(IllegalArgumentException.class, () -> new ZmqTransport().createFactory(FactoryConfig
-                .builder("dev").session("ipc-bad").option(ZmqOptions.JEROMQ_IPC_EMULATION, "yes").build()));
+                .builder("dev").session("ipc-bad").option(ZeromqOptions.JEROMQ_IPC_EMULATION, "yes").build()));
     }
 
     @Test

@@ -1,9 +1,5 @@
 package io.shmq.transport.zeromq.internal;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import io.shmq.transport.api.FactoryConfig;
 import io.shmq.transport.api.Message;
 import io.shmq.transport.api.Socket;
@@ -11,19 +7,18 @@ import io.shmq.transport.api.SocketType;
 import io.shmq.transport.api.TransportFactory;
 import io.shmq.transport.testkit.StreamSpec;
 import io.shmq.transport.testkit.TestAddresses;
+import io.shmq.transport.testkit.TwoJvmStream;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Two JVMs over tcp on loopback: a child JVM ({@link StreamSender}) pushes a stream of {@link StreamSpec} messages
- * to a pull socket in this JVM, which checks that every message arrives once, in order, with its size and checksum,
- * and that nothing follows the last one.
+ * Two JVMs over tcp on loopback: a child JVM ({@link io.shmq.transport.testkit.StreamSender}) pushes a stream of
+ * {@link StreamSpec} messages to a pull socket in this JVM, which checks that every message arrives once, in order,
+ * with its size and checksum, and that nothing follows the last one ({@link TwoJvmStream}).
  *
  * <p>The stream: one message in 1000 is large (uniform in [1 MiB, 16 MiB], every 50 000th exactly 16 MiB), the rest
  * are small (uniform in [16, 4096] bytes). The default run sends 1 000 000 messages (about 11 GB); the long run,
@@ -46,38 +41,13 @@ class ZmqTwoProcessTest {
 
     private void stream(final long count) throws IOException, InterruptedException {
         final String address = TestAddresses.freeTcp();
-        final Path log = directory.resolve("sender.log");
         try (TransportFactory factory = new ZmqTransport().createFactory(FactoryConfig.of("receiver", "two-jvm"));
              Socket pull = factory.createSocket(SocketType.PULL, "stream");
              Message message = factory.createMessage()) {
             pull.bind(address);
-            final Process sender = new ProcessBuilder(List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp", System.getProperty("java.class.path"),
-                    StreamSender.class.getName(), address, Long.toString(count)))
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            try {
-                final long start = System.nanoTime();
-                long bytes = 0;
-                for (long seq = 0; seq < count; seq++) {
-                    final long result = pull.receive(message, 60_000);
-                    assertTrue(result >= 0, "receive failed: seq=" + seq + ", result=" + result + ", sender log: "
-                            + Files.readString(log));
-                    assertNull(StreamSpec.check(message.data(), seq));
-                    bytes += result;
-                }
-                final double seconds = (System.nanoTime() - start) / 1e9;
-                assertTrue(sender.waitFor(60, TimeUnit.SECONDS), "sender did not exit");
-                assertEquals(0, sender.exitValue(), "sender log: " + Files.readString(log));
-                assertEquals(Socket.TIMEOUT, pull.receive(message, 200), "nothing may follow the last message");
-                assertEquals(count, pull.messagesReceived());
-                assertEquals(bytes, pull.bytesReceived());
-                System.out.printf("two JVMs over tcp: %d messages, %.1f MB in %.2f s: %.0f messages/s, %.0f MB/s%n",
-                        count, bytes / 1e6, seconds, count / seconds, bytes / 1e6 / seconds);
-            } finally {
-                sender.destroyForcibly();
-                sender.waitFor(10, TimeUnit.SECONDS);
-            }
+            // The sender closes right after its last send: its factory's linger delivers what is still queued.
+            new TwoJvmStream(ZmqTransport.class, List.of(), false, "over tcp").receive(pull, message, address, count,
+                    directory.resolve("sender.log"));
         }
     }
 }

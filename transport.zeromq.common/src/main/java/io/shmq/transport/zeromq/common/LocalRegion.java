@@ -1,4 +1,4 @@
-package io.shmq.transport.libzmq.internal;
+package io.shmq.transport.zeromq.common;
 
 import io.shmq.transport.api.RegionBlock;
 import io.shmq.transport.api.RegionBulkCallback;
@@ -13,19 +13,22 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * An unmanaged region of the libzmq transport (as the JeroMQ provider's): plain off-heap memory of this process.
+ * An unmanaged region of a zeromq factory (either provider): plain off-heap memory of this process.
  *
  * <p>A message "in" the region is a copy (ZeroMQ frames own their bytes), so the block is free again as soon as the
- * message exists: {@link LibzmqFactory#createMessage(UnmanagedRegion, long, long, long)} calls the callback at once,
- * on the calling thread, as FairMQ's zeromq transport does. Nothing is ever outstanding, so {@link #close()} has
- * nothing to wait for; the linger is kept only to honour the API.
+ * message exists: the factory's {@code createMessage(UnmanagedRegion, long, long, long)} calls the callback at once
+ * ({@link #released(RegionBlock)}), on the calling thread, as FairMQ's zeromq transport does. Nothing is ever
+ * outstanding, so {@link #close()} has nothing to wait for; the linger is kept only to honour the API.
  *
  * <p>The memory comes from its own shared arena, freed when the region closes (one arena close per region is
- * cheap next to a region's life). Access through {@link #data()} after close throws {@link IllegalStateException}
- * from the FFM API.
+ * cheap next to a region's life), aligned to {@value #ALIGNMENT} bytes as the providers' messages are by default.
+ * Access through {@link #data()} after close throws {@link IllegalStateException} from the FFM API.
  */
-final class LibzmqRegion implements UnmanagedRegion {
-    private final LibzmqFactory factory;
+public final class LocalRegion implements UnmanagedRegion {
+    /** The alignment of a region's memory: the zeromq providers' default message alignment. */
+    public static final long ALIGNMENT = 16;
+
+    private final LocalRegions owner;
     private final int id;
     private final Arena arena;
     private final MemorySegment data;
@@ -35,9 +38,9 @@ final class LibzmqRegion implements UnmanagedRegion {
     private volatile Duration linger;
     private volatile boolean closed;
 
-    LibzmqRegion(final LibzmqFactory factory, final int id, final long size, final RegionCallback callback,
-              final RegionBulkCallback bulkCallback, final RegionConfig config) {
-        this.factory = factory;
+    LocalRegion(final LocalRegions owner, final int id, final long size, final RegionCallback callback,
+                final RegionBulkCallback bulkCallback, final RegionConfig config) {
+        this.owner = owner;
         this.id = id;
         this.callback = callback;
         this.bulkCallback = bulkCallback;
@@ -45,14 +48,16 @@ final class LibzmqRegion implements UnmanagedRegion {
         this.linger = config.linger();
         this.arena = Arena.ofShared();
         // Arena memory is zero-filled anyway, which also honours config.zero().
-        this.data = arena.allocate(size, LibzmqMessage.DEFAULT_ALIGNMENT);
+        this.data = arena.allocate(size, ALIGNMENT);
     }
 
-    LibzmqFactory factory() {
-        return factory;
+    /** @return the regions of the factory that made this one */
+    LocalRegions owner() {
+        return owner;
     }
 
-    RegionConfig config() {
+    /** @return the configuration the region was made with */
+    public RegionConfig config() {
         return config;
     }
 
@@ -86,8 +91,12 @@ final class LibzmqRegion implements UnmanagedRegion {
         linger = value;
     }
 
-    /** Tells the creator that the block is free again: the message holds a copy. */
-    void released(final RegionBlock block) {
+    /**
+     * Tells the creator that the block is free again: the message holds a copy.
+     *
+     * @param block the block the message was made from
+     */
+    public void released(final RegionBlock block) {
         if (callback != null) {
             callback.released(block);
         } else {
@@ -95,13 +104,15 @@ final class LibzmqRegion implements UnmanagedRegion {
         }
     }
 
-    void checkOpen() {
+    /** @throws TransportClosedException if the region is closed */
+    public void checkOpen() {
         if (closed) {
-            throw new TransportClosedException("region is closed: regionId=" + id + ", factory=" + factory.id());
+            throw new TransportClosedException("region is closed: regionId=" + id + ", factory=" + owner.factoryId());
         }
     }
 
-    boolean isClosed() {
+    /** @return whether the region is closed */
+    public boolean isClosed() {
         return closed;
     }
 
@@ -114,6 +125,6 @@ final class LibzmqRegion implements UnmanagedRegion {
             closed = true;
         }
         arena.close();
-        factory.forget(this);
+        owner.forget(this);
     }
 }

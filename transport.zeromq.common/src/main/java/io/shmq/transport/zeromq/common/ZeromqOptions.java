@@ -1,42 +1,39 @@
-package io.shmq.transport.zeromq.internal;
+package io.shmq.transport.zeromq.common;
 
 import io.shmq.transport.api.FactoryConfig;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The zeromq provider's options ({@link FactoryConfig#options()} under the prefix {@value #PREFIX}), parsed once per
- * factory. Keys are kebab-case, as the shared-memory provider's; an unknown key under the prefix is rejected with the
- * list of known keys; keys of other prefixes belong to other providers and are ignored.
+ * The zeromq providers' options ({@link FactoryConfig#options()} under the prefix {@value #PREFIX}), parsed once per
+ * factory. Both zeromq providers read the same keys, because one {@link FactoryConfig} may reach either (a device
+ * asks for kind zeromq and gets the provider with the highest ranking): each accepts every key, and an unknown key
+ * under the prefix is rejected with the list of known keys; keys of other prefixes belong to other providers and
+ * are ignored. Keys are kebab-case, as the shared-memory provider's.
  *
- * @param ioThreads           {@value #IO_THREADS}: the I/O threads of the factory's JeroMQ context (default 1, as
- *                            FairMQ's {@code --io-threads})
+ * @param ioThreads           {@value #IO_THREADS}: the I/O threads of the factory's context (JeroMQ's, or libzmq's
+ *                            {@code ZMQ_IO_THREADS}; default 1, as FairMQ's {@code --io-threads})
  * @param handshakeIntervalMs {@value #HANDSHAKE_INTERVAL_MS}: how long a connection may take its ZMTP handshake
- *                            before JeroMQ drops it and reconnects (default {@value #DEFAULT_HANDSHAKE_INTERVAL_MS};
- *                            short, because JeroMQ 0.6.0 sometimes stalls a fresh tcp connection, see ZmqSocket)
- * @param jeromqIpcEmulation  {@value #JEROMQ_IPC_EMULATION}: whether {@code ipc://} addresses are accepted and given
- *                            to JeroMQ, which maps them to loopback tcp (default false: refused, see ZmqSocket)
+ *                            before it is dropped and redialled (the default is the provider's: 1000 on JeroMQ,
+ *                            libzmq's own 30000 on libzmq)
+ * @param jeromqIpcEmulation  {@value #JEROMQ_IPC_EMULATION}: whether the JeroMQ provider accepts {@code ipc://} and
+ *                            gives it to JeroMQ, which maps it to loopback tcp (default false: refused); the libzmq
+ *                            provider checks the value and ignores it (its ipc is real)
  */
-public record ZmqOptions(int ioThreads, int handshakeIntervalMs, boolean jeromqIpcEmulation) {
-    /** The prefix of this provider's keys. */
+public record ZeromqOptions(int ioThreads, int handshakeIntervalMs, boolean jeromqIpcEmulation) {
+    /** The prefix of the zeromq providers' keys. */
     public static final String PREFIX = "zeromq.";
-    /** The number of JeroMQ I/O threads of a factory's context. */
+    /** The number of I/O threads of a factory's context. */
     public static final String IO_THREADS = PREFIX + "io-threads";
     /** The handshake interval of every socket, in milliseconds. */
     public static final String HANDSHAKE_INTERVAL_MS = PREFIX + "handshake-interval-ms";
-    /**
-     * Whether {@code ipc://} uses JeroMQ's emulation (loopback tcp, no socket file) instead of being refused. The
-     * libzmq provider accepts and ignores the key, as this provider accepts the libzmq provider's: one factory
-     * configuration may reach either zeromq provider.
-     */
+    /** Whether {@code ipc://} uses JeroMQ's emulation (loopback tcp, no socket file) instead of being refused. */
     public static final String JEROMQ_IPC_EMULATION = PREFIX + "jeromq-ipc-emulation";
     /** Every key. */
     public static final List<String> KEYS = List.of(IO_THREADS, HANDSHAKE_INTERVAL_MS, JEROMQ_IPC_EMULATION);
-    /** The handshake interval when none is configured. */
-    public static final int DEFAULT_HANDSHAKE_INTERVAL_MS = 1000;
 
     /** Checks the components. */
-    public ZmqOptions {
+    public ZeromqOptions {
         if (ioThreads < 1) {
             throw new IllegalArgumentException(IO_THREADS + " must be a positive integer: " + IO_THREADS + "="
                     + ioThreads);
@@ -48,18 +45,20 @@ public record ZmqOptions(int ioThreads, int handshakeIntervalMs, boolean jeromqI
     }
 
     /**
-     * @return the options of {@code config}
+     * @param config                     a factory configuration
+     * @param defaultHandshakeIntervalMs the provider's handshake interval when the configuration names none
+     * @return its options
      * @throws IllegalArgumentException naming the key for an unknown key or a bad value
      */
-    public static ZmqOptions of(final FactoryConfig config) {
+    public static ZeromqOptions of(final FactoryConfig config, final int defaultHandshakeIntervalMs) {
         final Map<String, String> options = config.options();
         for (final String key : options.keySet()) {
             if (key.startsWith(PREFIX) && !KEYS.contains(key)) {
                 throw new IllegalArgumentException("unknown zeromq option: key=" + key + ", known=" + KEYS);
             }
         }
-        return new ZmqOptions(positive(options, IO_THREADS, 1),
-                positive(options, HANDSHAKE_INTERVAL_MS, DEFAULT_HANDSHAKE_INTERVAL_MS),
+        return new ZeromqOptions(positive(options, IO_THREADS, 1),
+                positive(options, HANDSHAKE_INTERVAL_MS, defaultHandshakeIntervalMs),
                 bool(options, JEROMQ_IPC_EMULATION));
     }
 

@@ -1,5 +1,6 @@
 package io.shmq.transport.libzmq.internal;
 
+import io.shmq.transport.zeromq.common.CallLock;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;

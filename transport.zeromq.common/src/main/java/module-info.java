@@ -1,5 +1,5 @@
 /**
- * The code the two zeromq providers share (options, local regions, the socket call lock, socket and poller state):
+ * The code the two zeromq providers share (options, local regions, the socket call lock, socket and poller state, the pool of small payloads):
  * the same logic once instead of a copy in each. Not an API: the package is exported only to the two provider
  * modules; in OSGi it is an internal bundle whose export is marked {@code x-internal} and carries a mandatory
  * attribute that only the providers import with.

@@ -11,6 +11,7 @@ import io.shmq.transport.api.SocketType;
 import io.shmq.transport.api.UnmanagedRegion;
 import io.shmq.transport.zeromq.common.LocalRegion;
 import io.shmq.transport.zeromq.common.LocalRegions;
+import io.shmq.transport.zeromq.common.PayloadPool;
 import io.shmq.transport.zeromq.common.ZeromqFactoryBase;
 import io.shmq.transport.zeromq.common.ZeromqOptions;
 import java.lang.foreign.Arena;
@@ -37,7 +38,7 @@ import java.util.concurrent.locks.ReentrantLock;
 final class LibzmqFactory extends ZeromqFactoryBase<LibzmqSocket, LibzmqPoller> {
     private final MemorySegment context;
     private final Arena arena = Arena.ofShared();
-    private final PayloadPool pool = new PayloadPool(arena);
+    private final PayloadPool pool = new PayloadPool(arena, LibzmqMessage.COPY_SEND_LIMIT);
     /**
      * The registry of messages, so that close frees those still open: a lock-free stack ({@link #registry}, linked by
      * {@link LibzmqMessage#next}) that a message joins with one CAS once it holds native memory of its own (an own

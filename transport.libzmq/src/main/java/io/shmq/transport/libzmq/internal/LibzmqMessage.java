@@ -4,6 +4,7 @@ import io.shmq.transport.api.Message;
 import io.shmq.transport.api.MessageBadAllocException;
 import io.shmq.transport.api.TransportClosedException;
 import io.shmq.transport.api.TransportKind;
+import io.shmq.transport.zeromq.common.PayloadPool;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;

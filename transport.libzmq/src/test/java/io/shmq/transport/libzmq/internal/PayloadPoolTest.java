@@ -13,6 +13,7 @@ import io.shmq.transport.api.Socket;
 import io.shmq.transport.api.SocketType;
 import io.shmq.transport.api.TransportClosedException;
 import io.shmq.transport.api.TransportFactory;
+import io.shmq.transport.zeromq.common.PayloadPool;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -28,7 +29,7 @@ class PayloadPoolTest {
     @Test
     void shouldHandOutDistinctAlignedBlocksOfTheClassSizeAndTakeThemBack() {
         try (Arena arena = Arena.ofShared()) {
-            final PayloadPool pool = new PayloadPool(arena);
+            final PayloadPool pool = new PayloadPool(arena, 8192);
             assertEquals(8192, pool.take(8192).byteSize());
             assertEquals(128, pool.take(65).byteSize());
             // Every block the class can carve (16 chunks of 1024): through the thread's stack, the shared stack
@@ -57,7 +58,7 @@ class PayloadPoolTest {
     @Test
     void shouldStopAtItsBoundAndAfterTheArenaClosed() {
         final Arena arena = Arena.ofShared();
-        final PayloadPool pool = new PayloadPool(arena);
+        final PayloadPool pool = new PayloadPool(arena, 8192);
         int taken = 0;
         while (pool.take(8192) != null) {
             taken++;

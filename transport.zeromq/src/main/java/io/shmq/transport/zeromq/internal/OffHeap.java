@@ -41,8 +41,12 @@ final class OffHeap {
     private static final long SLAB_ALIGNMENT = 64;
     private static final ThreadLocal<Slab> SLABS = ThreadLocal.withInitial(Slab::new);
 
-    /** JeroMQ allocator for received frames: every frame lands off-heap. */
-    static final MsgAllocator ALLOCATOR = size -> size == 0 ? new Msg() : new Msg(allocate(size, 0).asByteBuffer());
+    /**
+     * JeroMQ allocator for received frames: a small frame (up to {@link #SMALL}) lands in a heap buffer, as plain
+     * JeroMQ's, and the receive copies it into a pooled block; a larger one lands off-heap, where the message views it.
+     */
+    static final MsgAllocator ALLOCATOR = size -> size == 0 ? new Msg()
+            : size <= SMALL ? new Msg(size) : new Msg(allocate(size, 0).asByteBuffer());
 
     private OffHeap() {
     }

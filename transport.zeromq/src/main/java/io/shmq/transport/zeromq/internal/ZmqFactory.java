@@ -11,8 +11,10 @@ import io.shmq.transport.api.SocketType;
 import io.shmq.transport.api.UnmanagedRegion;
 import io.shmq.transport.zeromq.common.LocalRegion;
 import io.shmq.transport.zeromq.common.LocalRegions;
+import io.shmq.transport.zeromq.common.PayloadPool;
 import io.shmq.transport.zeromq.common.ZeromqFactoryBase;
 import io.shmq.transport.zeromq.common.ZeromqOptions;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Objects;
@@ -28,11 +30,17 @@ import org.zeromq.ZMQ;
  * <p>Regions are local off-heap memory ({@link LocalRegion}, kept by {@link LocalRegions}, shared with the
  * libzmq provider); region events report them as {@link RegionEvent#LOCAL_ONLY} when they appear and
  * {@link RegionEvent#DESTROYED} when they close, on the thread that created or closed the region.
+ *
+ * <p>Small payloads (up to {@link OffHeap#SMALL}, alignment up to 64) come from the factory's {@link PayloadPool}, in
+ * a shared arena the close ends last (a view of such a payload throws from then on); the others from
+ * {@link OffHeap}.
  */
 final class ZmqFactory extends ZeromqFactoryBase<ZmqSocket, ZmqPoller> {
     private final ZMQ.Context context;
 
     private final ZeromqOptions options;
+    private final Arena arena = Arena.ofShared();
+    private final PayloadPool pool = new PayloadPool(arena, OffHeap.SMALL);
 
     ZmqFactory(final FactoryConfig config, final ZeromqOptions options) {
         super(config);
@@ -64,29 +72,61 @@ final class ZmqFactory extends ZeromqFactoryBase<ZmqSocket, ZmqPoller> {
     @Override
     public Message createMessage(final long size, final long alignment) {
         checkOpen();
-        return new ZmqMessage(this, allocate(size, alignment));
+        final ZmqMessage message = new ZmqMessage(this);
+        message.allocate(size, alignment);
+        return message;
     }
 
     @Override
     public Message createMessage(final MemorySegment source) {
         Objects.requireNonNull(source, "source");
         checkOpen();
-        final long size = source.byteSize();
-        return new ZmqMessage(this, size == 0 ? MemorySegment.NULL : allocate(size, 0).copyFrom(source));
+        final ZmqMessage message = new ZmqMessage(this);
+        message.allocate(source.byteSize(), 0);
+        message.data().copyFrom(source);
+        return message;
     }
 
     @Override
     public Message createMessage(final UnmanagedRegion region, final long offset, final long size, final long hint) {
         final LocalRegion zmqRegion = ownRegion(region, offset, size);
-        final MemorySegment copy = size == 0 ? MemorySegment.NULL
-                : allocate(size, 0).copyFrom(zmqRegion.data().asSlice(offset, size));
+        final ZmqMessage message = new ZmqMessage(this);
+        message.allocate(size, 0);
+        message.data().copyFrom(zmqRegion.data().asSlice(offset, size));
         // The message owns a copy: the block is free again now, as in FairMQ's zeromq transport.
         zmqRegion.released(new RegionBlock(offset, size, hint));
-        return new ZmqMessage(this, copy);
+        return message;
     }
 
-    /** Allocates a payload; {@code size} 0 gives {@link MemorySegment#NULL}. */
+    /** @return the pool of small payloads */
+    PayloadPool pool() {
+        return pool;
+    }
+
+    /**
+     * @return a pooled block for a payload of {@code size} and {@code alignment} (checked by {@link #allocate}), or
+     * null when it is not small or the pool has none
+     */
+    MemorySegment pooled(final long size, final long alignment) {
+        return size > 0 && size <= OffHeap.SMALL && alignment <= PayloadPool.MAX_ALIGNMENT ? pool.take(size) : null;
+    }
+
+    /** Allocates a payload outside the pool; {@code size} 0 gives {@link MemorySegment#NULL}. */
     MemorySegment allocate(final long size, final long alignment) {
+        checkAllocation(size, alignment);
+        if (size == 0) {
+            return MemorySegment.NULL;
+        }
+        try {
+            return OffHeap.allocate(size, alignment);
+        } catch (final OutOfMemoryError e) {
+            throw new MessageBadAllocException("no off-heap memory for a message: size=" + size + ", alignment="
+                    + alignment + ", factory=" + id(), e);
+        }
+    }
+
+    /** Checks a payload's size and alignment. */
+    static void checkAllocation(final long size, final long alignment) {
         if (size < 0) {
             throw new IllegalArgumentException("size must not be negative: size=" + size);
         }
@@ -97,15 +137,6 @@ final class ZmqFactory extends ZeromqFactoryBase<ZmqSocket, ZmqPoller> {
             // A ZeroMQ frame is backed by one ByteBuffer, which holds at most 2 GiB - 1 bytes.
             throw new MessageBadAllocException("message too large for a ZeroMQ frame: size=" + size + ", max="
                     + Integer.MAX_VALUE);
-        }
-        if (size == 0) {
-            return MemorySegment.NULL;
-        }
-        try {
-            return OffHeap.allocate(size, alignment);
-        } catch (final OutOfMemoryError e) {
-            throw new MessageBadAllocException("no off-heap memory for a message: size=" + size + ", alignment="
-                    + alignment + ", factory=" + id(), e);
         }
     }
 
@@ -143,6 +174,8 @@ final class ZmqFactory extends ZeromqFactoryBase<ZmqSocket, ZmqPoller> {
         closeMade();
         // Blocks until every socket delivered its queue or its linger passed (all in parallel).
         context.close();
+        arena.close(); // the pool's chunks: no socket sends from them any more
+
     }
 
     @Override

@@ -8,6 +8,8 @@ import io.shmq.transport.api.TransportClosedException;
 import io.shmq.transport.zeromq.common.ZeromqOptions;
 import io.shmq.transport.zeromq.common.ZeromqSocketBase;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -151,7 +153,7 @@ final class ZmqSocket extends ZeromqSocketBase {
                 return ERROR;
             }
             final MemorySegment payload = zmqMessage.payload();
-            final long result = sendFrame(frame(payload), 0, timeoutMs);
+            final long result = sendFrame(frame(zmqMessage, payload), 0, timeoutMs);
             if (result < 0) {
                 return result;
             }
@@ -188,7 +190,7 @@ final class ZmqSocket extends ZeromqSocketBase {
             long total = 0;
             for (final ZmqMessage part : messages) {
                 final MemorySegment payload = part.payload();
-                frames.add(frame(payload));
+                frames.add(frame(part, payload));
                 total += payload.byteSize();
             }
             final long first = sendFrame(frames.getFirst(), last == 0 ? 0 : ZMQ.SNDMORE, timeoutMs);
@@ -226,10 +228,9 @@ final class ZmqSocket extends ZeromqSocketBase {
             if (frame == null) {
                 return reqReceived(failure());
             }
-            final MemorySegment payload = OffHeap.payload(frame);
-            zmqMessage.received(payload);
-            countReceived(payload.byteSize());
-            return reqReceived(payload.byteSize());
+            final long size = receiveInto(zmqMessage, frame);
+            countReceived(size);
+            return reqReceived(size);
         } finally {
             lock.unlock();
         }
@@ -252,9 +253,9 @@ final class ZmqSocket extends ZeromqSocketBase {
             final List<Message> received = new ArrayList<>();
             long total = 0;
             while (true) {
-                final MemorySegment payload = OffHeap.payload(frame);
-                received.add(new ZmqMessage(factory, payload));
-                total += payload.byteSize();
+                final ZmqMessage part = new ZmqMessage(factory);
+                total += receiveInto(part, frame);
+                received.add(part);
                 if (!frame.hasMore()) {
                     break;
                 }
@@ -274,9 +275,45 @@ final class ZmqSocket extends ZeromqSocketBase {
         }
     }
 
-    private static Msg frame(final MemorySegment payload) {
-        // No copy: JeroMQ keeps the direct buffer, and the automatic arena keeps the memory while it does.
-        return payload.byteSize() == 0 ? new Msg() : new Msg(payload.asByteBuffer());
+    /**
+     * The frame of a payload: a pooled one is copied into a heap frame (its block goes back to the pool once the send
+     * went through, and JeroMQ moves heap frames fastest); a larger one is given to JeroMQ as its direct buffer, no
+     * copy, and the automatic arena keeps the memory while JeroMQ does.
+     */
+    private static Msg frame(final ZmqMessage message, final MemorySegment payload) {
+        final int size = (int) payload.byteSize();
+        if (size == 0) {
+            return new Msg();
+        }
+        if (message.pooled()) {
+            final byte[] bytes = new byte[size];
+            MemorySegment.copy(payload, ValueLayout.JAVA_BYTE, 0, bytes, 0, size);
+            return new Msg(bytes);
+        }
+        return new Msg(payload.asByteBuffer());
+    }
+
+    /**
+     * Puts a received frame's payload into {@code message}: a small frame (JeroMQ decoded it into a heap buffer, see
+     * {@link OffHeap#ALLOCATOR}) is copied into a pooled block, a larger one is viewed where JeroMQ decoded it.
+     *
+     * @return its size
+     */
+    private long receiveInto(final ZmqMessage message, final Msg frame) {
+        final int size = frame.size();
+        if (size > 0 && size <= OffHeap.SMALL) {
+            final MemorySegment pooled = factory.pool().take(size);
+            if (pooled != null) {
+                final ByteBuffer buffer = frame.buf();
+                buffer.clear();
+                MemorySegment.copy(MemorySegment.ofBuffer(buffer), 0, pooled, 0, size);
+                message.receivedPooled(pooled, size);
+                return size;
+            }
+        }
+        final MemorySegment payload = OffHeap.payload(frame);
+        message.received(payload);
+        return payload.byteSize();
     }
 
     private long sendFrame(final Msg frame, final int flags, final long timeoutMs) {

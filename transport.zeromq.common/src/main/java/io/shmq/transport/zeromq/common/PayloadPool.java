@@ -1,60 +1,80 @@
-package io.shmq.transport.libzmq.internal;
+package io.shmq.transport.zeromq.common;
 
-import io.shmq.transport.zeromq.common.CallLock;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
- * The small own payloads of one factory, recycled: blocks of a power of two from {@value #MIN_BYTES} B to
- * {@link LibzmqMessage#COPY_SEND_LIMIT}, carved from {@value #CHUNK_BYTES}-byte chunks of the factory's shared arena.
+ * The small own payloads of one factory of either zeromq provider, recycled: blocks of a power of two from
+ * {@value #MIN_BYTES} B to the factory's largest small payload, carved from {@value #CHUNK_BYTES}-byte chunks of the
+ * factory's shared arena.
  * Each thread keeps up to {@value #THREAD_BLOCKS} free blocks per class of its own (no atomic operation to take or
  * give one); beyond that, blocks move to and from a shared stack per class in halves, under a {@link CallLock}.
  *
- * <p>Why: a small own payload is copied by its send ({@code zmq_send}) and given back right after, so a sender that
- * makes a new message per send (as FairMQ devices do) takes and gives one block per message. With {@code malloc} and
- * {@code free} each message cost two native calls and a place on the factory's registry (the factory frees what is
- * still open when it closes), and the registry's CAS and its prunes were about a sixth of a 64 B sender's CPU time
- * (JFR CPU-time samples). A pooled payload needs no registry: the arena's close frees every chunk.
+ * <p>Why: a small payload is copied by its send (libzmq's {@code zmq_send}; a heap frame for JeroMQ) and given back
+ * right after, so a sender that makes a new message per send (as FairMQ devices do) takes and gives one block per
+ * message, and a receiver copies each small frame into one. In the libzmq provider, {@code malloc} and {@code free}
+ * cost two native calls and a place on the factory's registry per message (the factory frees what is still open
+ * when it closes), and the registry's CAS and its prunes were about a sixth of a 64 B sender's CPU time (JFR
+ * CPU-time samples); a pooled payload needs no registry, the arena's close frees every chunk. In the JeroMQ provider
+ * every small payload was a slice of a fresh, zero-filled 64 KiB automatic arena, and zero-filling and first
+ * touching them was the largest item of a 4 KiB sender's and receiver's CPU time.
  *
  * <p>Bounded: a class carves at most {@value #CHUNKS_PER_CLASS} chunks, so the pool holds at most 8 MiB; what a
  * device held at its peak stays with the factory until it closes. Beyond the bound {@link #take} returns null and the
  * message falls back to {@code malloc}. Blocks are aligned to their size up to 4 KiB (chunks are page-aligned), so any
  * alignment up to {@value #MAX_ALIGNMENT} is served here.
  */
-final class PayloadPool {
-    static final long MIN_BYTES = 64;
-    static final long MAX_ALIGNMENT = 64;
+public final class PayloadPool {
+    /** The smallest block. */
+    public static final long MIN_BYTES = 64;
+    /** The largest alignment every block has. */
+    public static final long MAX_ALIGNMENT = 64;
     private static final int MIN_SHIFT = Long.numberOfTrailingZeros(MIN_BYTES);
-    private static final int CLASSES = Long.numberOfTrailingZeros(LibzmqMessage.COPY_SEND_LIMIT) - MIN_SHIFT + 1;
     private static final long CHUNK_BYTES = 64 * 1024;
     private static final int CHUNKS_PER_CLASS = 16;
     /** Free blocks a thread keeps per class; half of them move at once to or from the shared stack. */
     private static final int THREAD_BLOCKS = 64;
 
     private final Arena arena;
-    private final Shared[] shared = new Shared[CLASSES];
+    private final int classes;
+    private final Shared[] shared;
     /** The calling thread's free blocks: a thread that stops using the factory leaves them to the arena's close. */
-    private final ThreadLocal<Local> local = ThreadLocal.withInitial(Local::new);
+    private final ThreadLocal<Local> local = ThreadLocal.withInitial(() -> new Local(classes()));
 
-    PayloadPool(final Arena arena) {
+    /**
+     * @param arena   the factory's arena: the chunks live as long as it
+     * @param largest the largest block, a power of two from {@value #MIN_BYTES} to {@value #CHUNK_BYTES}
+     */
+    public PayloadPool(final Arena arena, final long largest) {
+        if (largest < MIN_BYTES || largest > CHUNK_BYTES || Long.bitCount(largest) != 1) {
+            throw new IllegalArgumentException("largest block must be a power of two in [" + MIN_BYTES + ", "
+                    + CHUNK_BYTES + "]: largest=" + largest);
+        }
         this.arena = arena;
-        for (int i = 0; i < CLASSES; i++) {
+        this.classes = Long.numberOfTrailingZeros(largest) - MIN_SHIFT + 1;
+        this.shared = new Shared[classes];
+        for (int i = 0; i < classes; i++) {
             shared[i] = new Shared(MIN_BYTES << i);
         }
     }
 
-    /** @return the class index of a payload of {@code bytes} (1 to {@link LibzmqMessage#COPY_SEND_LIMIT}) */
+    /** @return the largest payload a block holds */
+    public long largest() {
+        return MIN_BYTES << (classes - 1);
+    }
+
+    /** @return the class index of a payload of {@code bytes} (1 to {@link #largest()}) */
     private static int classOf(final long bytes) {
         return Math.max(0, 64 - Long.numberOfLeadingZeros(bytes - 1) - MIN_SHIFT);
     }
 
     /**
-     * @return a block of at least {@code bytes} (1 to {@link LibzmqMessage#COPY_SEND_LIMIT}), of its class's full
+     * @return a block of at least {@code bytes} (1 to {@link #largest()}), of its class's full
      * size, scoped to the factory's arena; null when the class carved all its chunks and none is free, or when the
      * factory's arena is closed
      */
-    MemorySegment take(final long bytes) {
+    public MemorySegment take(final long bytes) {
         final int cls = classOf(bytes);
         final Local mine = local.get();
         final MemorySegment[] stack = mine.stacks[cls];
@@ -72,7 +92,7 @@ final class PayloadPool {
     }
 
     /** Gives back a block {@link #take} returned (its size names its class), into the calling thread's blocks. */
-    void give(final MemorySegment block) {
+    public void give(final MemorySegment block) {
         final int cls = Long.numberOfTrailingZeros(block.byteSize()) - MIN_SHIFT;
         final Local mine = local.get();
         final MemorySegment[] stack = mine.stacks[cls];
@@ -84,10 +104,19 @@ final class PayloadPool {
         mine.counts[cls] = count + 1;
     }
 
+    private int classes() {
+        return classes;
+    }
+
     /** One thread's free blocks, a stack per class. */
     private static final class Local {
-        final MemorySegment[][] stacks = new MemorySegment[CLASSES][THREAD_BLOCKS];
-        final int[] counts = new int[CLASSES];
+        final MemorySegment[][] stacks;
+        final int[] counts;
+
+        Local(final int classes) {
+            stacks = new MemorySegment[classes][THREAD_BLOCKS];
+            counts = new int[classes];
+        }
     }
 
     /** One class's shared stack of free blocks and the chunks carved so far. */

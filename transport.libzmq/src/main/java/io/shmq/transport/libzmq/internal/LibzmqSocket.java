@@ -183,11 +183,10 @@ final class LibzmqSocket extends ZeromqSocketBase {
         lock.lock();
         try {
             checkOpen();
-            final long result = receiveFrame(timeoutMs);
-            if (result < 0) {
-                return reqReceived(result);
+            final long size = receiveFrame(timeoutMs);
+            if (size < 0) {
+                return reqReceived(size);
             }
-            final long size = LibZmq.msgSize(scratch);
             m.received(scratch, size);
             countReceived(size);
             return reqReceived(size);
@@ -262,13 +261,15 @@ final class LibzmqSocket extends ZeromqSocketBase {
         }
     }
 
-    /** Receives one frame into {@link #scratch}, waiting in {@code zmq_poll}; 0 or a negative code. */
+    /** Receives one frame into {@link #scratch}, waiting in {@code zmq_poll}; its size, or a negative code. */
     private long receiveFrame(final long timeoutMs) {
         long deadline = 0;
         boolean waiting = false;
         while (true) {
-            if (LibZmq.msgRecv(scratch, handle, LibZmq.ZMQ_DONTWAIT) >= 0) {
-                return 0;
+            final int received = LibZmq.msgRecv(scratch, handle, LibZmq.ZMQ_DONTWAIT);
+            if (received >= 0) {
+                // zmq_msg_recv returns the size, clamped to INT_MAX: only a frame that large needs zmq_msg_size.
+                return received < Integer.MAX_VALUE ? received : LibZmq.msgSize(scratch);
             }
             if (!waiting) {
                 waiting = true;

@@ -216,7 +216,9 @@ final class LibzmqMessage implements Message {
         // zmq_msg_copy shares the content by reference count (small contents are copied): nothing is duplicated.
         LibZmq.msgCopy(copy.msg(), msg);
         copy.state = LIBZMQ;
-        copy.base = base;
+        // The copy's own address: a small content (up to 33 bytes) lives inside each zmq_msg_t, so the original's
+        // address would read whatever the original (or the socket that took its zmq_msg_t) holds next.
+        copy.base = size == 0 ? MemorySegment.NULL : LibZmq.msgData(copy.msg).reinterpret(size);
         copy.size = size;
         copy.contentSize = contentSize;
         return copy;
@@ -314,6 +316,30 @@ final class LibzmqMessage implements Message {
         } else if (state == OWN) {
             LibZmq.free(base);
         }
+    }
+
+    /**
+     * A single-part receive: takes the socket's {@code zmq_msg_t} that holds the received frame as this message's own
+     * and gives the socket this message's one in exchange (its previous content, if any, is released by the socket's
+     * next {@code zmq_msg_recv}, as a C receiver's is): no {@code zmq_msg_move}, no copy. A message without a
+     * {@code zmq_msg_t} yet gets the frame moved into a new one instead.
+     *
+     * @return the {@code zmq_msg_t} the socket receives into from now on
+     */
+    MemorySegment receivedInto(final MemorySegment from, final long bytes) {
+        final MemorySegment mine = msg;
+        if (mine.address() == 0) {
+            received(from, bytes);
+            return from;
+        }
+        dropOwn();
+        msg = from;
+        state = LIBZMQ;
+        size = bytes;
+        contentSize = bytes;
+        base = bytes == 0 ? MemorySegment.NULL : LibZmq.msgData(from).reinterpret(bytes);
+        view = null;
+        return mine;
     }
 
     /** A receive: moves the socket's received {@code zmq_msg_t} into this message, replacing the content. */

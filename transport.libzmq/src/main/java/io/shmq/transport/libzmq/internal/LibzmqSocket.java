@@ -29,8 +29,12 @@ import java.util.concurrent.TimeUnit;
 final class LibzmqSocket extends ZeromqSocketBase {
     private final LibzmqFactory factory;
     private final MemorySegment handle;
-    /** The {@code zmq_msg_t} a receive lands in before it is moved into the caller's message. */
-    private final MemorySegment scratch;
+    /**
+     * The {@code zmq_msg_t} a receive lands in; a single-part receive then trades it for the caller's message's own
+     * (see {@link LibzmqMessage#receivedInto}), so it may hold that message's previous content until the next receive
+     * releases it. Used under the lock only.
+     */
+    private MemorySegment scratch;
     /** Two poll items: this socket and the wake-up eventfd. */
     private final MemorySegment items;
     private final Wakeup wakeup = new Wakeup();
@@ -187,7 +191,7 @@ final class LibzmqSocket extends ZeromqSocketBase {
             if (size < 0) {
                 return reqReceived(size);
             }
-            m.received(scratch, size);
+            scratch = m.receivedInto(scratch, size);
             countReceived(size);
             return reqReceived(size);
         } finally {

@@ -108,6 +108,36 @@ class PayloadPoolTest {
     }
 
     @Test
+    void shouldKeepCopiesAndEarlierContentValidWhileOneMessageReceivesAgainAndAgain() {
+        // A single-part receive trades the socket's zmq_msg_t for the message's: the previous content is released by
+        // the socket's next receive, and a copy (zmq_msg_copy, a reference) outlives both.
+        try (TransportFactory factory = new LibzmqTransport().createFactory(FactoryConfig.of("pool", "swap"));
+             Socket push = factory.createSocket(SocketType.PUSH, "push");
+             Socket pull = factory.createSocket(SocketType.PULL, "pull");
+             Message in = factory.createMessage()) {
+            pull.bind("inproc://swap");
+            push.connect("inproc://swap");
+            final List<Message> copies = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                try (Message m = factory.createMessage(i % 2 == 0 ? 16 : 20_000)) {
+                    m.data().set(ValueLayout.JAVA_INT_UNALIGNED, 0, i);
+                    push.send(m, 1000);
+                }
+            }
+            for (int i = 0; i < 50; i++) {
+                assertEquals(i % 2 == 0 ? 16 : 20_000, pull.receive(in, 1000));
+                assertEquals(i, in.data().get(ValueLayout.JAVA_INT_UNALIGNED, 0));
+                copies.add(in.copy());
+            }
+            assertEquals(Socket.TIMEOUT, pull.receive(in, 0));
+            for (int i = 0; i < 50; i++) {
+                assertEquals(i, copies.get(i).data().get(ValueLayout.JAVA_INT_UNALIGNED, 0), "copy " + i);
+            }
+            copies.forEach(Message::close);
+        }
+    }
+
+    @Test
     void shouldLetAnotherThreadCloseAPooledMessageAndFactoryCloseInvalidateOpenOnes() throws Exception {
         final TransportFactory factory = new LibzmqTransport().createFactory(FactoryConfig.of("pool", "threads"));
         final Message kept = factory.createMessage(64);

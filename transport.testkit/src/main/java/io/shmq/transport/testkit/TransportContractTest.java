@@ -546,7 +546,9 @@ public abstract class TransportContractTest {
             beta.subscribe("b.");
             beta.subscribe("both");
             awaitSubscribed(pub, alpha, "a." + PROBE);
-            awaitSubscribed(pub, beta, "b." + PROBE);
+            // The last of beta's subscriptions: a sub's subscriptions reach the publisher in order, so once it matches,
+            // "b." does too (awaiting "b." alone let "both0" go out before "both" had arrived, now and then).
+            awaitSubscribed(pub, beta, "both" + PROBE);
             awaitSubscribed(pub, all, PROBE);
             for (int i = 0; i < 5; i++) {
                 sendText(pub, "a." + i);

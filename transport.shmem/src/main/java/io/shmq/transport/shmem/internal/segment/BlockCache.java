@@ -15,7 +15,7 @@ import static io.shmq.transport.shmem.internal.segment.BlockCacheLayout.SEGMENT_
  */
 public final class BlockCache {
     /** Bytes a class's cache holds at most (then it gives half back to the segment). */
-    static final long CACHE_BYTES = 16 * 1024;
+    static final long CACHE_BYTES = 256 * 1024;
 
     private final MemorySegment memory;
     private final long base;
@@ -44,7 +44,7 @@ public final class BlockCache {
         }
     }
 
-    /** @return how many blocks of class {@code c} one cache holds: 16 KiB of them, between 4 and 124 */
+    /** @return how many blocks of class {@code c} one cache holds: 256 KiB of them, between 32 and 124 */
     static int capacity(final int c) {
         return (int) Math.max(4, Math.min(BlockCacheLayout.MAX_BLOCKS, CACHE_BYTES >> (6 + c)));
     }

@@ -30,7 +30,17 @@ final class ShmqPeer {
      * @return a factory of that provider found on the class path
      */
     static TransportFactory factory(final TransportKind kind, final String session, final String id) {
-        return Transports.transport(kind).createFactory(FactoryConfig.of(id, session));
+        final FactoryConfig.Builder config = FactoryConfig.of(id, session).toBuilder();
+        // -Dshmq.bench.options=key=value,key=value: provider options for an experiment (the JVM's flags, and so this
+        // property, reach both JVMs of a case); the benchmark's own runs set none.
+        final String options = System.getProperty("shmq.bench.options", "");
+        for (final String option : options.split(",")) {
+            final int eq = option.indexOf('=');
+            if (eq > 0) {
+                config.option(option.substring(0, eq).trim(), option.substring(eq + 1).trim());
+            }
+        }
+        return Transports.transport(kind).createFactory(config.build());
     }
 
     /**

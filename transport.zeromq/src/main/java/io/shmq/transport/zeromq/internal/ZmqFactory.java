@@ -104,16 +104,18 @@ final class ZmqFactory extends ZeromqFactoryBase<ZmqSocket, ZmqPoller> {
     }
 
     /**
-     * @return a pooled block for a payload of {@code size} and {@code alignment} (checked by {@link #allocate}), or
-     * null when it is not small or the pool has none
+     * @return a pooled block for a payload of {@code size} and {@code alignment} (already checked, by
+     * {@link #checkAllocation}), or null when it is not small or the pool has none
      */
     MemorySegment pooled(final long size, final long alignment) {
         return size > 0 && size <= OffHeap.SMALL && alignment <= PayloadPool.MAX_ALIGNMENT ? pool.take(size) : null;
     }
 
-    /** Allocates a payload outside the pool; {@code size} 0 gives {@link MemorySegment#NULL}. */
+    /**
+     * Allocates a payload outside the pool; {@code size} 0 gives {@link MemorySegment#NULL}. The caller checked
+     * {@code size} and {@code alignment} ({@link #checkAllocation}: a message's allocation does, once).
+     */
     MemorySegment allocate(final long size, final long alignment) {
-        checkAllocation(size, alignment);
         if (size == 0) {
             return MemorySegment.NULL;
         }

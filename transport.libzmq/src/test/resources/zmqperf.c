@@ -3,7 +3,8 @@
  * perf/remote_thr (one zmq_msg_t per message, default high-water marks), in one file.
  *
  *   zmqperf pull ADDRESS COUNT SIZE   binds a pull socket, prints READY, receives COUNT messages, prints
- *                                     "RATE msgs/s" measured from message COUNT/10 to the last
+ *                                     "RATE steady whole" in msgs/s: steady from message COUNT/2 to the
+ *                                     last, whole from the first message to the last
  *   zmqperf push ADDRESS COUNT SIZE   connects a push socket, sends COUNT messages of SIZE bytes, then stays
  *                                     connected until stdin ends
  *
@@ -60,21 +61,24 @@ int main(int argc, char **argv) {
     if (pull) {
         printf("READY\n");
         fflush(stdout);
-        double start = 0;
-        const long from = count / 10;
+        double first = 0;
+        double middle = 0;
+        const long half = count / 2;
         zmq_msg_init(&msg);
         for (long i = 0; i < count; i++) {
-            if (i == from) {
-                start = now();
-            }
             if (zmq_msg_recv(&msg, s, 0) < 0) {
                 fprintf(stderr, "recv: %s\n", zmq_strerror(zmq_errno()));
                 return 1;
             }
+            if (i == 0) {
+                first = now();
+            } else if (i == half) {
+                middle = now();
+            }
         }
-        const double seconds = now() - start;
+        const double end = now();
         zmq_msg_close(&msg);
-        printf("RATE %.0f\n", (count - from) / seconds);
+        printf("RATE %.0f %.0f\n", (count - 1 - half) / (end - middle), (count - 1) / (end - first));
     } else {
         for (long i = 0; i < count; i++) {
             zmq_msg_init_size(&msg, size);

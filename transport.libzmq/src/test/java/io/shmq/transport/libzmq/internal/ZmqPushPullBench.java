@@ -28,7 +28,8 @@ import org.zeromq.ZMQ;
 /**
  * Push/pull throughput between two processes, not a test: nothing asserts a time. For each case a receiver process
  * binds a pull socket and receives {@code count} messages, a sender process connects a push socket and sends them;
- * the receiver reports the rate from message {@code count / 10} to the last (the first tenth warms up). Both sides
+ * the receiver reports two rates: steady, from message {@code count / 2} to the last (the first half warms up), and
+ * whole, from the first message to the last (the sender's JIT warm-up included). Both sides
  * are fresh processes (JVMs, or the C program {@code zmqperf.c} from the test resources, compiled here with gcc
  * against libzmq.so.5; the C cases are skipped when gcc is missing), so no case inherits another's JIT profile.
  *
@@ -46,7 +47,7 @@ import org.zeromq.ZMQ;
  * java --enable-native-access=ALL-UNNAMED -cp target/test-classes:target/classes:$(cat target/cp.txt) \
  *     io.shmq.transport.libzmq.internal.ZmqPushPullBench [rounds [size:count...]]
  * </pre>
- * Default: 3 rounds of {@code 64:2000000 4096:500000}. {@code -Dbench.cases=a,b} keeps only the cases whose key
+ * Default: 3 rounds of {@code 64:10000000 4096:2000000} (about 2 s a case at 64 B). {@code -Dbench.cases=a,b} keeps only the cases whose key
  * (see {@link #CASES}) is listed; {@code -Dbench.senderJvm="..."} and {@code -Dbench.receiverJvm="..."} add JVM
  * options to the Java senders or receivers (e.g. a JFR recording).
  */
@@ -88,14 +89,15 @@ public final class ZmqPushPullBench {
         }
         final int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
         final List<String> specs = args.length > 1 ? Arrays.asList(args).subList(1, args.length)
-                : List.of("64:2000000", "4096:500000");
+                : List.of("64:10000000", "4096:2000000");
         final String only = System.getProperty("bench.cases");
         final List<String> keys = CASES.keySet().stream()
                 .filter(k -> only == null || Arrays.asList(only.split(",")).contains(k)).toList();
         final Path dir = Files.createTempDirectory("zmqbench");
         try {
             final Path perf = compileC(dir);
-            final Map<String, List<Double>> rates = new LinkedHashMap<>();
+            final Map<String, List<Double>> steady = new LinkedHashMap<>();
+            final Map<String, List<Double>> whole = new LinkedHashMap<>();
             for (int round = 1; round <= rounds; round++) {
                 for (final String spec : specs) {
                     final int size = Integer.parseInt(spec.substring(0, spec.indexOf(':')));
@@ -105,13 +107,15 @@ public final class ZmqPushPullBench {
                         if ((c[0].equals("c") || c[1].equals("c")) && perf == null) {
                             continue;
                         }
-                        final double rate = run(c[0], c[1], address(c[2], dir), count, size, perf);
-                        rates.computeIfAbsent(key + "@" + size, k -> new ArrayList<>()).add(rate);
-                        System.out.printf("round %d: %-10s %5d B %,12.0f msgs/s%n", round, key, size, rate);
+                        final double[] rate = run(c[0], c[1], address(c[2], dir), count, size, perf);
+                        steady.computeIfAbsent(key + "@" + size, k -> new ArrayList<>()).add(rate[0]);
+                        whole.computeIfAbsent(key + "@" + size, k -> new ArrayList<>()).add(rate[1]);
+                        System.out.printf("round %d: %-10s %5d B steady %,12.0f whole %,12.0f msgs/s%n", round, key,
+                                size, rate[0], rate[1]);
                     }
                 }
             }
-            print(rounds, specs, keys, rates);
+            print(rounds, specs, keys, steady, whole);
         } finally {
             try (var files = Files.list(dir)) {
                 for (final Path file : files.toList()) {
@@ -123,29 +127,37 @@ public final class ZmqPushPullBench {
     }
 
     private static void print(final int rounds, final List<String> specs, final List<String> keys,
-                              final Map<String, List<Double>> rates) {
+                              final Map<String, List<Double>> steady, final Map<String, List<Double>> whole) {
         System.out.println();
-        System.out.println("Medians of " + rounds + " interleaved rounds (min-max), msgs/s; ratio: to C -> C over the "
+        System.out.println("Medians of " + rounds + " interleaved rounds, msgs/s: steady = from message count/2 to "
+                + "the last, whole = from the first message to the last (warm-up included); ratio: to C -> C over the "
                 + "same scheme for libzmq rows, to plain JeroMQ for the JeroMQ provider");
         System.out.println();
-        System.out.println("| sender -> receiver (two processes) | scheme | size | msgs/s (median) | min-max | ratio |");
-        System.out.println("|---|---|---:|---:|---:|---:|");
+        System.out.println("| sender -> receiver (two processes) | scheme | size | steady (median) | min-max | ratio "
+                + "| whole (median) | ratio |");
+        System.out.println("|---|---|---:|---:|---:|---:|---:|---:|");
         for (final String spec : specs) {
             final int size = Integer.parseInt(spec.substring(0, spec.indexOf(':')));
             for (final String key : keys) {
-                final List<Double> list = rates.get(key + "@" + size);
+                final List<Double> list = steady.get(key + "@" + size);
                 if (list == null) {
                     continue;
                 }
                 final String[] c = CASES.get(key);
                 final String base = c[0].equals("jeromq") ? "plain-tcp" : c[0].equals("plain") ? null
                         : c[0].equals("c") && c[1].equals("c") ? null : "c-" + c[2];
-                final List<Double> baseList = base == null ? null : rates.get(base + "@" + size);
-                final String ratio = baseList == null ? "" : String.format("%.2f", median(list) / median(baseList));
-                System.out.printf("| %s -> %s | %s | %d B | %,.0f | %,.0f-%,.0f | %s |%n", NAMES.get(c[0]),
-                        NAMES.get(c[1]), c[2], size, median(list), min(list), max(list), ratio);
+                final List<Double> wholeList = whole.get(key + "@" + size);
+                System.out.printf("| %s -> %s | %s | %d B | %,.0f | %,.0f-%,.0f | %s | %,.0f | %s |%n",
+                        NAMES.get(c[0]), NAMES.get(c[1]), c[2], size, median(list), min(list), max(list),
+                        ratio(list, base == null ? null : steady.get(base + "@" + size)), median(wholeList),
+                        ratio(wholeList, base == null ? null : whole.get(base + "@" + size)));
             }
         }
+    }
+
+    /** @return the ratio of the two medians, or an empty cell without a base */
+    private static String ratio(final List<Double> values, final List<Double> base) {
+        return base == null ? "" : String.format("%.2f", median(values) / median(base));
     }
 
     private static double median(final List<Double> values) {
@@ -188,7 +200,7 @@ public final class ZmqPushPullBench {
      * the sender's stdin, which lets it disconnect (a sender stays connected until the receiver has everything: see
      * the README on libzmq 4.3.4 and disconnecting senders).
      */
-    private static double run(final String senderImpl, final String receiverImpl, final String address,
+    private static double[] run(final String senderImpl, final String receiverImpl, final String address,
                               final long count, final int size, final Path perf) throws IOException,
             InterruptedException {
         final Process receiver = start(receiverImpl, perf, "pull", address, count, size)
@@ -201,10 +213,11 @@ public final class ZmqPushPullBench {
         final Process sender = start(senderImpl, perf, "push", address, count, size)
                 .redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.INHERIT)
                 .start();
-        double rate = Double.NaN;
+        double[] rate = {Double.NaN, Double.NaN};
         while ((line = out.readLine()) != null) {
             if (line.startsWith("RATE ")) {
-                rate = Double.parseDouble(line.substring(5));
+                final String[] fields = line.split(" ");
+                rate = new double[] {Double.parseDouble(fields[1]), Double.parseDouble(fields[2])};
             } else {
                 System.out.println("  receiver: " + line);
             }
@@ -286,22 +299,35 @@ public final class ZmqPushPullBench {
         }
     }
 
+    /**
+     * Prints the receiver's two rates, as the C receiver does: {@code RATE steady whole}, msgs/s. Steady: from message
+     * {@code count / 2} to the last (the first half warms up: JIT compilation, the peers' first batches). Whole: from
+     * the first message received to the last, the sender's warm-up included.
+     */
+    private static void printRates(final long count, final long first, final long middle, final long end) {
+        System.out.printf("RATE %.0f %.0f%n", (count - 1 - count / 2) / ((end - middle) / 1e9),
+                (count - 1) / ((end - first) / 1e9));
+    }
+
     /** A receiving child: binds a pull socket of {@code impl}, receives {@code count} messages, prints the rate. */
     private static void pull(final String impl, final String address, final long count) {
-        final long from = count / 10;
-        long start = 0;
+        final long half = count / 2;
+        long first = 0;
+        long middle = 0;
         if (impl.equals("plain")) {
             try (ZContext context = new ZContext(1)) {
                 final ZMQ.Socket pull = context.createSocket(org.zeromq.SocketType.PULL);
                 pull.bind(address);
                 System.out.println("READY");
                 for (long i = 0; i < count; i++) {
-                    if (i == from) {
-                        start = System.nanoTime();
-                    }
                     pull.recv(0);
+                    if (i == 0) {
+                        first = System.nanoTime();
+                    } else if (i == half) {
+                        middle = System.nanoTime();
+                    }
                 }
-                System.out.printf("RATE %.0f%n", (count - from) / ((System.nanoTime() - start) / 1e9));
+                printRates(count, first, middle, System.nanoTime());
                 pull.close();
             }
             return;
@@ -314,16 +340,18 @@ public final class ZmqPushPullBench {
             System.out.println("READY");
             long sum = 0;
             for (long i = 0; i < count; i++) {
-                if (i == from) {
-                    start = System.nanoTime();
-                }
                 final long result = pull.receive(message, 60_000);
+                if (i == 0) {
+                    first = System.nanoTime();
+                } else if (i == half) {
+                    middle = System.nanoTime();
+                }
                 if (result < 0) {
                     throw new IllegalStateException("receive failed at " + i + ": result=" + result);
                 }
                 sum += message.data().get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
             }
-            System.out.printf("RATE %.0f%n", (count - from) / ((System.nanoTime() - start) / 1e9));
+            printRates(count, first, middle, System.nanoTime());
             if (sum == 42) {
                 System.out.println("(sum " + sum + ")");
             }

@@ -23,6 +23,10 @@ import io.shmq.transport.shmem.internal.segment.ManagedSegment;
  * the only reference: the block goes into the cache, its count untouched, before the entry is cleared (killed
  * before it is marked free: the entry releases it; after: the cache returns it). A block caught between the two
  * states, free but still tagged with the session, is returned by its entry ({@code ManagedSegment.reclaimHalfway}).
+ *
+ * <p>Copies in the process share one reference ({@link Share}): the block's count and the ledger record references
+ * of processes, not messages, so a copy and its close write nothing to shared memory, and the kill of a process
+ * that copies leaves no count without its entry.
  */
 final class OpenMessages {
     private static final int STRIPES = 16;
@@ -92,6 +96,32 @@ final class OpenMessages {
                 free = java.util.Arrays.copyOf(free, free.length * 2);
             }
             free[freeCount++] = index;
+        }
+    }
+
+    /**
+     * The one reference this process holds to a managed block that several of its messages share ({@link
+     * ShmemMessage#copy()} in this process): one count in the block header, one ledger entry (in {@link #stripe}'s
+     * range, written and cleared under its lock), and {@link #holders} messages. A copy in the process counts only
+     * here, in the heap: the block's shared count and the ledger change together, at the first copy (never) and when
+     * the last holder lets go (the usual release of a message's reference), so a kill at any moment leaves the
+     * count and the entries in agreement.
+     */
+    static final class Share {
+        private final Stripe stripe;
+        /** The reference's ledger entry, -1 when unrecorded (the range was full). */
+        private final int entry;
+        /** Messages that hold the reference; the last one to leave releases it. */
+        private final java.util.concurrent.atomic.AtomicInteger holders = new java.util.concurrent.atomic.AtomicInteger(1);
+
+        Share(final Stripe stripe, final int entry) {
+            this.stripe = stripe;
+            this.entry = entry;
+        }
+
+        /** @return how many messages hold the reference now */
+        int holders() {
+            return holders.get();
         }
     }
 
@@ -203,32 +233,167 @@ final class OpenMessages {
         if (stripe == null) {
             return false;
         }
+        final Share share;
         stripe.lock();
         try {
             if (message.stripe != stripe) {
                 return false;
             }
+            share = message.share;
             if (!release) {
+                // The caller hands the reference on (a detach, which unshared the message first).
                 unlink(stripe, message);
                 return true;
             }
-            final ManagedSegment segment = message.managedSegment();
-            final long block = message.managedHandle();
-            final BlockCache cache = segment == stripe.cached ? stripe.cache : null;
-            if (cache != null && segment.exclusive(block)) {
-                segment.releaseExclusive(block, cache); // into the cache first, then the entry goes
-                unlink(stripe, message);
-            } else {
-                unlink(stripe, message); // shared: the entry goes first (a kill between leaks, never frees twice)
-                if (cache != null) {
-                    segment.releaseCached(block, cache);
-                } else {
-                    segment.release(block);
-                }
+            if (share == null) {
+                releaseReference(stripe, message.managedSegment(), message.managedHandle(), message, -1);
+                return true;
             }
-            return true;
+            unlink(stripe, message);
         } finally {
             stripe.unlock();
+        }
+        // One holder of a share less; the last one releases the process's reference, under the share's stripe.
+        message.share = null;
+        if (share.holders.decrementAndGet() == 0) {
+            releaseShare(share, message.managedSegment(), message.managedHandle(), null);
+        }
+        return true;
+    }
+
+    /**
+     * Releases one reference of this process to {@code block}, recorded by {@code message} (unlinked here) or by a
+     * share at {@code entry} (cleared here), both of {@code stripe}, whose lock is held, in the order that leaves a
+     * survivor nothing to free twice: an exclusive block goes into the cache first, then the entry goes; a block
+     * others hold too loses its entry first (a kill between leaks, never frees twice).
+     */
+    private void releaseReference(final Stripe stripe, final ManagedSegment segment, final long block,
+                                  final ShmemMessage message, final int entry) {
+        final BlockCache cache = segment == stripe.cached ? stripe.cache : null;
+        final boolean exclusive = cache != null && segment.exclusive(block);
+        if (exclusive) {
+            segment.releaseExclusive(block, cache);
+        }
+        if (message != null) {
+            unlink(stripe, message);
+        } else {
+            clearEntry(stripe, entry);
+        }
+        if (!exclusive) {
+            if (cache != null) {
+                segment.releaseCached(block, cache);
+            } else {
+                segment.release(block);
+            }
+        }
+    }
+
+    /** The last holder of {@code share} left: releases the reference and its entry (locking its stripe unless held). */
+    private void releaseShare(final Share share, final ManagedSegment segment, final long block, final Stripe held) {
+        final Stripe stripe = share.stripe;
+        if (stripe != held) {
+            stripe.lock();
+        }
+        try {
+            releaseReference(stripe, segment, block, null, share.entry);
+        } finally {
+            if (stripe != held) {
+                stripe.unlock();
+            }
+        }
+    }
+
+    private void clearEntry(final Stripe stripe, final int entry) {
+        if (entry >= 0) {
+            ledger.clear(entry);
+            stripe.giveBack(entry);
+        }
+    }
+
+    /**
+     * A copy in this process: {@code copy} (empty) shares {@code original}'s reference to its managed block, which
+     * becomes a {@link Share} at the first copy (its entry moves from the message to the share). Nothing in shared
+     * memory changes, so a kill leaves nothing to undo.
+     *
+     * @return false when the factory released {@code original} meanwhile
+     */
+    boolean copyManaged(final ShmemMessage original, final ShmemMessage copy) {
+        Share share = original.share;
+        if (share == null) {
+            final Stripe stripe = original.stripe;
+            if (stripe == null) {
+                return false;
+            }
+            stripe.lock();
+            try {
+                if (original.stripe != stripe) {
+                    return false;
+                }
+                share = new Share(stripe, original.ledgerEntry);
+                original.ledgerEntry = -1;
+                original.share = share;
+            } finally {
+                stripe.unlock();
+            }
+        }
+        share.holders.incrementAndGet();
+        copy.share = share;
+        final Stripe stripe = current();
+        stripe.lock();
+        try {
+            link(stripe, copy);
+        } finally {
+            stripe.unlock();
+        }
+        return true;
+    }
+
+    /**
+     * Gives a holder of a {@link Share} a reference of its own, before a send or a detach hands it to another
+     * party: one more count on the block, then its own entry (a kill between leaks one reference, never frees
+     * twice), then it leaves the share (the last holder to leave releases the share's reference). The sole holder
+     * takes the share's reference and its entry over instead, and nothing in shared memory changes: the entry, of
+     * the share's stripe's range, goes back to the message's stripe when it is cleared (an entry belongs to the
+     * stripe whose free stack holds it; the ranges only say where new entries come from).
+     */
+    void unshare(final ShmemMessage message) {
+        final Share share = message.share;
+        final Stripe stripe = message.stripe;
+        if (stripe == null) {
+            return; // released by the factory's close meanwhile
+        }
+        if (share.holders() == 1) {
+            stripe.lock();
+            try {
+                if (message.stripe == stripe) {
+                    message.ledgerEntry = share.entry;
+                    message.share = null;
+                }
+            } finally {
+                stripe.unlock();
+            }
+            return;
+        }
+        final ManagedSegment segment = message.managedSegment();
+        final long block = message.managedHandle();
+        segment.retain(block);
+        stripe.lock();
+        try {
+            if (message.stripe != stripe) {
+                segment.release(block);
+                return;
+            }
+            final int entry = stripe.claim(ledger);
+            message.ledgerEntry = entry;
+            if (entry >= 0) {
+                message.record(ledger, entry);
+            }
+            message.share = null;
+        } finally {
+            stripe.unlock();
+        }
+        if (share.holders.decrementAndGet() == 0) {
+            releaseShare(share, segment, block, null);
         }
     }
 
@@ -360,7 +525,18 @@ final class OpenMessages {
                 while (stripe.head != null) {
                     final ShmemMessage message = stripe.head;
                     unlink(stripe, message);
-                    message.releaseByFactory();
+                    final Share share = message.share;
+                    if (share == null) {
+                        message.releaseByFactory();
+                    } else {
+                        final ManagedSegment segment = message.managedSegment();
+                        final long block = message.managedHandle();
+                        message.share = null;
+                        message.orphanByFactory();
+                        if (share.holders.decrementAndGet() == 0) {
+                            releaseShare(share, segment, block, stripe);
+                        }
+                    }
                     released++;
                 }
             } finally {

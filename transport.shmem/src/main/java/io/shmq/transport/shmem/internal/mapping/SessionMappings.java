@@ -105,6 +105,17 @@ public final class SessionMappings {
         return openMessages.cachedBytes();
     }
 
+    /**
+     * @return how many payload references this factory's ledger records now: what a survivor would release if this
+     * process died (copies in the process share one)
+     */
+    public int recordedReferences() {
+        final int[] count = new int[1];
+        Ledger.read(ShmFiles.ledger(session.directory(), session.shmId(), session.deviceSlot()),
+                (owner, classIndex, segmentId, blocks) -> { }, entry -> count[0]++);
+        return count[0];
+    }
+
     /** @return the factory's open messages */
     OpenMessages openMessages() {
         return openMessages;

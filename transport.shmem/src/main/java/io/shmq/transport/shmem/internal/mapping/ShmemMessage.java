@@ -35,6 +35,11 @@ public final class ShmemMessage implements SharedMemoryMessage {
     ShmemMessage prevOpen;
     /** This message's entry in the factory's ledger, -1 when none (guarded by the stripe's lock). */
     int ledgerEntry = -1;
+    /**
+     * The reference this message shares with copies in this process, or null when it holds one of its own (see
+     * {@link OpenMessages.Share}); its entry is then the share's and {@link #ledgerEntry} is -1.
+     */
+    OpenMessages.Share share;
     ShmemMessage nextOpen;
 
     ShmemMessage(final SessionMappings mappings) {
@@ -149,6 +154,15 @@ public final class ShmemMessage implements SharedMemoryMessage {
     private Message copyOwned() {
         final ShmemMessage copy = new ShmemMessage(mappings);
         if (segment != null) {
+            final OpenMessages open = mappings.openMessages();
+            if (open.recording()) {
+                // A copy in this process shares this message's reference: nothing in shared memory changes.
+                copy.takeAllocated(segment, handle, size, dataOffset);
+                if (!open.copyManaged(this, copy)) {
+                    throw new TransportClosedException("message was released when its factory closed");
+                }
+                return copy;
+            }
             segment.retain(handle);
             copy.setManaged(segment, handle, size, dataOffset);
         } else if (region != null) {
@@ -160,6 +174,24 @@ public final class ShmemMessage implements SharedMemoryMessage {
             counters.retain(shared);
             copy.setRegion(region, handle, size, hint, shared);
         }
+        return copy;
+    }
+
+    /**
+     * A copy with a reference of its own, counted in the block header and recorded in its own ledger entry, for a
+     * copy that goes to another process at once (a publish to each subscriber). A kill between the count and the
+     * entry leaks that reference.
+     *
+     * @return the copy
+     */
+    public ShmemMessage copyCounted() {
+        checkOpen();
+        if (segment == null) {
+            return (ShmemMessage) copy();
+        }
+        final ShmemMessage copy = new ShmemMessage(mappings);
+        segment.retain(handle);
+        copy.setManaged(segment, handle, size, dataOffset);
         return copy;
     }
 
@@ -190,6 +222,9 @@ public final class ShmemMessage implements SharedMemoryMessage {
      */
     public MetaHeader detach() {
         final MetaHeader meta = meta();
+        if (share != null) {
+            mappings.openMessages().unshare(this);
+        }
         if ((segment != null || region != null) && !mappings.openMessages().remove(this)) {
             clear();
             throw new TransportClosedException("message was released when its factory closed");
@@ -229,6 +264,9 @@ public final class ShmemMessage implements SharedMemoryMessage {
 
     /** Just before a send publishes this message's header: see {@link OpenMessages#unrecord}. */
     public void beforePublish() {
+        if (share != null) {
+            mappings.openMessages().unshare(this); // the consumer takes a reference of the message's own
+        }
         mappings.openMessages().unrecord(this);
     }
 
@@ -250,6 +288,12 @@ public final class ShmemMessage implements SharedMemoryMessage {
     void releaseByFactory() {
         orphaned = true;
         releaseOwned();
+    }
+
+    /** The factory's close took this message's part of a share (the caller has unlinked it): it is empty now. */
+    void orphanByFactory() {
+        orphaned = true;
+        clear();
     }
 
     /** Releases the payload; the caller has unlinked the message from {@link OpenMessages}. */

@@ -759,7 +759,7 @@ public final class ShmemSocket implements Socket {
 
     /**
      * Pub: one record per subscriber ring that has room, each holding one more reference to the same payload
-     * ({@link ShmemMessage#copy()}); a subscriber whose ring is full misses the message (ZeroMQ drops at the
+     * ({@link ShmemMessage#copyCounted()}); a subscriber whose ring is full misses the message (ZeroMQ drops at the
      * high-water mark). Never blocks. The sender's reference is released afterwards.
      */
     private long publish(final List<ShmemMessage> parts, final long total) {
@@ -783,7 +783,7 @@ public final class ShmemSocket implements Socket {
                 }
                 final List<ShmemMessage> copies = new ArrayList<>(parts.size());
                 for (final ShmemMessage part : parts) {
-                    copies.add((ShmemMessage) part.copy());
+                    copies.add(part.copyCounted());
                 }
                 final ShmemMessage descriptor = copies.size() > 1 ? descriptor(copies) : null;
                 ring.write(position, descriptor == null ? 1 : 0, 0, (descriptor == null ? copies.get(0) : descriptor)

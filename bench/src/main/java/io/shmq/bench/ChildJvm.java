@@ -13,6 +13,14 @@ import java.util.concurrent.TimeUnit;
  * JVM (so that a child of a child still has them), plus the flags a peer needs for itself.
  */
 final class ChildJvm {
+    /**
+     * A system property of JVM flags for the child alone, after the inherited ones; when set, the parent's
+     * {@code -XX:AOT...} flags are not inherited (each side of a two-JVM case has its own AOT cache:
+     * {@code -XX:AOTCacheOutput=receiver.aot -Dshmq.bench.childJvm=-XX:AOTCacheOutput=sender.aot} to train, then
+     * {@code -XX:AOTCache=...} for both).
+     */
+    static final String CHILD_FLAGS = "shmq.bench.childJvm";
+
     private ChildJvm() {
     }
 
@@ -29,7 +37,16 @@ final class ChildJvm {
                          final String... args) throws java.io.IOException {
         final Set<String> flags = new LinkedHashSet<>();
         flags.add("--enable-native-access=ALL-UNNAMED");
-        flags.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        final String own = System.getProperty(CHILD_FLAGS, "").trim();
+        for (final String flag : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            // An AOT cache names one JVM's training: with flags of its own the child takes only those.
+            if (own.isEmpty() || !flag.startsWith("-XX:AOT")) {
+                flags.add(flag);
+            }
+        }
+        if (!own.isEmpty()) {
+            flags.addAll(List.of(own.split("\\s+")));
+        }
         flags.addAll(extraFlags);
         final List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());

@@ -2,17 +2,25 @@ package io.shmq.transport.shmem.internal;
 
 import io.shmq.transport.api.Message;
 import io.shmq.transport.api.MetaHeader;
+import io.shmq.transport.api.RegionBlock;
+import io.shmq.transport.api.RegionConfig;
 import io.shmq.transport.api.SharedMemoryMessage;
 import io.shmq.transport.api.Socket;
 import io.shmq.transport.api.SocketType;
 import io.shmq.transport.api.TransportClosedException;
+import io.shmq.transport.api.UnmanagedRegion;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
@@ -85,6 +93,50 @@ class CopyShareTest {
             received.rebuild();
             assertEquals(start, factory.freeMemory());
         }
+    }
+
+    @Test
+    void shouldAcknowledgeARegionRangeOnceAfterItsLastCopyWhereverTheCopiesWent() throws Exception {
+        final ShmemFactory factory = shm.factory("a");
+        final long start = factory.freeMemory();
+        final int before = factory.mappings().recordedReferences();
+        final BlockingQueue<RegionBlock> acks = new LinkedBlockingQueue<>();
+        try (UnmanagedRegion region = factory.createUnmanagedRegion(1 << 16, acks::add, RegionConfig.DEFAULT);
+             Socket push = factory.createSocket(SocketType.PUSH, "push");
+             Socket pull = factory.createSocket(SocketType.PULL, "pull");
+             Message received = factory.createMessage()) {
+            push.bind("ipc://rshare-" + shm.name());
+            pull.connect("ipc://rshare-" + shm.name());
+            // Copies in the process: one reference, no counter, one acknowledgement after the last close.
+            final Message original = factory.createMessage(region, 128, 64, 5);
+            final Message first = original.copy();
+            final Message second = first.copy();
+            assertEquals(before + 1, factory.mappings().recordedReferences());
+            assertEquals(MetaHeader.NOT_SHARED, ((SharedMemoryMessage) second).meta().shared());
+            original.close();
+            first.close();
+            assertNull(acks.poll(200, TimeUnit.MILLISECONDS), "a copy is still open");
+            second.close();
+            assertEquals(new RegionBlock(128, 64, 5), acks.poll(10, TimeUnit.SECONDS));
+            assertEquals(before, factory.mappings().recordedReferences());
+
+            // A copy sent while the original stays: the range gets a counter, each side a reference of its own.
+            final Message kept = factory.createMessage(region, 1024, 100, 6);
+            final Message copy = kept.copy();
+            assertEquals(100, push.send(copy, 5000));
+            assertEquals(100, pull.receive(received, 5000));
+            final MetaHeader meta = ((SharedMemoryMessage) received).meta();
+            assertNotEquals(MetaHeader.NOT_SHARED, meta.shared(), "counted across the send");
+            assertEquals(meta.shared(), ((SharedMemoryMessage) kept).meta().shared());
+            assertEquals(before + 2, factory.mappings().recordedReferences());
+            received.rebuild();
+            assertNull(acks.poll(200, TimeUnit.MILLISECONDS), "the original is still open");
+            kept.close();
+            assertEquals(new RegionBlock(1024, 100, 6), acks.poll(10, TimeUnit.SECONDS));
+            assertNull(acks.poll(200, TimeUnit.MILLISECONDS), "exactly once");
+            assertEquals(before, factory.mappings().recordedReferences());
+        }
+        assertEquals(start, factory.freeMemory(), "the counter block was freed");
     }
 
     @Test

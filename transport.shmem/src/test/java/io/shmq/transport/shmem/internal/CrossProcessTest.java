@@ -203,13 +203,17 @@ class CrossProcessTest {
             final MetaHeader meta = Payload.meta(child.call("rgive " + regionId + " 0 16 3 10", "META", 30));
             final Message first = parent.adopt(meta);
             final Message second = first.copy();
+            assertEquals(MetaHeader.NOT_SHARED, ((SharedMemoryMessage) second).meta().shared(),
+                    "copies in one process share its reference: no counter yet");
+            // The copy goes back to the child while the parent keeps the original: the range is counted now.
+            final MetaHeader sent = parent.detach(second);
+            assertTrue(sent.shared() != MetaHeader.NOT_SHARED, "a copy that leaves the process is counted");
+            assertEquals(sent.shared(), ((SharedMemoryMessage) first).meta().shared());
+            // The child releases its reference: no acknowledgement yet (were there one, its line would come before
+            // FREED, be skipped here, and the expect below would time out).
+            child.call("free " + Payload.hex(sent), "FREED", 30);
+            // The parent's release is the last: the child's own callback fires, once.
             first.close();
-            final MetaHeader copyMeta = ((SharedMemoryMessage) second).meta();
-            assertTrue(copyMeta.shared() != MetaHeader.NOT_SHARED);
-            // The copy's reference goes back to the child, which releases it: the child's own callback fires.
-            // Not call(..., "FREED"): the acknowledgement may reach the callback (and its line the output) before the
-            // command's own answer, and call would skip it.
-            child.send("free " + Payload.hex(parent.detach(second)));
             assertEquals("0 16 3", child.expect("ACK", 30));
         }
     }

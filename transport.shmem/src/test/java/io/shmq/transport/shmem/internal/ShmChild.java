@@ -217,7 +217,7 @@ public final class ShmChild {
                     }
                     case "holdforever" -> {
                         // holdforever SEED: holds 200 messages of mixed sizes (and copies of some), then allocates,
-                        // copies and frees at random until it is killed
+                        // copies and frees at random (region messages too) until it is killed
                         final java.util.SplittableRandom random = new java.util.SplittableRandom(Long.parseLong(a[1]));
                         for (int i = 0; i < 200; i++) {
                             final Message message = factory.createMessage(random.nextInt(1, 1 << random.nextInt(1, 21)));
@@ -226,8 +226,18 @@ public final class ShmChild {
                                 held.add(message.copy());
                             }
                         }
+                        // and region messages of a region of its own (and copies), held and in the loop
+                        final UnmanagedRegion own = factory.createUnmanagedRegion(4 << 20, block -> { },
+                                RegionConfig.DEFAULT);
+                        for (int i = 0; i < 20; i++) {
+                            final Message ranged = factory.createMessage(own, i * 4096L, 4096, i);
+                            held.add(ranged);
+                            if (i % 4 == 0) {
+                                held.add(ranged.copy());
+                            }
+                        }
                         println("LOOPING");
-                        Payload.workload(factory, Integer.MAX_VALUE, random.nextLong());
+                        Payload.workload(factory, own, Integer.MAX_VALUE, random.nextLong());
                     }
                     case "pullhold" -> {
                         // pullhold ADDRESS COUNT: receives COUNT messages on a connected pull and holds them

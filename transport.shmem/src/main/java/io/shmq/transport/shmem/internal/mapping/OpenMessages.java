@@ -24,9 +24,9 @@ import io.shmq.transport.shmem.internal.segment.ManagedSegment;
  * before it is marked free: the entry releases it; after: the cache returns it). A block caught between the two
  * states, free but still tagged with the session, is returned by its entry ({@code ManagedSegment.reclaimHalfway}).
  *
- * <p>Copies in the process share one reference ({@link Share}): the block's count and the ledger record references
- * of processes, not messages, so a copy and its close write nothing to shared memory, and the kill of a process
- * that copies leaves no count without its entry.
+ * <p>Copies in the process share one reference ({@link Share}): the block's count (a region range's counter) and
+ * the ledger record references of processes, not messages, so a copy and its close write nothing to shared memory,
+ * and the kill of a process that copies leaves no count without its entry.
  */
 final class OpenMessages {
     private static final int STRIPES = 16;
@@ -100,12 +100,13 @@ final class OpenMessages {
     }
 
     /**
-     * The one reference this process holds to a managed block that several of its messages share ({@link
-     * ShmemMessage#copy()} in this process): one count in the block header, one ledger entry (in {@link #stripe}'s
-     * range, written and cleared under its lock), and {@link #holders} messages. A copy in the process counts only
-     * here, in the heap: the block's shared count and the ledger change together, at the first copy (never) and when
-     * the last holder lets go (the usual release of a message's reference), so a kill at any moment leaves the
-     * count and the entries in agreement.
+     * The one reference this process holds to a managed block or a region range that several of its messages share
+     * ({@link ShmemMessage#copy()} in this process): one count in the block header (or on the range's shared
+     * counter, or none for a range only this process holds), one ledger entry (in {@link #stripe}'s range, written
+     * and cleared under its lock), and {@link #holders} messages. A copy in the process counts only here, in the
+     * heap: the shared count and the ledger change together, at the first copy (never) and when the last holder
+     * lets go (the usual release of a message's reference), so a kill at any moment leaves the count and the
+     * entries in agreement.
      */
     static final class Share {
         private final Stripe stripe;
@@ -113,15 +114,27 @@ final class OpenMessages {
         private final int entry;
         /** Messages that hold the reference; the last one to leave releases it. */
         private final java.util.concurrent.atomic.AtomicInteger holders = new java.util.concurrent.atomic.AtomicInteger(1);
+        /**
+         * A region range's shared counter (a managed block counting the range's references across processes), or
+         * {@code MetaHeader.NOT_SHARED} while only this process holds the range; made when a holder is sent to
+         * another process while others stay. Written under this share's monitor; read without it.
+         */
+        private volatile long shared;
 
-        Share(final Stripe stripe, final int entry) {
+        Share(final Stripe stripe, final int entry, final long shared) {
             this.stripe = stripe;
             this.entry = entry;
+            this.shared = shared;
         }
 
         /** @return how many messages hold the reference now */
         int holders() {
             return holders.get();
+        }
+
+        /** @return the region range's shared counter, or {@code MetaHeader.NOT_SHARED} */
+        long shared() {
+            return shared;
         }
     }
 
@@ -240,13 +253,12 @@ final class OpenMessages {
                 return false;
             }
             share = message.share;
-            if (!release) {
-                // The caller hands the reference on (a detach, which unshared the message first).
-                unlink(stripe, message);
-                return true;
-            }
             if (share == null) {
-                releaseReference(stripe, message.managedSegment(), message.managedHandle(), message, -1);
+                if (release) {
+                    releaseReference(stripe, message.managedSegment(), message.managedHandle(), message, -1);
+                } else {
+                    unlink(stripe, message); // the caller releases the region range, or hands it on (a detach)
+                }
                 return true;
             }
             unlink(stripe, message);
@@ -254,11 +266,40 @@ final class OpenMessages {
             stripe.unlock();
         }
         // One holder of a share less; the last one releases the process's reference, under the share's stripe.
+        leave(share, message, null);
+        return release; // a region message's range was released here (when it was the last holder), not by the caller
+    }
+
+    /**
+     * {@code message} (unlinked) leaves {@code share}; the last holder releases the reference: a managed block
+     * through the share's stripe, a region range by its entry and then its counter or acknowledgement. The message's
+     * fields are still set; {@code held} is the stripe whose lock the caller holds, or null.
+     */
+    private void leave(final Share share, final ShmemMessage message, final Stripe held) {
         message.share = null;
         if (share.holders.decrementAndGet() == 0) {
-            releaseShare(share, message.managedSegment(), message.managedHandle(), null);
+            releaseLast(share, message, held);
         }
-        return true;
+    }
+
+    /** The last holder of {@code share} left: releases the process's reference (see {@link #leave}). */
+    private void releaseLast(final Share share, final ShmemMessage message, final Stripe held) {
+        if (message.managedSegment() != null) {
+            releaseShare(share, message.managedSegment(), message.managedHandle(), held);
+            return;
+        }
+        final Stripe stripe = share.stripe;
+        if (stripe != held) {
+            stripe.lock();
+        }
+        try {
+            clearEntry(stripe, share.entry); // the entry first: a kill before the acknowledgement leaks, never twice
+        } finally {
+            if (stripe != held) {
+                stripe.unlock();
+            }
+        }
+        message.releaseRange(share.shared());
     }
 
     /**
@@ -311,13 +352,13 @@ final class OpenMessages {
     }
 
     /**
-     * A copy in this process: {@code copy} (empty) shares {@code original}'s reference to its managed block, which
-     * becomes a {@link Share} at the first copy (its entry moves from the message to the share). Nothing in shared
-     * memory changes, so a kill leaves nothing to undo.
+     * A copy in this process: {@code copy} (its fields set, not registered) shares {@code original}'s reference to
+     * its managed block or region range, which becomes a {@link Share} at the first copy (its entry moves from the
+     * message to the share). Nothing in shared memory changes, so a kill leaves nothing to undo.
      *
      * @return false when the factory released {@code original} meanwhile
      */
-    boolean copyManaged(final ShmemMessage original, final ShmemMessage copy) {
+    boolean copyShared(final ShmemMessage original, final ShmemMessage copy) {
         Share share = original.share;
         if (share == null) {
             final Stripe stripe = original.stripe;
@@ -329,7 +370,7 @@ final class OpenMessages {
                 if (original.stripe != stripe) {
                     return false;
                 }
-                share = new Share(stripe, original.ledgerEntry);
+                share = new Share(stripe, original.ledgerEntry, original.regionShared());
                 original.ledgerEntry = -1;
                 original.share = share;
             } finally {
@@ -367,11 +408,16 @@ final class OpenMessages {
             try {
                 if (message.stripe == stripe) {
                     message.ledgerEntry = share.entry;
+                    message.takeShared(share.shared());
                     message.share = null;
                 }
             } finally {
                 stripe.unlock();
             }
+            return;
+        }
+        if (message.managedSegment() == null) {
+            unshareRange(message, share, stripe);
             return;
         }
         final ManagedSegment segment = message.managedSegment();
@@ -394,6 +440,56 @@ final class OpenMessages {
         }
         if (share.holders.decrementAndGet() == 0) {
             releaseShare(share, segment, block, null);
+        }
+    }
+
+    /**
+     * {@link #unshare} of a region message while other holders stay: the range gets a shared counter if it has
+     * none (made with one count, the share's, and written into the share's entry), the message one more count on
+     * it and an entry of its own, in the order the old copy had (a kill between the count and the entry leaks that
+     * count); then it leaves the share.
+     */
+    private void unshareRange(final ShmemMessage message, final Share share, final Stripe stripe) {
+        final ManagedSegment counters = message.mappings().ownSegment();
+        final Runnable acknowledge = message.rangeAcknowledgement();
+        final long counter;
+        synchronized (share) {
+            if (share.shared == io.shmq.transport.api.MetaHeader.NOT_SHARED) {
+                final long made = message.mappings().allocateBlock(0, 0);
+                share.stripe.lock();
+                try {
+                    share.shared = made;
+                    if (share.entry >= 0) {
+                        message.recordRange(ledger, share.entry, made);
+                    }
+                } finally {
+                    share.stripe.unlock();
+                }
+            }
+            counter = share.shared;
+            counters.retain(counter);
+        }
+        stripe.lock();
+        try {
+            if (message.stripe != stripe) {
+                // Released by the factory's close meanwhile: the count taken here goes too.
+                if (counters.release(counter)) {
+                    acknowledge.run();
+                }
+                return;
+            }
+            message.takeShared(counter);
+            final int entry = stripe.claim(ledger);
+            message.ledgerEntry = entry;
+            if (entry >= 0) {
+                message.record(ledger, entry);
+            }
+            message.share = null;
+        } finally {
+            stripe.unlock();
+        }
+        if (share.holders.decrementAndGet() == 0) {
+            releaseLast(share, message, null); // its count goes; the message's own keeps the range
         }
     }
 
@@ -529,13 +625,12 @@ final class OpenMessages {
                     if (share == null) {
                         message.releaseByFactory();
                     } else {
-                        final ManagedSegment segment = message.managedSegment();
-                        final long block = message.managedHandle();
-                        message.share = null;
-                        message.orphanByFactory();
-                        if (share.holders.decrementAndGet() == 0) {
-                            releaseShare(share, segment, block, stripe);
+                        try {
+                            leave(share, message, stripe);
+                        } catch (IllegalStateException e) {
+                            // The factory closed and unmapped the segment: the session reclaims it when it ends.
                         }
+                        message.orphanByFactory();
                     }
                     released++;
                 }

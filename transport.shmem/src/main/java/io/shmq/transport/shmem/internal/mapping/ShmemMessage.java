@@ -75,6 +75,64 @@ public final class ShmemMessage implements SharedMemoryMessage {
         return handle;
     }
 
+    /** Sets the fields of a region message without registering it (a copy that joins a share). */
+    void takeRange(final RegionView value, final long offset, final long payload, final long hintValue,
+                   final long sharedHandle) {
+        this.segment = null;
+        this.region = value;
+        this.handle = offset;
+        this.size = payload;
+        this.hint = hintValue;
+        this.shared = sharedHandle;
+    }
+
+    /** @return a region message's shared counter ({@link MetaHeader#NOT_SHARED} when none, or managed) */
+    long regionShared() {
+        return region == null ? MetaHeader.NOT_SHARED : shared;
+    }
+
+    /** A region message takes its share's counter with its reference (under its stripe's lock). */
+    void takeShared(final long counter) {
+        if (region != null) {
+            shared = counter;
+        }
+    }
+
+    /** Writes a share's entry for this message's range with {@code counter} (under the share's stripe lock). */
+    void recordRange(final Ledger ledger, final int entry, final long counter) {
+        ledger.region(entry, region.id(), handle, size, hint, counter);
+    }
+
+    /**
+     * Releases one reference to this message's region range (its entry is gone): a count of its shared counter,
+     * and the acknowledgement to the region's creator when that was the last (or without a counter).
+     */
+    void releaseRange(final long counter) {
+        rangeAcknowledgement(counter).run();
+    }
+
+    /** @return what acknowledges this message's range to its creator, for a count dropped elsewhere */
+    Runnable rangeAcknowledgement() {
+        return rangeAcknowledgement(MetaHeader.NOT_SHARED);
+    }
+
+    /** @return what drops a count of {@code counter} and acknowledges the range when it was the last, or none */
+    private Runnable rangeAcknowledgement(final long counter) {
+        final RegionView r = region;
+        final long h = handle;
+        final long used = size;
+        final long hintValue = hint;
+        return () -> {
+            try {
+                if (counter == MetaHeader.NOT_SHARED || mappings.ownSegment().release(counter)) {
+                    r.ring().offer(h, used, hintValue);
+                }
+            } catch (IllegalStateException e) {
+                // The factory closed and unmapped the segment: the session reclaims everything when it ends.
+            }
+        };
+    }
+
     /** Takes ownership of one reference to a region range. */
     public void setRegion(final RegionView value, final long offset, final long payload, final long hintValue,
                    final long sharedHandle) {
@@ -158,7 +216,7 @@ public final class ShmemMessage implements SharedMemoryMessage {
             if (open.recording()) {
                 // A copy in this process shares this message's reference: nothing in shared memory changes.
                 copy.takeAllocated(segment, handle, size, dataOffset);
-                if (!open.copyManaged(this, copy)) {
+                if (!open.copyShared(this, copy)) {
                     throw new TransportClosedException("message was released when its factory closed");
                 }
                 return copy;
@@ -166,15 +224,32 @@ public final class ShmemMessage implements SharedMemoryMessage {
             segment.retain(handle);
             copy.setManaged(segment, handle, size, dataOffset);
         } else if (region != null) {
-            final ManagedSegment counters = mappings.ownSegment();
-            if (shared == MetaHeader.NOT_SHARED) {
-                shared = mappings.allocateBlock(0, 0);
-                mappings.openMessages().rerecord(this);
+            final OpenMessages open = mappings.openMessages();
+            if (open.recording()) {
+                // As a managed copy: it shares this message's reference to the range (no shared counter).
+                copy.takeRange(region, handle, size, hint, shared);
+                if (!open.copyShared(this, copy)) {
+                    throw new TransportClosedException("message was released when its factory closed");
+                }
+                return copy;
             }
-            counters.retain(shared);
-            copy.setRegion(region, handle, size, hint, shared);
+            countedRangeCopy(copy);
         }
         return copy;
+    }
+
+    /**
+     * Gives {@code copy} a counted reference of its own to this message's region range: the range's shared counter
+     * (made at the first such copy) counts one more, and the copy has its own entry.
+     */
+    private void countedRangeCopy(final ShmemMessage copy) {
+        final ManagedSegment counters = mappings.ownSegment();
+        if (shared == MetaHeader.NOT_SHARED) {
+            shared = mappings.allocateBlock(0, 0);
+            mappings.openMessages().rerecord(this);
+        }
+        counters.retain(shared);
+        copy.setRegion(region, handle, size, hint, shared);
     }
 
     /**
@@ -186,13 +261,21 @@ public final class ShmemMessage implements SharedMemoryMessage {
      */
     public ShmemMessage copyCounted() {
         checkOpen();
-        if (segment == null) {
-            return (ShmemMessage) copy();
+        try {
+            final ShmemMessage copy = new ShmemMessage(mappings);
+            if (segment != null) {
+                segment.retain(handle);
+                copy.setManaged(segment, handle, size, dataOffset);
+            } else if (region != null) {
+                if (share != null) {
+                    mappings.openMessages().unshare(this); // the counter goes with a reference of its own
+                }
+                countedRangeCopy(copy);
+            }
+            return copy;
+        } catch (RuntimeException e) {
+            throw mappings.failure("copy", e);
         }
-        final ShmemMessage copy = new ShmemMessage(mappings);
-        segment.retain(handle);
-        copy.setManaged(segment, handle, size, dataOffset);
-        return copy;
     }
 
     @Override
@@ -209,7 +292,8 @@ public final class ShmemMessage implements SharedMemoryMessage {
                     true);
         }
         if (region != null) {
-            return new MetaHeader(size, hint, handle, shared, region.id(), 0, false);
+            final OpenMessages.Share s = share;
+            return new MetaHeader(size, hint, handle, s == null ? shared : s.shared(), region.id(), 0, false);
         }
         return new MetaHeader(0, 0, -1, MetaHeader.NOT_SHARED, 0, 0, true);
     }
@@ -221,10 +305,8 @@ public final class ShmemMessage implements SharedMemoryMessage {
      * @return the header that now owns the reference
      */
     public MetaHeader detach() {
+        unshare();
         final MetaHeader meta = meta();
-        if (share != null) {
-            mappings.openMessages().unshare(this);
-        }
         if ((segment != null || region != null) && !mappings.openMessages().remove(this)) {
             clear();
             throw new TransportClosedException("message was released when its factory closed");
@@ -262,11 +344,20 @@ public final class ShmemMessage implements SharedMemoryMessage {
         releaseOwned();
     }
 
+    /**
+     * Gives a copy that shares its process's reference one of its own ({@link OpenMessages#unshare}), before its
+     * header goes to another party (a send writes it into a ring, a detach returns it): a region range's header then
+     * names the shared counter the copy counts on. Nothing for a message that holds its own reference.
+     */
+    public void unshare() {
+        if (share != null) {
+            mappings.openMessages().unshare(this);
+        }
+    }
+
     /** Just before a send publishes this message's header: see {@link OpenMessages#unrecord}. */
     public void beforePublish() {
-        if (share != null) {
-            mappings.openMessages().unshare(this); // the consumer takes a reference of the message's own
-        }
+        unshare(); // done by the send already, before it wrote the header
         mappings.openMessages().unrecord(this);
     }
 
@@ -299,19 +390,16 @@ public final class ShmemMessage implements SharedMemoryMessage {
     /** Releases the payload; the caller has unlinked the message from {@link OpenMessages}. */
     private void releaseOwned() {
         final ManagedSegment s = segment;
-        final RegionView r = region;
         final long h = handle;
-        final long used = size;
-        final long hintValue = hint;
-        final long sharedHandle = shared;
+        final Runnable range = region == null ? null : rangeAcknowledgement(shared);
         clear();
+        if (range != null) {
+            range.run();
+            return;
+        }
         try {
             if (s != null) {
                 s.release(h);
-            } else if (r != null) {
-                if (sharedHandle == MetaHeader.NOT_SHARED || mappings.ownSegment().release(sharedHandle)) {
-                    r.ring().offer(h, used, hintValue);
-                }
             }
         } catch (IllegalStateException e) {
             // The factory closed and unmapped the segment: the session reclaims everything when it ends.

@@ -651,6 +651,9 @@ public final class ShmemSocket implements Socket {
 
     private long offer(final List<ShmemMessage> parts, final long total, final int correlation, final long timeoutMs) {
         final long deadline = timeoutMs > 0 ? System.nanoTime() + timeoutMs * 1_000_000L : 0;
+        for (final ShmemMessage part : parts) {
+            part.unshare(); // a copy goes with a reference of its own, named by the header written below
+        }
         ShmemMessage descriptor = parts.size() > 1 ? descriptor(parts) : null;
         sendIdle.reset();
         try {

@@ -429,18 +429,23 @@ final class OpenMessages {
                 segment.release(block);
                 return;
             }
-            final int entry = stripe.claim(ledger);
-            message.ledgerEntry = entry;
-            if (entry >= 0) {
-                message.record(ledger, entry);
-            }
-            message.share = null;
+            recordOwn(stripe, message);
         } finally {
             stripe.unlock();
         }
         if (share.holders.decrementAndGet() == 0) {
-            releaseShare(share, segment, block, null);
+            releaseLast(share, message, null); // the share's count goes; the message's own keeps the block
         }
+    }
+
+    /** {@code message} takes an entry of its own for the reference it now holds (the stripe's lock is held). */
+    private void recordOwn(final Stripe stripe, final ShmemMessage message) {
+        final int entry = stripe.claim(ledger);
+        message.ledgerEntry = entry;
+        if (entry >= 0) {
+            message.record(ledger, entry);
+        }
+        message.share = null;
     }
 
     /**
@@ -479,12 +484,7 @@ final class OpenMessages {
                 return;
             }
             message.takeShared(counter);
-            final int entry = stripe.claim(ledger);
-            message.ledgerEntry = entry;
-            if (entry >= 0) {
-                message.record(ledger, entry);
-            }
-            message.share = null;
+            recordOwn(stripe, message);
         } finally {
             stripe.unlock();
         }
@@ -534,11 +534,7 @@ final class OpenMessages {
         try {
             link(stripe, message);
             if (ledger != null) {
-                final int entry = stripe.claim(ledger);
-                message.ledgerEntry = entry;
-                if (entry >= 0) {
-                    message.record(ledger, entry);
-                }
+                recordOwn(stripe, message);
             }
         } finally {
             stripe.unlock();

@@ -136,12 +136,7 @@ public final class ShmemMessage implements SharedMemoryMessage {
     /** Takes ownership of one reference to a region range. */
     public void setRegion(final RegionView value, final long offset, final long payload, final long hintValue,
                    final long sharedHandle) {
-        this.segment = null;
-        this.region = value;
-        this.handle = offset;
-        this.size = payload;
-        this.hint = hintValue;
-        this.shared = sharedHandle;
+        takeRange(value, offset, payload, hintValue, sharedHandle);
         mappings.openMessages().add(this);
     }
 

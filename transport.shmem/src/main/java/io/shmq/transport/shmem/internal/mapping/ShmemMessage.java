@@ -350,9 +350,11 @@ public final class ShmemMessage implements SharedMemoryMessage {
         }
     }
 
-    /** Just before a send publishes this message's header: see {@link OpenMessages#unrecord}. */
+    /**
+     * Just before a send publishes this message's header: see {@link OpenMessages#unrecord}. The send unshared the
+     * message ({@link #unshare}) before it wrote the header, so the entry cleared here is the message's own.
+     */
     public void beforePublish() {
-        unshare(); // done by the send already, before it wrote the header
         mappings.openMessages().unrecord(this);
     }
 

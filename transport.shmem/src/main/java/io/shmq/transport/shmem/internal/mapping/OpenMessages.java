@@ -282,24 +282,31 @@ final class OpenMessages {
         }
     }
 
-    /** The last holder of {@code share} left: releases the process's reference (see {@link #leave}). */
+    /**
+     * The last holder of {@code share} left: releases the process's reference under the share's stripe (locked here
+     * unless it is {@code held}): a managed block as any message's ({@link #releaseReference}); a region range's entry
+     * first, then, outside the lock, its counter or acknowledgement (a kill between leaks, never twice).
+     */
     private void releaseLast(final Share share, final ShmemMessage message, final Stripe held) {
-        if (message.managedSegment() != null) {
-            releaseShare(share, message.managedSegment(), message.managedHandle(), held);
-            return;
-        }
         final Stripe stripe = share.stripe;
+        final ManagedSegment segment = message.managedSegment();
         if (stripe != held) {
             stripe.lock();
         }
         try {
-            clearEntry(stripe, share.entry); // the entry first: a kill before the acknowledgement leaks, never twice
+            if (segment != null) {
+                releaseReference(stripe, segment, message.managedHandle(), null, share.entry);
+            } else {
+                clearEntry(stripe, share.entry);
+            }
         } finally {
             if (stripe != held) {
                 stripe.unlock();
             }
         }
-        message.releaseRange(share.shared());
+        if (segment == null) {
+            message.releaseRange(share.shared());
+        }
     }
 
     /**
@@ -325,21 +332,6 @@ final class OpenMessages {
                 segment.releaseCached(block, cache);
             } else {
                 segment.release(block);
-            }
-        }
-    }
-
-    /** The last holder of {@code share} left: releases the reference and its entry (locking its stripe unless held). */
-    private void releaseShare(final Share share, final ManagedSegment segment, final long block, final Stripe held) {
-        final Stripe stripe = share.stripe;
-        if (stripe != held) {
-            stripe.lock();
-        }
-        try {
-            releaseReference(stripe, segment, block, null, share.entry);
-        } finally {
-            if (stripe != held) {
-                stripe.unlock();
             }
         }
     }

@@ -71,6 +71,7 @@ class LayoutTest {
         assertEquals(272, at(l, "regionIdCounter"));
         assertEquals(280, at(l, "eventBell"));
         assertEquals(284, at(l, "eventSleepers"));
+        assertEquals(288, at(l, "holderCounter"));
         assertEquals(384, at(l, "devices"));
         assertEquals(2432, at(l, "segments"));
         assertEquals(2688, at(l, "regions"));
@@ -79,6 +80,7 @@ class LayoutTest {
         assertEquals(0, at(ManagementLayout.DEVICE, "pid"));
         assertEquals(8, at(ManagementLayout.DEVICE, "token"));
         assertEquals(16, at(ManagementLayout.DEVICE, "lastBeat"));
+        assertEquals(24, at(ManagementLayout.DEVICE, "holder"));
         assertEquals(16, ManagementLayout.SEGMENT.byteSize());
         assertEquals(4, at(ManagementLayout.SEGMENT, "id"));
         assertEquals(8, at(ManagementLayout.SEGMENT, "size"));
@@ -93,7 +95,7 @@ class LayoutTest {
         assertEquals(48, at(r, "path"));
         assertEquals(304, r.byteSize());
         assertEquals(0x31474E4D514D4853L, ManagementLayout.MAGIC);
-        assertEquals(2, ManagementLayout.VERSION);
+        assertEquals(3, ManagementLayout.VERSION, "3: holder ids of joins");
     }
 
     @Test
@@ -124,7 +126,7 @@ class LayoutTest {
         assertEquals(32, at(t, "usedAfter"));
         assertEquals(40, t.byteSize());
         assertEquals(4096, SegmentLayout.HEAP_OFFSET);
-        assertEquals(3, SegmentLayout.VERSION);
+        assertEquals(4, SegmentLayout.VERSION, "4: the blocks' holder word");
     }
 
     @Test
@@ -149,10 +151,16 @@ class LayoutTest {
         assertEquals(22, at(l, "classIndex"));
         assertEquals(24, at(l, "tag"));
         assertEquals(28, at(l, "generation"));
-        assertEquals(32, at(l, "freeNext"));
-        assertEquals(40, at(l, "freePrev"));
-        assertEquals(32, BlockLayout.HEADER_BYTES);
-        assertEquals(64, BlockLayout.MIN_LARGE);
+        assertEquals(32, at(l, "holder"));
+        assertEquals(48, at(l, "freeNext"));
+        assertEquals(56, at(l, "freePrev"));
+        assertEquals(48, BlockLayout.HEADER_BYTES);
+        assertEquals(80, BlockLayout.MIN_LARGE);
+        assertEquals(0x7FFFFFEF, io.shmq.transport.shmem.internal.segment.Holder.MAX_DEVICE);
+        assertEquals(0x7FFFFFFE, io.shmq.transport.shmem.internal.segment.Holder.RECLAIMED);
+        assertEquals(0x7FFFFFFF, io.shmq.transport.shmem.internal.segment.Holder.SHARED);
+        assertEquals(0x80000005, io.shmq.transport.shmem.internal.segment.Holder.inFlight(5));
+        assertEquals(0x0000000700000003L, io.shmq.transport.shmem.internal.segment.Holder.word(7, 3));
     }
 
     @Test
@@ -218,7 +226,7 @@ class LayoutTest {
         assertEquals(1664, h.byteSize());
         final StructLayout r = SocketRingLayout.RECORD;
         assertEquals(0, at(r, "sequence"));
-        assertEquals(8, at(r, "count"));
+        assertEquals(8, at(r, "kind"));
         assertEquals(12, at(r, "correlation"));
         assertEquals(56, at(r, "claimer"));
         assertEquals(16, at(r, "header"));
@@ -242,8 +250,8 @@ class LayoutTest {
         assertEquals(128, l.byteSize());
         assertEquals(128 + 2 * (1664 + 8 * 64), EndpointLayout.bytes(2, 8));
         assertEquals(0x314B4F53514D4853L, EndpointLayout.MAGIC);
-        assertEquals(5, EndpointLayout.VERSION, "2: topic tables; 3: req/rep peer slots; 4: the peers word; "
-                + "5: request numbers and claimers in records");
+        assertEquals(6, EndpointLayout.VERSION, "2: topic tables; 3: req/rep peer slots; 4: the peers word; "
+                + "5: request numbers and claimers in records; 6: hand-over records");
         assertEquals(16, EndpointLayout.DEFAULT_PEERS);
         assertEquals(32, EndpointLayout.MAX_PEERS);
     }

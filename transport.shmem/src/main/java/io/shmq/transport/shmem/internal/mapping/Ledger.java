@@ -126,6 +126,14 @@ final class Ledger {
         LedgerLayout.STATE_H.setRelease(memory, ENTRIES_OFFSET, i, state);
     }
 
+    /**
+     * Notes in managed entry {@code index} the in-flight holder id its block is about to be handed over with (a send),
+     * or -1 again when the send failed: a survivor of this process may take the block back from that id too.
+     */
+    void handover(final int index, final long inFlight) {
+        LedgerLayout.SHARED_H.setRelease(memory, ENTRIES_OFFSET, (long) index, inFlight);
+    }
+
     /** Clears entry {@code index}. */
     void clear(final int index) {
         LedgerLayout.STATE_H.setRelease(memory, ENTRIES_OFFSET, (long) index, LedgerLayout.FREE);

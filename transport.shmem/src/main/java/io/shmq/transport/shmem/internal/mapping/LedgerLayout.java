@@ -23,7 +23,9 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  *  65600| entries[capacity] {                                                                       |
  *       |   state u32 (0 free, 1 managed block, 2 region range) | id u32 (segment or region id)     |
  *       |   handle u64 (block offset, or offset in the region) | size u64                          |
- *       |   hint u64 (a block's generation, or the region message's hint) | shared u64             |
+ *       |   hint u64 (a block's generation, or the region message's hint)                            |
+ *       |   shared u64 (a range's shared counter; a block's in-flight holder id while a send hands it  |
+ *       |              over, else -1)                                                                |
  *       | }                                                                          40 B each      |
  * </pre>
  * The caches are the free small blocks each stripe keeps ({@code BlockCacheLayout}): a survivor gives them back to
@@ -32,7 +34,7 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 public final class LedgerLayout {
     /** "SHMQOWN1" as a little-endian long. */
     static final long MAGIC = 0x314E574F514D4853L;
-    static final int VERSION = 2;
+    static final int VERSION = 3;
     /** Stripes with a block cache each (the factory's {@code OpenMessages} stripes). */
     static final int STRIPES = 16;
     static final int FREE = 0;

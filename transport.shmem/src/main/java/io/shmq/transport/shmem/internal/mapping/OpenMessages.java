@@ -1,6 +1,7 @@
 package io.shmq.transport.shmem.internal.mapping;
 
 import io.shmq.transport.shmem.internal.segment.BlockCache;
+import io.shmq.transport.shmem.internal.segment.Holder;
 import io.shmq.transport.shmem.internal.segment.ManagedSegment;
 
 /**
@@ -543,6 +544,67 @@ final class OpenMessages {
         final int entry = message.ledgerEntry;
         if (entry >= 0 && ledger != null) {
             ledger.clear(entry);
+        }
+    }
+
+    /**
+     * The sender's half of a hand-over: when {@code message} holds the only reference to its block and the holder
+     * word names this process, notes {@code inFlight} in its ledger entry, then stores it in the holder word. From
+     * then on the block goes to whoever wins the next CAS from that word: the ring's consumer, or a survivor that
+     * reclaims this process (it finds the id in the entry). The entry stays until the publish (cleared by the
+     * detach after it), so a kill between the two leaves it to the survivor, never to nobody.
+     *
+     * @return whether the block is in flight
+     */
+    boolean beginHandover(final ShmemMessage message, final int inFlight) {
+        // No stripe lock: the message is its thread's, and its entry is written without one, as unrecord does.
+        if (message.stripe == null || message.share != null) {
+            return false;
+        }
+        final ManagedSegment segment = message.managedSegment();
+        final long block = message.managedHandle();
+        final long own = segment.ownHolder(block);
+        if (segment.holder(block) != own || !segment.exclusive(block)) {
+            return false;
+        }
+        final int entry = message.ledgerEntry;
+        if (entry >= 0) {
+            ledger.handover(entry, inFlight & 0xFFFFFFFFL);
+        }
+        // A release store, not a CAS: while the word is this process's, nobody else writes it (consumers and
+        // survivors CAS only from in-flight ids and dead holders' ids); the entry's store goes before it.
+        segment.handHolder(block, Holder.word(Holder.generation(own), inFlight));
+        return true;
+    }
+
+    /**
+     * A hand-over whose publish failed (the ring skipped the record): the holder word comes back to this process
+     * and the entry forgets the in-flight id. Should the word have been taken meanwhile (only a survivor of this
+     * process could), the message forgets the block instead of releasing it a second time.
+     */
+    void handoverFailed(final ShmemMessage message, final int inFlight) {
+        final Stripe stripe = message.stripe;
+        if (stripe == null) {
+            return;
+        }
+        stripe.lock();
+        try {
+            if (message.stripe != stripe) {
+                return;
+            }
+            final ManagedSegment segment = message.managedSegment();
+            final long block = message.managedHandle();
+            final long own = segment.ownHolder(block);
+            if (segment.replaceHolder(block, Holder.word(Holder.generation(own), inFlight), own)) {
+                if (message.ledgerEntry >= 0) {
+                    ledger.handover(message.ledgerEntry, -1L);
+                }
+                return;
+            }
+            unlink(stripe, message);
+            message.forget();
+        } finally {
+            stripe.unlock();
         }
     }
 

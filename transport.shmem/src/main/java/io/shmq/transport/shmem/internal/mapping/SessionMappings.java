@@ -10,6 +10,8 @@ import io.shmq.transport.shmem.internal.os.ProcessIdentity;
 import io.shmq.transport.shmem.internal.os.ShmFiles;
 import io.shmq.transport.shmem.internal.region.RegionView;
 import io.shmq.transport.shmem.internal.region.Regions;
+import io.shmq.transport.shmem.internal.ring.SequencedRing;
+import io.shmq.transport.shmem.internal.segment.Holder;
 import io.shmq.transport.shmem.internal.segment.ManagedSegment;
 import io.shmq.transport.shmem.internal.session.Session;
 import java.io.IOException;
@@ -55,6 +57,8 @@ public final class SessionMappings {
     /** When this factory first saw each dead device dead (guards the reclamation too). */
     private final java.util.Map<Session.DeadDevice, Long> deadSince = new java.util.HashMap<>();
     private final long reclaimGraceNanos;
+    /** This factory's holder id in the session ({@link Holder}). */
+    private final int holderId;
     private final ManagedSegment own;
     private volatile boolean closed;
 
@@ -76,6 +80,7 @@ public final class SessionMappings {
         this.session = Objects.requireNonNull(session, "session");
         this.regions = Objects.requireNonNull(regions, "regions");
         this.retry = Objects.requireNonNull(retry, "retry");
+        this.holderId = session.holderId();
         this.own = segment(0);
         this.ledger = Ledger.create(ShmFiles.ledger(session.directory(), session.shmId(), session.deviceSlot()),
                 session.deviceSlot(), OpenMessages.stripes());
@@ -329,6 +334,67 @@ public final class SessionMappings {
         }
     }
 
+    /**
+     * The receiver's half of a hand-over ({@link OpenMessages#beginHandover} is the sender's): takes the block a
+     * ring record hands over into {@code target} (releasing what it held), in the order that leaves a survivor
+     * exactly one party to release: the target's ledger entry first, then the CAS of the block's holder word from
+     * the record's in-flight id to this process. Called while the record is still at the ring's head; the caller
+     * moves the head when this returns {@code TAKEN}, and gives the block back ({@link #unclaim}) if it cannot.
+     *
+     * @param nonce the record's hand-over nonce
+     * @return a {@code SequencedRing.Claim} decision: TAKEN, BUSY (another consumer took it and is about to move the
+     * head) or DEAD (a survivor reclaimed it: the record is dropped)
+     * @throws io.shmq.transport.api.SharedMemoryException when the header names no block of the session
+     */
+    public int claimInto(final ShmemMessage target, final MetaHeader meta, final int nonce) {
+        checkOpen();
+        if (!meta.managed() || meta.size() == 0 || meta.hint() == 0) {
+            throw new SharedMemoryException("a hand-over record must name a managed block with its generation: "
+                    + meta);
+        }
+        final ManagedSegment segment = segment(meta.segmentId());
+        segment.checkHandle(meta.handle());
+        final long inFlight = Holder.word(meta.hint(), Holder.inFlight(nonce));
+        if (segment.holder(meta.handle()) != inFlight) {
+            return decide(segment.holder(meta.handle()), meta.hint());
+        }
+        final long offset = checkedOffset(segment, meta);
+        target.rebuild();
+        target.setManaged(segment, meta.handle(), meta.size(), offset);
+        if (segment.replaceHolder(meta.handle(), inFlight, Holder.word(meta.hint(), holderId))) {
+            return SequencedRing.Claim.TAKEN;
+        }
+        forget(target);
+        return decide(segment.holder(meta.handle()), meta.hint());
+    }
+
+    /** @return what a consumer does with a hand-over record whose block's holder word is {@code word} */
+    private static int decide(final long word, final long generation) {
+        final int id = Holder.id(word);
+        if (Holder.generation(word) == generation && Holder.device(id)) {
+            return SequencedRing.Claim.BUSY;
+        }
+        // reclaimed, freed or reused, or taken and passed on after the head moved (then moving it fails, harmlessly)
+        return SequencedRing.Claim.DEAD;
+    }
+
+    /**
+     * Undoes a {@link #claimInto} whose record had moved on meanwhile (the body was an older lap's): the holder word
+     * goes back to the in-flight id and {@code target} forgets the block without releasing it.
+     */
+    public void unclaim(final ShmemMessage target, final MetaHeader meta, final int nonce) {
+        final ManagedSegment segment = segment(meta.segmentId());
+        segment.replaceHolder(meta.handle(), Holder.word(meta.hint(), holderId),
+                Holder.word(meta.hint(), Holder.inFlight(nonce)));
+        forget(target);
+    }
+
+    /** Unlinks {@code message} (its entry cleared) and empties it, releasing nothing. */
+    private void forget(final ShmemMessage message) {
+        openMessages.remove(message);
+        message.forget();
+    }
+
     private void adoptCheckedInto(final ShmemMessage target, final MetaHeader meta) {
         // Check before releasing: a bad header leaves the caller's message as it was.
         if (meta.managed()) {
@@ -418,6 +484,7 @@ public final class SessionMappings {
         }
         final ManagedSegment segment = ManagedSegment.attach(ShmFiles.segment(session.directory(), session.shmId(),
                 id), id, size, session.tag(), session.shmId());
+        segment.holderId(holderId);
         SLOTS.setRelease(segmentSlots, id, segment);
         return segment;
     }
@@ -546,7 +613,7 @@ public final class SessionMappings {
                         totals[3] += back;
                         totals[4] += (long) back << (6 + classIndex);
                     }, entry -> {
-                        if (release(entry)) {
+                        if (release(entry, device.holder())) {
                             totals[0]++;
                             totals[1] += entry.size();
                         } else if (entry.managed() && halfway(entry)) {
@@ -613,15 +680,44 @@ public final class SessionMappings {
         }
     }
 
-    /** Releases one recorded reference; @return false when it was skipped */
-    private boolean release(final Ledger.Entry entry) {
+    /**
+     * Releases a dead device's recorded reference to a managed block by its holder word: a block it held alone
+     * (its holder id) or was handing over (the in-flight id its entry names) only after winning the CAS to
+     * {@link Holder#RECLAIMED}, so that a consumer that took it first keeps it; a shared block by its count; one that
+     * somebody else holds is skipped (the dead device was receiving it and lost, or had passed it on).
+     */
+    private static boolean releaseHeld(final ManagedSegment segment, final Ledger.Entry entry, final int holder) {
+        final long block = entry.handle();
+        while (true) {
+            final long word = segment.holder(block);
+            final int id = Holder.id(word);
+            if (Holder.generation(word) != entry.hint()) {
+                return false;
+            }
+            if (id == Holder.SHARED || id == 0) {
+                segment.release(block); // counted (0: written by a factory without a holder id)
+                return true;
+            }
+            final boolean mine = id == holder && holder != 0
+                    || (id & Holder.IN_FLIGHT) != 0 && entry.shared() == (id & 0xFFFFFFFFL);
+            if (!mine) {
+                return false;
+            }
+            if (segment.replaceHolder(block, word, Holder.word(entry.hint(), Holder.RECLAIMED))) {
+                segment.release(block);
+                return true;
+            }
+        }
+    }
+
+    /** Releases one recorded reference of the device whose holder id is {@code holder}; @return false when skipped */
+    private boolean release(final Ledger.Entry entry, final int holder) {
         try {
             if (entry.managed()) {
                 final ManagedSegment segment = segment(entry.id());
                 // The generation proves the block is still the one recorded: never release a reused block.
                 segment.checkedDataOffset(entry.handle(), 0, entry.hint() == 0 ? -1 : entry.hint());
-                segment.release(entry.handle());
-                return true;
+                return releaseHeld(segment, entry, holder);
             }
             final RegionView view = region(entry.id());
             if (entry.shared() != MetaHeader.NOT_SHARED && !own.release(entry.shared())) {

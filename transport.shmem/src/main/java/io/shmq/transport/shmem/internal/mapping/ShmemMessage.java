@@ -6,6 +6,7 @@ import io.shmq.transport.api.SharedMemoryMessage;
 import io.shmq.transport.api.TransportClosedException;
 import io.shmq.transport.api.TransportKind;
 import io.shmq.transport.shmem.internal.region.RegionView;
+import io.shmq.transport.shmem.internal.segment.Holder;
 import io.shmq.transport.shmem.internal.segment.ManagedSegment;
 import java.lang.foreign.MemorySegment;
 
@@ -301,6 +302,7 @@ public final class ShmemMessage implements SharedMemoryMessage {
      */
     public MetaHeader detach() {
         unshare();
+        markCounted();
         final MetaHeader meta = meta();
         if ((segment != null || region != null) && !mappings.openMessages().remove(this)) {
             clear();
@@ -355,7 +357,46 @@ public final class ShmemMessage implements SharedMemoryMessage {
      * message ({@link #unshare}) before it wrote the header, so the entry cleared here is the message's own.
      */
     public void beforePublish() {
+        markCounted();
         mappings.openMessages().unrecord(this);
+    }
+
+    /**
+     * Starts handing this message's block over to a ring record (a send of one managed block,
+     * {@link OpenMessages#beginHandover}).
+     *
+     * @param inFlight the in-flight holder id ({@code Holder.inFlight} of the record's nonce)
+     * @return whether the block is in flight now (false: it is shared, a region range or empty, or this process
+     * does not hold its only reference: the send takes the ordinary way)
+     */
+    public boolean beginHandover(final int inFlight) {
+        return segment != null && share == null && mappings.openMessages().beginHandover(this, inFlight);
+    }
+
+    /** After a publish that failed, for a block {@link #beginHandover} put in flight: this process holds it again. */
+    public void handoverFailed(final int inFlight) {
+        mappings.openMessages().handoverFailed(this, inFlight);
+    }
+
+    /**
+     * Before this message's header goes to another party the ordinary way (an ordinary send, a detach): a block this
+     * process held alone by its holder word becomes {@code Holder.SHARED}, so that the receiver's survivor releases
+     * it by its count, as it would a shared block. One CAS that fails harmlessly when the block was handed over (its
+     * word is then in flight or the receiver's) or is shared already.
+     */
+    void markCounted() {
+        final ManagedSegment s = segment;
+        if (s != null) {
+            final long own = s.ownHolder(handle);
+            if (s.holder(handle) == own) { // a load first: no locked instruction on a word in flight or shared
+                s.replaceHolder(handle, own, Holder.word(Holder.generation(own), Holder.SHARED));
+            }
+        }
+    }
+
+    /** Empties the message without releasing anything (its reference went elsewhere; the caller unlinked it). */
+    void forget() {
+        clear();
     }
 
     /** After a publish that failed: the message keeps its payload, recorded again. */

@@ -40,10 +40,14 @@ public abstract class SequencedRing<T> {
     private final long unblockNanos;
     /** How long a record must be stuck before its claimer's life is asked, and how often it is asked again. */
     static final long CLAIMER_CHECK_NANOS = 10_000_000L;
+    /** How often a consumer rereads a head record another consumer took before it gives up for now. */
+    private static final int BUSY_SPINS = 10_000;
     private long stalledPosition = -1;
     private long lastClaimerCheck;
     private long stalledSince;
     private long skipped;
+    private long dropped;
+    private boolean blocked;
 
     /**
      * @param memory       the mapping
@@ -173,12 +177,96 @@ public abstract class SequencedRing<T> {
      * @return the body, or null when the ring is empty
      */
     public final T poll() {
+        return poll(null);
+    }
+
+    /**
+     * What a consumer decides about a published record before it moves the head ({@link #poll(Claim)}): a record
+     * that hands a payload over is taken by a CAS elsewhere (the payload's holder word), so that the consumer owns it
+     * before the ring forgets the record, and a survivor can tell taken from not taken.
+     *
+     * @param <T> the record body
+     */
+    public interface Claim<T> {
+        /** The record is an ordinary one: the head's CAS decides who takes it. */
+        int ORDINARY = 0;
+        /** This consumer took the payload: it moves the head (and undoes the take if it cannot). */
+        int TAKEN = 1;
+        /** Another consumer took it and moves the head soon: nothing to take now. */
+        int BUSY = 2;
+        /** Nobody will take it (a survivor reclaimed its payload): this consumer moves the head past it. */
+        int DEAD = 3;
+
+        /**
+         * @param body a body read while the record was at the head (checked after the read)
+         * @return {@link #ORDINARY}, {@link #TAKEN}, {@link #BUSY} or {@link #DEAD}; a {@link SharedMemoryException}
+         * (a corrupt or hostile record) is thrown to the caller after the head moved past the record, any other
+         * exception (the consumer closed) with the record left where it is
+         */
+        int claim(T body);
+
+        /** Gives back what {@link #claim} took: the head had moved (the body was a stale copy of an older lap). */
+        void undo(T body);
+    }
+
+    /**
+     * {@link #poll()} with a {@link Claim} asked about each published record at the head before the head moves.
+     *
+     * @param claim null for none (every record ordinary)
+     * @return the body, or null when the ring is empty or its head record is {@link Claim#BUSY}
+     */
+    public final T poll(final Claim<T> claim) {
+        blocked = false;
+        int busySpins = 0;
         while (true) {
             final long position = (long) HEAD_H.getVolatile(memory, cursors);
             final long record = record(position);
             final long sequence = (long) SEQUENCE_H.getAcquire(memory, record);
             if (sequence == position + 1) {
                 final T body = readBody(record);
+                if (claim != null && body != null) {
+                    java.lang.invoke.VarHandle.loadLoadFence();
+                    if ((long) HEAD_H.getVolatile(memory, cursors) != position) {
+                        continue; // the record went on while it was read: the body may be torn
+                    }
+                    final int decision;
+                    try {
+                        decision = claim.claim(body);
+                    } catch (SharedMemoryException e) {
+                        advance(position, record); // a record naming no payload: nobody can take it
+                        throw e;
+                    }
+                    switch (decision) {
+                        case Claim.TAKEN -> {
+                            if (advance(position, record)) {
+                                return body;
+                            }
+                            claim.undo(body);
+                            continue;
+                        }
+                        case Claim.BUSY -> {
+                            // The winner moves the head within nanoseconds: wait for it here, on equal terms for
+                            // the next record; give up (the caller naps) only when it does not (it died doing so).
+                            if (++busySpins < BUSY_SPINS) {
+                                Thread.onSpinWait();
+                                continue;
+                            }
+                            blocked = true;
+                            return null;
+                        }
+                        case Claim.DEAD -> {
+                            if (advance(position, record)) {
+                                dropped++;
+                                LOG.log(System.Logger.Level.INFO, "dropped a ring record whose payload a survivor"
+                                        + " reclaimed (its producer died): position=" + position);
+                            }
+                            continue;
+                        }
+                        default -> {
+                            // ordinary: the head's CAS below decides
+                        }
+                    }
+                }
                 if (HEAD_H.compareAndSet(memory, cursors, position, position + 1)) {
                     SEQUENCE_H.compareAndSet(memory, record, position + 1, position + capacity);
                     afterRelease();
@@ -206,6 +294,30 @@ public abstract class SequencedRing<T> {
             }
             // sequence > position + 1: another consumer took it; reload the head
         }
+    }
+
+    /** Moves the head past the published record at {@code position}; @return whether this call moved it */
+    private boolean advance(final long position, final long record) {
+        if (!HEAD_H.compareAndSet(memory, cursors, position, position + 1)) {
+            return false;
+        }
+        SEQUENCE_H.compareAndSet(memory, record, position + 1, position + capacity);
+        afterRelease();
+        return true;
+    }
+
+    /**
+     * @return whether the last {@link #poll(Claim)} found its head record {@link Claim#BUSY} (another consumer took
+     * its payload and has not moved the head yet): a waiter then sleeps briefly instead of on the ring's futex,
+     * whose condition already holds
+     */
+    public final boolean blocked() {
+        return blocked;
+    }
+
+    /** @return how many records whose payload was reclaimed this view dropped */
+    public final long dropped() {
+        return dropped;
     }
 
     /**

@@ -41,13 +41,27 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
     private static final int TOPIC_RETRIES = 100_000;
     /** The longest sleep while a process without the futex downcall is attached: it cannot wake anyone. */
     private static final long PARKER_SLICE_NANOS = 1_000_000L;
+    /** How long a consumer naps behind a head record another consumer took and has not moved past yet. */
+    private static final long BLOCKED_NAP_NANOS = 50_000L;
 
     /**
      * A consumed record: {@code count} 1 for one message, 0 for a multipart descriptor; {@code correlation} a req's
-     * request number (0 for other sockets).
+     * request number (0 for other sockets); {@code nonce} the hand-over nonce of a record that hands its managed
+     * block over through the block's holder word ({@code Holder}), -1 for an ordinary record.
      */
-    public record Entry(int count, int correlation, MetaHeader meta) {
+    public record Entry(int count, int correlation, MetaHeader meta, int nonce) {
+        public Entry(final int count, final int correlation, final MetaHeader meta) {
+            this(count, correlation, meta, -1);
+        }
+
+        /** @return whether the record hands its block over by the holder word's CAS */
+        public boolean handover() {
+            return nonce >= 0;
+        }
     }
+
+    /** The kind word's bit of a hand-over record; its nonce sits above it. */
+    private static final int HANDOVER = 2;
 
     private final long base;
     /** Rung on publish and consumer attach: something may be there to poll. */
@@ -193,8 +207,20 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
 
     /** Writes the body of a claimed record (plain stores, published by {@link #publish}). */
     public void write(final long position, final int count, final int correlation, final MetaHeader meta) {
+        writeKind(position, count, correlation, meta);
+    }
+
+    /**
+     * Writes the body of a claimed record that hands its one managed block over: its kind word carries
+     * {@code nonce} (30 bits), the low half of the block's in-flight holder word.
+     */
+    public void writeHandover(final long position, final int correlation, final MetaHeader meta, final int nonce) {
+        writeKind(position, 1 | HANDOVER | (nonce & 0x3FFFFFFF) << 2, correlation, meta);
+    }
+
+    private void writeKind(final long position, final int kind, final int correlation, final MetaHeader meta) {
         final long record = record(position);
-        COUNT_H.set(memory, record, count);
+        COUNT_H.set(memory, record, kind);
         SocketRingLayout.CORRELATION_H.set(memory, record, correlation);
         MetaHeaderLayout.write(meta, memory, record + HEADER_IN_RECORD);
     }
@@ -202,9 +228,10 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
     @Override
     protected Entry readBody(final long record) {
         try {
-            return new Entry((int) COUNT_H.get(memory, record),
-                    (int) SocketRingLayout.CORRELATION_H.get(memory, record),
-                    MetaHeaderLayout.read(memory, record + HEADER_IN_RECORD));
+            final int kind = (int) COUNT_H.get(memory, record);
+            return new Entry(kind & 1, (int) SocketRingLayout.CORRELATION_H.get(memory, record),
+                    MetaHeaderLayout.read(memory, record + HEADER_IN_RECORD),
+                    (kind & HANDOVER) != 0 ? kind >>> 2 : -1);
         } catch (IllegalArgumentException e) {
             return null;
         }
@@ -248,6 +275,12 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
     /** Sleeps until something may have been published, for at most {@code nanos}. */
     public void awaitNotEmpty(final long nanos) {
         final long slice = slice(nanos);
+        if (blocked()) {
+            // The head record is published but another consumer took its payload and has not moved the head yet
+            // (or died doing so, until a survivor reclaims the payload): the futex's condition holds, so nap.
+            LockSupport.parkNanos(Math.min(slice, BLOCKED_NAP_NANOS));
+            return;
+        }
         // Sleep until a record is published, not while one is merely claimed: a consumer behind a producer that died
         // (or stalls) between the two steps sleeps, and looks again at the end of the slice to skip it.
         if (!notEmpty.await(this::hasPublished, slice)) {

@@ -22,11 +22,12 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  *  512   | notFull u32 (futex)  | fullWaiters u32                                                 | pad to 640 |
  *  640   | topicSeq u32 (seqlock: odd while the subscriber writes) | topicCount u32                               |
  *  648   | topics[16] { length u32, pad u32, prefix u8[48] }  56 B each (a sub ring's subscriptions)  | pad to 1664 |
- *  1664  | records[capacity] { sequence u64, count u32, correlation u32, header (MetaHeaderLayout, 40 B),       |
+ *  1664  | records[capacity] { sequence u64, kind u32, correlation u32, header (MetaHeaderLayout, 40 B),        |
  *        |   claimer u64 (pid << 32 | start token of the producer that claimed it) }   64 B each               |
  * </pre>
- * {@code count} is 1 for a single message, 0 for "the header is a multipart descriptor block" (the socket
- * package's {@code MultipartLayout}). {@code correlation} is a req's request number, echoed by the rep in its reply
+ * {@code kind}: bit 0 is 1 for a single message, 0 for "the header is a multipart descriptor block" (the socket
+ * package's {@code MultipartLayout}); bit 1 marks a hand-over record, whose single managed block a consumer takes by
+ * one CAS of the block's holder word ({@code Holder}) from the in-flight id whose nonce bits 2-31 carry (30 bits). {@code correlation} is a req's request number, echoed by the rep in its reply
  * (a req drops a reply to a request it gave up on), 0 for every other socket type. {@code claimer} is written right
  * after the claim, so that a consumer waiting on an unpublished record can tell a dead producer (skipped at once)
  * from a live one (kept for the unblock time). The record protocol is {@link SequencedRing}'s. The topics of a subscriber's
@@ -64,7 +65,7 @@ public final class SocketRingLayout {
 
     public static final StructLayout RECORD = MemoryLayout.structLayout(
             RingLayout.SEQUENCE,
-            ValueLayout.JAVA_INT.withName("count"),
+            ValueLayout.JAVA_INT.withName("kind"),
             ValueLayout.JAVA_INT.withName("correlation"),
             MetaHeaderLayout.LAYOUT.withName("header"),
             ValueLayout.JAVA_LONG.withName("claimer"));
@@ -93,7 +94,7 @@ public final class SocketRingLayout {
     /** (segment, TOPICS_OFFSET + ringBase, index). */
     static final VarHandle TOPIC_LENGTH_H = TOPIC.arrayElementVarHandle(groupElement("length"));
     /** (segment, recordOffset). */
-    static final VarHandle COUNT_H = RECORD.varHandle(groupElement("count"));
+    static final VarHandle COUNT_H = RECORD.varHandle(groupElement("kind"));
     static final VarHandle CORRELATION_H = RECORD.varHandle(groupElement("correlation"));
     static final VarHandle CLAIMER_H = RECORD.varHandle(groupElement("claimer"));
 

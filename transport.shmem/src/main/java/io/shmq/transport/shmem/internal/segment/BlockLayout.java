@@ -18,8 +18,15 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  *  |    |           free small block: offset of the next free block of its class (0 = end)          |
  *  16   | refCount u32 (atomic)  | userOffset u16 | classIndex i16 (-1 = large)                     |
  *  24   | tag u32 (session shmId while allocated, 0 when free) | generation u32                      |
- *  32   | freeNext u64 | freePrev u64   (free large blocks only: the bin's doubly linked list)     |
+ *  32   | holder u64: generation u32 (high) | holder id u32 (low), one word for one CAS           |
+ *  40   | spare u64                                                                               |
+ *  48   | freeNext u64 | freePrev u64   (free large blocks only: the bin's doubly linked list)     |
  * </pre>
+ * {@code holder} says who owns an allocated block's only reference, so that a reference handed from one process to
+ * another is either received or reclaimed, never both ({@link Holder}): the id of the device that holds it (each
+ * join of a session has its own), {@link Holder#IN_FLIGHT} with a nonce while a send hands it over,
+ * {@link Holder#SHARED} once it has more than one reference, {@link Holder#RECLAIMED} when a survivor took it from
+ * a dead holder. It lies outside the free lists' links, so a late CAS on a freed block never corrupts them.
  * {@code generation} changes each time the block is allocated (a small block counts up from the value its chunk
  * got; a large block takes the segment's next {@code generation}); a managed {@code MetaHeader} carries it in
  * {@code hint}, so a header kept past its block's free and reuse is recognised as stale. 32 bits: a header becomes
@@ -41,10 +48,12 @@ public final class BlockLayout {
             ValueLayout.JAVA_SHORT.withName("classIndex"),
             ValueLayout.JAVA_INT.withName("tag"),
             ValueLayout.JAVA_INT.withName("generation"),
+            ValueLayout.JAVA_LONG.withName("holder"),
+            MemoryLayout.paddingLayout(8),
             ValueLayout.JAVA_LONG.withName("freeNext"),
             ValueLayout.JAVA_LONG.withName("freePrev"));
 
-    /** Bytes in front of the payload of an allocated block: 32. */
+    /** Bytes in front of the payload of an allocated block: 48. */
     public static final long HEADER_BYTES = LAYOUT.byteOffset(groupElement("freeNext"));
     /** Smallest large block: header plus the free-list links. */
     public static final long MIN_LARGE = LAYOUT.byteSize() + 16;
@@ -56,6 +65,7 @@ public final class BlockLayout {
     static final VarHandle TAG_H = field("tag");
     static final VarHandle CLASS_INDEX_H = field("classIndex");
     static final VarHandle GENERATION_H = field("generation");
+    static final VarHandle HOLDER_H = field("holder");
     static final VarHandle FREE_NEXT_H = field("freeNext");
     static final VarHandle FREE_PREV_H = field("freePrev");
 

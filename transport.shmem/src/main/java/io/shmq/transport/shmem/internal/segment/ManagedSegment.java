@@ -82,6 +82,8 @@ public final class ManagedSegment {
     private final RobustLock lock;
     private final Doorbell freed;
     private final String session;
+    /** This process's holder id in the session ({@link Holder}): set once by the factory before it allocates. */
+    private int holderId;
 
     private ManagedSegment(final int id, final Path file, final Arena arena, final MemorySegment memory,
                            final int tag, final String session) {
@@ -226,6 +228,11 @@ public final class ManagedSegment {
         return lock;
     }
 
+    /** Sets the holder id this process's allocations get ({@link Holder}); called once, before any allocation. */
+    public void holderId(final int value) {
+        this.holderId = value;
+    }
+
     public void close() {
         arena.close();
     }
@@ -248,7 +255,7 @@ public final class ManagedSegment {
      * @return the block offset (handle), or -1 when there is no room
      */
     public long allocate(final long payload, final long alignment, final Recorder recorder) {
-        final long userOffset = Math.max(HEADER_BYTES, alignment);
+        final long userOffset = userOffset(alignment);
         if (payload <= SMALL_LIMIT - userOffset) {
             final int cls = sizeClass(userOffset + payload);
             final long block;
@@ -278,6 +285,7 @@ public final class ManagedSegment {
                 // The header first, while the block is still free, then the caller's record: a process killed
                 // before the heap marks the block leaves a record of a free block (skipped), after it a live one.
                 USER_OFFSET_H.set(memory, candidate, (short) (align(candidate + HEADER_BYTES, alignment) - candidate));
+                BlockLayout.HOLDER_H.set(memory, candidate, Holder.word(generation & 0xFFFFFFFFL, holderId));
                 TAG_H.set(memory, candidate, tag);
                 CLASS_INDEX_H.set(memory, candidate, (short) -1);
                 BlockLayout.GENERATION_H.set(memory, candidate, generation);
@@ -319,9 +327,30 @@ public final class ManagedSegment {
         return block + (short) USER_OFFSET_H.get(memory, block);
     }
 
-    /** Adds a reference. */
+    /** Adds a reference: the block is {@link Holder#SHARED} from now on (counted, not held). */
     public void retain(final long block) {
         REF_COUNT_H.getAndAdd(memory, block, 1);
+        BlockLayout.HOLDER_H.setRelease(memory, block, Holder.word(generation(block), Holder.SHARED));
+    }
+
+    /** @return the holder word of the block at {@code block} (a volatile load) */
+    public long holder(final long block) {
+        return (long) BlockLayout.HOLDER_H.getVolatile(memory, block);
+    }
+
+    /** @return whether the holder word of {@code block} went from {@code expected} to {@code next} (one CAS) */
+    public boolean replaceHolder(final long block, final long expected, final long next) {
+        return BlockLayout.HOLDER_H.compareAndSet(memory, block, expected, next);
+    }
+
+    /** Sets the holder word of a block whose word names this process (a release store: see {@link Holder}). */
+    public void handHolder(final long block, final long next) {
+        BlockLayout.HOLDER_H.setRelease(memory, block, next);
+    }
+
+    /** @return this process's holder word for the allocated block at {@code block} */
+    public long ownHolder(final long block) {
+        return Holder.word(generation(block), holderId);
     }
 
     /**
@@ -386,7 +415,7 @@ public final class ManagedSegment {
 
     /** @return the offset of the payload in a block allocated with {@code alignment} (a power of two, at most a page) */
     public static long userOffset(final long alignment) {
-        return Math.max(HEADER_BYTES, alignment);
+        return align(HEADER_BYTES, alignment);
     }
 
     /**
@@ -426,6 +455,7 @@ public final class ManagedSegment {
         final long blockSize = (long) SIZE_FLAGS_H.get(memory, block) & ~FLAGS;
         USER_OFFSET_H.set(memory, block, (short) userOffset);
         BlockLayout.GENERATION_H.set(memory, block, (int) generation);
+        BlockLayout.HOLDER_H.set(memory, block, Holder.word(generation, holderId));
         REF_COUNT_H.set(memory, block, 1);
         // Tagged before marked live: a free block tagged with the session is a dead allocator's last step.
         TAG_H.setRelease(memory, block, tag);
@@ -774,13 +804,7 @@ public final class ManagedSegment {
      *                               generations when the block was freed and allocated again
      */
     public long checkedDataOffset(final long handle, final long payload, final long generation) {
-        // Every block is at least MIN_LARGE (64) bytes, and the header's VarHandles check that the whole
-        // BlockLayout (48 bytes) fits: a handle nearer the end than that is no block (and would throw IOOBE).
-        if (handle < HEAP_OFFSET || handle > heapEnd - MIN_LARGE || (handle & 15) != 0) {
-            throw new SharedMemoryException("handle=" + handle + " outside segmentId=" + id + " of session "
-                    + session + ": valid handles are 16-aligned in [" + HEAP_OFFSET + ", "
-                    + (heapEnd - MIN_LARGE) + "]");
-        }
+        checkHandle(handle);
         final long sizeFlags = (long) SIZE_FLAGS_H.getAcquire(memory, handle);
         final int blockTag = (int) TAG_H.getAcquire(memory, handle);
         final long blockSize = sizeFlags & ~FLAGS;
@@ -804,6 +828,22 @@ public final class ManagedSegment {
             }
         }
         return handle + userOffset;
+    }
+
+    /**
+     * Checks that a handle from another process may name a block header (inside the heap, 16-aligned), before
+     * anything of the header is read.
+     *
+     * @throws SharedMemoryException naming the handle and the valid range
+     */
+    public void checkHandle(final long handle) {
+        // Every block is at least MIN_LARGE (80) bytes, and the header's VarHandles check that the whole
+        // BlockLayout (64 bytes) fits: a handle nearer the end than that is no block (and would throw IOOBE).
+        if (handle < HEAP_OFFSET || handle > heapEnd - MIN_LARGE || (handle & 15) != 0) {
+            throw new SharedMemoryException("handle=" + handle + " outside segmentId=" + id + " of session "
+                    + session + ": valid handles are 16-aligned in [" + HEAP_OFFSET + ", "
+                    + (heapEnd - MIN_LARGE) + "]");
+        }
     }
 
     /** @return the generation of the allocated block at {@code block}, carried in a managed header's hint */

@@ -34,7 +34,7 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 public final class SegmentLayout {
     /** "SHMQSEG1" as a little-endian long. */
     static final long MAGIC = 0x31474553514D4853L;
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
     public static final int CLASSES = 8;
     public static final int BINS = 64;
 

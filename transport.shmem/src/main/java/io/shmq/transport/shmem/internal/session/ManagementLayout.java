@@ -22,8 +22,10 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  *  128     | lock u64 (robust lock word, see RobustLock) | padding to 256  |
  *  256     | eventCounter u64 | deviceCounter u64 | regionIdCounter u64    |
  *  280     | eventBell u32 (futex: +1 per event) | eventSleepers u32      |
+ *  288     | holderCounter u32 (the last holder id handed out)            |
  *          | padding to 384                                               |
- *  384     | devices[64]  { pid u64, token u64, lastBeat u64, pad u64 }   |  32 B each
+ *  384     | devices[64]  { pid u64, token u64, lastBeat u64,             |
+ *          |                holder u32 (this join's holder id), pad u32 } |  32 B each
  *  2432    | segments[16] { state u32, id u32, size u64 }                 |  16 B each
  *  2688    | regions[256] { state u32, id u32, size u64, userFlags u64,   |
  *          |               creatorPid u64, instance u64, pathLength u32,  |
@@ -37,7 +39,7 @@ public final class ManagementLayout {
     /** "SHMQMNG1" as a little-endian long. */
     public static final long MAGIC = 0x31474E4D514D4853L;
     /** Major version; attaching refuses another one. */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
     public static final int MAX_DEVICES = 64;
     static final int MAX_SEGMENTS = 16;
     static final int MAX_REGIONS = 256;
@@ -51,7 +53,8 @@ public final class ManagementLayout {
             ValueLayout.JAVA_LONG.withName("pid"),
             ValueLayout.JAVA_LONG.withName("token"),
             ValueLayout.JAVA_LONG.withName("lastBeat"),
-            MemoryLayout.paddingLayout(8));
+            ValueLayout.JAVA_INT.withName("holder"),
+            MemoryLayout.paddingLayout(4));
 
     public static final StructLayout SEGMENT = MemoryLayout.structLayout(
             ValueLayout.JAVA_INT.withName("state"),
@@ -85,7 +88,8 @@ public final class ManagementLayout {
             ValueLayout.JAVA_LONG.withName("regionIdCounter"),
             ValueLayout.JAVA_INT.withName("eventBell"),
             ValueLayout.JAVA_INT.withName("eventSleepers"),
-            MemoryLayout.paddingLayout(96),
+            ValueLayout.JAVA_INT.withName("holderCounter"),
+            MemoryLayout.paddingLayout(92),
             MemoryLayout.sequenceLayout(MAX_DEVICES, DEVICE).withName("devices"),
             MemoryLayout.sequenceLayout(MAX_SEGMENTS, SEGMENT).withName("segments"),
             MemoryLayout.sequenceLayout(MAX_REGIONS, REGION).withName("regions"));
@@ -108,12 +112,14 @@ public final class ManagementLayout {
     static final VarHandle REGION_ID_COUNTER_H = field("regionIdCounter");
     static final VarHandle EVENT_BELL_H = field("eventBell");
     static final VarHandle EVENT_SLEEPERS_H = field("eventSleepers");
+    static final VarHandle HOLDER_COUNTER_H = field("holderCounter");
     static final long EVENT_BELL_OFFSET = LAYOUT.byteOffset(groupElement("eventBell"));
 
     /** Element handles take (segment, baseOffset, index); pass the table's offset as base. */
     public static final VarHandle DEVICE_PID_H = DEVICE.arrayElementVarHandle(groupElement("pid"));
     static final VarHandle DEVICE_TOKEN_H = DEVICE.arrayElementVarHandle(groupElement("token"));
     public static final VarHandle DEVICE_BEAT_H = DEVICE.arrayElementVarHandle(groupElement("lastBeat"));
+    static final VarHandle DEVICE_HOLDER_H = DEVICE.arrayElementVarHandle(groupElement("holder"));
     static final VarHandle SEGMENT_STATE_H = SEGMENT.arrayElementVarHandle(groupElement("state"));
     static final VarHandle SEGMENT_ID_H = SEGMENT.arrayElementVarHandle(groupElement("id"));
     static final VarHandle SEGMENT_SIZE_ENTRY_H = SEGMENT.arrayElementVarHandle(groupElement("size"));

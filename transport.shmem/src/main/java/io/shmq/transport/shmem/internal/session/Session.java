@@ -8,6 +8,7 @@ import io.shmq.transport.shmem.internal.os.Native;
 import io.shmq.transport.shmem.internal.os.ProcessIdentity;
 import io.shmq.transport.shmem.internal.os.RobustLock;
 import io.shmq.transport.shmem.internal.os.ShmFiles;
+import io.shmq.transport.shmem.internal.segment.Holder;
 import io.shmq.transport.shmem.internal.segment.ManagedSegment;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -323,6 +324,13 @@ public final class Session {
                     && !Files.exists(ShmFiles.ledger(directory, shmId, i), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 DEVICE_TOKEN_H.set(memory, DEVICES_OFFSET, (long) i, ProcessIdentity.TOKEN);
                 DEVICE_BEAT_H.set(memory, DEVICES_OFFSET, (long) i, System.currentTimeMillis());
+                // Every join its own holder id (under the lock): a block a dead device held names that device only.
+                int holder = (int) ManagementLayout.HOLDER_COUNTER_H.get(memory, 0L) + 1;
+                if (!Holder.device(holder)) {
+                    holder = 1;
+                }
+                ManagementLayout.HOLDER_COUNTER_H.set(memory, 0L, holder);
+                ManagementLayout.DEVICE_HOLDER_H.set(memory, DEVICES_OFFSET, (long) i, holder);
                 DEVICE_PID_H.setRelease(memory, DEVICES_OFFSET, (long) i, ProcessIdentity.PID);
                 ManagementLayout.DEVICE_COUNTER_H.getAndAdd(memory, 0L, 1L);
                 return i;
@@ -340,8 +348,13 @@ public final class Session {
         return deviceSlot;
     }
 
-    /** A device slot whose process is gone, as read at one moment. */
-    public record DeadDevice(int slot, long pid, long token) {
+    /** @return this factory's holder id ({@link Holder}): its join's, unique in the session */
+    public int holderId() {
+        return (int) ManagementLayout.DEVICE_HOLDER_H.get(memory, DEVICES_OFFSET, (long) deviceSlot);
+    }
+
+    /** A device slot whose process is gone, as read at one moment; {@code holder} is its join's holder id. */
+    public record DeadDevice(int slot, long pid, long token, int holder) {
     }
 
     /** @return the device slots whose process is dead (pid + start time); read without the lock */
@@ -355,7 +368,8 @@ public final class Session {
                     if (dead == null) {
                         dead = new ArrayList<>();
                     }
-                    dead.add(new DeadDevice(i, pid, token));
+                    dead.add(new DeadDevice(i, pid, token,
+                            (int) ManagementLayout.DEVICE_HOLDER_H.get(memory, DEVICES_OFFSET, (long) i)));
                 }
             }
         }

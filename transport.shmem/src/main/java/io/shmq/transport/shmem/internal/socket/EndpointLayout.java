@@ -28,7 +28,7 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 public final class EndpointLayout {
     /** "SHMQSOK1" as a little-endian long. */
     public static final long MAGIC = 0x314B4F53514D4853L;
-    public static final int VERSION = 5;
+    public static final int VERSION = 6;
     /**
      * Peer slots of a req/rep or pub endpoint when the binder configures none ({@code shmem.max-peers}): connecting
      * req/rep peers (two rings each, its requests and its replies) or subscribers (one ring each).

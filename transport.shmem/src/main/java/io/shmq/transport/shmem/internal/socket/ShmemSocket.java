@@ -11,8 +11,10 @@ import io.shmq.transport.shmem.internal.mapping.ShmemMessage;
 import io.shmq.transport.shmem.internal.os.IdleStrategy;
 import io.shmq.transport.shmem.internal.os.Native;
 import io.shmq.transport.shmem.internal.os.ProcessIdentity;
+import io.shmq.transport.shmem.internal.ring.SequencedRing;
 import io.shmq.transport.shmem.internal.ring.SocketRing;
 import io.shmq.transport.shmem.internal.ring.SocketRingLayout;
+import io.shmq.transport.shmem.internal.segment.Holder;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -68,6 +70,33 @@ public final class ShmemSocket implements Socket {
     private final IdleStrategy sendIdle;
     private final IdleStrategy receiveIdle;
     private final ArrayDeque<MetaHeader> pending = new ArrayDeque<>();
+    /** The next hand-over nonce of this socket's sends (random start: two sockets' nonces rarely meet). */
+    private int nonce = java.util.concurrent.ThreadLocalRandom.current().nextInt();
+    /** Where a hand-over record's block goes while a receive polls: the caller's message, or null for a new one. */
+    private ShmemMessage claimTarget;
+    /** The message holding the block the last hand-over record gave, until the receive takes it. */
+    private ShmemMessage claimed;
+    /** The consumer's half of a hand-over, asked about each record at a ring's head before the head moves. */
+    private final SequencedRing.Claim<SocketRing.Entry> claim = new SequencedRing.Claim<>() {
+        @Override
+        public int claim(final SocketRing.Entry body) {
+            if (!body.handover()) {
+                return ORDINARY;
+            }
+            final ShmemMessage target = claimTarget != null ? claimTarget : mappings.emptyMessage();
+            final int decision = mappings.claimInto(target, body.meta(), body.nonce());
+            if (decision == TAKEN) {
+                claimed = target;
+            }
+            return decision;
+        }
+
+        @Override
+        public void undo(final SocketRing.Entry body) {
+            mappings.unclaim(claimed, body.meta(), body.nonce());
+            claimed = null;
+        }
+    };
     private volatile boolean closed;
     private volatile Endpoint endpoint;
     private volatile Path file;
@@ -387,7 +416,7 @@ public final class ShmemSocket implements Socket {
             if (!requests.hasInput()) {
                 continue;
             }
-            final SocketRing.Entry entry = requests.poll();
+            final SocketRing.Entry entry = requests.poll(claim);
             if (entry != null) {
                 nextPeer = (k / 2 + 1) % slots;
                 receiveIndex = k;
@@ -655,6 +684,8 @@ public final class ShmemSocket implements Socket {
             part.unshare(); // a copy goes with a reference of its own, named by the header written below
         }
         ShmemMessage descriptor = parts.size() > 1 ? descriptor(parts) : null;
+        // One block to one consumer: handed over by its holder word (req/rep and multipart take the ordinary way).
+        final boolean handover = descriptor == null && (type == SocketType.PUSH || type == SocketType.PAIR);
         sendIdle.reset();
         try {
             while (true) {
@@ -675,6 +706,21 @@ public final class ShmemSocket implements Socket {
                 if (ring != null && ring.consumers() > 0) {
                     final long position = ring.tryClaim();
                     if (position >= 0) {
+                        if (descriptor == null && handover) {
+                            final ShmemMessage part = parts.get(0);
+                            final int n = ++nonce & Holder.NONCE_MASK;
+                            if (part.beginHandover(Holder.inFlight(n))) {
+                                // The ledger entry stays until the publish: the holder word's CAS decides who
+                                // releases the block if this process dies in between, the consumer or a survivor.
+                                ring.writeHandover(position, correlation, part.meta(), n);
+                                if (ring.publish(position)) {
+                                    part.detach();
+                                    return total;
+                                }
+                                part.handoverFailed(Holder.inFlight(n));
+                                continue;
+                            }
+                        }
                         if (descriptor == null) {
                             ring.write(position, 1, correlation, parts.get(0).meta());
                         } else {
@@ -870,9 +916,24 @@ public final class ShmemSocket implements Socket {
         busy.incrementAndGet();
         try {
             if (pending.isEmpty()) {
-                final SocketRing.Entry entry = take(timeoutMs);
+                final SocketRing.Entry entry;
+                claimTarget = type == SocketType.REQ ? null : target;
+                try {
+                    entry = take(timeoutMs);
+                } finally {
+                    claimTarget = null;
+                }
                 if (entry == null) {
                     return owner.interrupted() ? INTERRUPTED : TIMEOUT;
+                }
+                if (entry.handover()) {
+                    final ShmemMessage got = takeClaimed();
+                    if (got != target) {
+                        got.close(); // cannot happen: the claim put it into the target
+                    }
+                    bytesReceived += target.size();
+                    unitReceived();
+                    return target.size();
                 }
                 if (entry.count() == 1) {
                     mappings.adoptInto(target, entry.meta());
@@ -922,6 +983,14 @@ public final class ShmemSocket implements Socket {
                 if (entry == null) {
                     return owner.interrupted() ? INTERRUPTED : TIMEOUT;
                 }
+                if (entry.handover()) {
+                    final ShmemMessage got = takeClaimed();
+                    parts.clear();
+                    parts.add(got);
+                    bytesReceived += got.size();
+                    unitReceived();
+                    return got.size();
+                }
                 metas = entry.count() == 1 ? List.of(entry.meta()) : readDescriptor(entry.meta());
             } else {
                 metas = new ArrayList<>(pending);
@@ -942,6 +1011,16 @@ public final class ShmemSocket implements Socket {
         } finally {
             busy.decrementAndGet();
         }
+    }
+
+    /** @return the message the last hand-over record's claim filled (taken from the socket) */
+    private ShmemMessage takeClaimed() {
+        final ShmemMessage got = claimed;
+        claimed = null;
+        if (got == null) {
+            throw new IllegalStateException("a hand-over record was received without its claim");
+        }
+        return got;
     }
 
     private void unitReceived() {
@@ -1006,7 +1085,7 @@ public final class ShmemSocket implements Socket {
             }
             final SocketRing ring = current == null || server || receiveIndex < 0 ? null : current.ring(receiveIndex);
             if (ring != null) {
-                final SocketRing.Entry entry = ring.poll();
+                final SocketRing.Entry entry = ring.poll(claim);
                 if (entry != null) {
                     return entry;
                 }
@@ -1385,14 +1464,22 @@ public final class ShmemSocket implements Socket {
 
     private void drain(final SocketRing ring) {
         SocketRing.Entry entry;
-        while ((entry = ring.poll()) != null) {
-            release(entry);
+        final ShmemMessage target = claimTarget;
+        claimTarget = null; // a drained hand-over goes into a message of its own, closed at once
+        try {
+            while ((entry = ring.poll(claim)) != null) {
+                release(entry);
+            }
+        } finally {
+            claimTarget = target;
         }
     }
 
     private void release(final SocketRing.Entry entry) {
         try {
-            if (entry.count() == 1) {
+            if (entry.handover()) {
+                takeClaimed().close();
+            } else if (entry.count() == 1) {
                 mappings.adopt(entry.meta()).close();
             } else {
                 for (final MetaHeader meta : readDescriptor(entry.meta())) {

@@ -1,0 +1,225 @@
+package io.shmq.transport.shmem.internal;
+
+import io.shmq.transport.api.Message;
+import io.shmq.transport.api.MetaHeader;
+import io.shmq.transport.api.SharedMemoryMessage;
+import io.shmq.transport.api.Socket;
+import io.shmq.transport.api.SocketType;
+import io.shmq.transport.shmem.internal.segment.Holder;
+import io.shmq.transport.shmem.internal.segment.ManagedSegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A pushed block goes from its sender to its receiver by one CAS of its holder word ({@link Holder}): in flight
+ * from the send on (the sender's ledger no longer names it once the publish happened), the receiver's from the
+ * receive on (its ledger names it from just before). Blocks that go the ordinary way (req/rep, multipart, a copy
+ * the process keeps) are marked shared and released by their count; a record whose block a survivor took is dropped;
+ * of consumers that race for one record exactly one gets its block.
+ */
+class HandoverTest {
+    @RegisterExtension
+    final ShmSession shm = new ShmSession();
+
+    @Test
+    void shouldHandAPushedBlockOverByItsHolderWord() {
+        final ShmemFactory a = shm.factory("a");
+        final ShmemFactory b = shm.factory("b");
+        final long start = a.freeMemory();
+        final int holderA = a.mappings().session().holderId();
+        final int holderB = b.mappings().session().holderId();
+        assertNotEquals(holderA, holderB, "every join has its own holder id");
+        final ManagedSegment segment = a.mappings().ownSegment();
+        try (Socket push = a.createSocket(SocketType.PUSH, "push");
+             Socket pull = b.createSocket(SocketType.PULL, "pull");
+             Message received = b.createMessage()) {
+            push.bind("ipc://handover-" + shm.name());
+            pull.connect("ipc://handover-" + shm.name());
+            final int recordedA = a.mappings().recordedReferences();
+            final int recordedB = b.mappings().recordedReferences();
+            for (final long size : new long[] {100, 100_000}) {
+                final Message message = a.createMessage(size);
+                Payload.fill(message.data(), size);
+                final MetaHeader meta = ((SharedMemoryMessage) message).meta();
+                assertEquals(Holder.word(meta.hint(), holderA), segment.holder(meta.handle()), "the allocator's");
+                assertEquals(recordedA + 1, a.mappings().recordedReferences());
+                assertEquals(size, push.send(message, 5000));
+                final long inFlight = segment.holder(meta.handle());
+                assertEquals(meta.hint(), Holder.generation(inFlight));
+                assertTrue((Holder.id(inFlight) & Holder.IN_FLIGHT) != 0, "in flight: " + Long.toHexString(inFlight));
+                assertEquals(recordedA, a.mappings().recordedReferences(), "the sender's entry went with the publish");
+                assertEquals(recordedB, b.mappings().recordedReferences());
+                assertEquals(size, pull.receive(received, 5000));
+                assertEquals(meta, ((SharedMemoryMessage) received).meta());
+                assertEquals(Holder.word(meta.hint(), holderB), segment.holder(meta.handle()), "the receiver's");
+                assertEquals(recordedB + 1, b.mappings().recordedReferences());
+                assertEquals(-1, Payload.check(received.data(), size));
+                received.rebuild();
+                assertEquals(recordedB, b.mappings().recordedReferences());
+            }
+        }
+        assertEquals(start, a.freeMemory() + b.mappings().cachedBytes());
+    }
+
+    @Test
+    void shouldForwardAReceivedBlockByHandOverAgain() {
+        final ShmemFactory a = shm.factory("a");
+        final ShmemFactory b = shm.factory("b");
+        final ManagedSegment segment = a.mappings().ownSegment();
+        try (Socket in = b.createSocket(SocketType.PULL, "in");
+             Socket out = b.createSocket(SocketType.PUSH, "out");
+             Socket push = a.createSocket(SocketType.PUSH, "push");
+             Socket pull = a.createSocket(SocketType.PULL, "pull");
+             Message forwarded = b.createMessage();
+             Message received = a.createMessage()) {
+            in.bind("ipc://in-" + shm.name());
+            out.bind("ipc://out-" + shm.name());
+            push.connect("ipc://in-" + shm.name());
+            pull.connect("ipc://out-" + shm.name());
+            final Message message = a.createMessage(5000);
+            Payload.fill(message.data(), 3);
+            final MetaHeader meta = ((SharedMemoryMessage) message).meta();
+            push.send(message, 5000);
+            in.receive(forwarded, 5000);
+            assertEquals(5000, out.send(forwarded, 5000), "a broker forwards by reference");
+            assertTrue((Holder.id(segment.holder(meta.handle())) & Holder.IN_FLIGHT) != 0);
+            pull.receive(received, 5000);
+            assertEquals(Holder.word(meta.hint(), a.mappings().session().holderId()), segment.holder(meta.handle()));
+            assertEquals(-1, Payload.check(received.data(), 3));
+        }
+    }
+
+    @Test
+    void shouldMarkBlocksThatGoTheOrdinaryWayShared() {
+        final ShmemFactory a = shm.factory("a");
+        final ShmemFactory b = shm.factory("b");
+        final long start = a.freeMemory();
+        final ManagedSegment segment = a.mappings().ownSegment();
+        try (Socket req = a.createSocket(SocketType.REQ, "req");
+             Socket rep = b.createSocket(SocketType.REP, "rep");
+             Socket push = a.createSocket(SocketType.PUSH, "push");
+             Socket pull = b.createSocket(SocketType.PULL, "pull");
+             Message request = b.createMessage()) {
+            rep.bind("ipc://rep-" + shm.name());
+            req.connect("ipc://rep-" + shm.name());
+            push.bind("ipc://multi-" + shm.name());
+            pull.connect("ipc://multi-" + shm.name());
+            final Message message = a.createMessage(64);
+            final MetaHeader meta = ((SharedMemoryMessage) message).meta();
+            req.send(message, 5000);
+            assertEquals(Holder.word(meta.hint(), Holder.SHARED), segment.holder(meta.handle()), "req/rep: counted");
+            rep.receive(request, 5000);
+            assertEquals(Holder.word(meta.hint(), Holder.SHARED), segment.holder(meta.handle()));
+            request.rebuild();
+
+            final List<Message> parts = new ArrayList<>(List.of(a.createMessage(10), a.createMessage(20)));
+            final List<MetaHeader> metas = parts.stream().map(p -> ((SharedMemoryMessage) p).meta()).toList();
+            push.send(parts, 5000);
+            for (final MetaHeader part : metas) {
+                assertEquals(Holder.word(part.hint(), Holder.SHARED), segment.holder(part.handle()), "multipart");
+            }
+            final List<Message> got = new ArrayList<>();
+            assertEquals(30, pull.receive(got, 5000));
+            got.forEach(Message::close);
+
+            final Message kept = a.createMessage(300);
+            final MetaHeader keptMeta = ((SharedMemoryMessage) kept).meta();
+            push.send(kept.copy(), 5000);
+            assertEquals(Holder.word(keptMeta.hint(), Holder.SHARED), segment.holder(keptMeta.handle()),
+                    "a copy sent while the process keeps the original");
+            kept.close();
+            assertEquals(300, pull.receive(request, 5000));
+            request.rebuild();
+        }
+        assertEquals(start, a.freeMemory() + b.mappings().cachedBytes());
+    }
+
+    @Test
+    void shouldDropARecordWhoseBlockASurvivorReclaimed() {
+        final ShmemFactory a = shm.factory("a");
+        final ShmemFactory b = shm.factory("b");
+        final long start = a.freeMemory();
+        final ManagedSegment segment = a.mappings().ownSegment();
+        try (Socket push = a.createSocket(SocketType.PUSH, "push");
+             Socket pull = b.createSocket(SocketType.PULL, "pull");
+             Message received = b.createMessage()) {
+            push.bind("ipc://dead-" + shm.name());
+            pull.connect("ipc://dead-" + shm.name());
+            final Message lost = a.createMessage(2000);
+            final MetaHeader meta = ((SharedMemoryMessage) lost).meta();
+            push.send(lost, 5000);
+            // What a survivor of a sender killed between its publish and its detach does: win the CAS, release.
+            final long inFlight = segment.holder(meta.handle());
+            assertTrue(segment.replaceHolder(meta.handle(), inFlight, Holder.word(meta.hint(), Holder.RECLAIMED)));
+            assertTrue(segment.release(meta.handle()));
+            final Message next = a.createMessage(8);
+            next.data().set(ValueLayout.JAVA_LONG_UNALIGNED, 0, 0x5EC0DL);
+            push.send(next, 5000);
+            assertEquals(8, pull.receive(received, 5000), "the dead record is dropped, the next one received");
+            assertEquals(0x5EC0DL, received.data().get(ValueLayout.JAVA_LONG_UNALIGNED, 0));
+            received.rebuild();
+            assertEquals(-2, pull.receive(received, 0), "nothing else: the reclaimed block was not received");
+        }
+        assertEquals(start, a.freeMemory() + b.mappings().cachedBytes());
+    }
+
+    @Test
+    void shouldGiveEachBlockToExactlyOneOfConsumersThatRace() throws Exception {
+        final ShmemFactory a = shm.factory("a");
+        final ShmemFactory b = shm.factory("b");
+        final ShmemFactory c = shm.factory("c");
+        final long start = a.freeMemory();
+        final int count = 200_000;
+        final BitSet seen = new BitSet(count);
+        final AtomicLong duplicates = new AtomicLong();
+        final AtomicLong total = new AtomicLong();
+        final long[] each = new long[2];
+        try (Socket push = a.createSocket(SocketType.PUSH, "push")) {
+            push.bind("ipc://race-" + shm.name());
+            final List<Thread> consumers = new ArrayList<>();
+            for (final ShmemFactory factory : List.of(b, c)) {
+                final int me = consumers.size();
+                final Socket pull = factory.createSocket(SocketType.PULL, "pull");
+                pull.connect("ipc://race-" + shm.name());
+                consumers.add(Thread.ofPlatform().start(() -> {
+                    try (pull; Message message = factory.createMessage()) {
+                        while (total.get() < count) {
+                            if (pull.receive(message, 50) >= 0) {
+                                final int n = message.data().get(ValueLayout.JAVA_INT_UNALIGNED, 0);
+                                synchronized (seen) {
+                                    if (seen.get(n)) {
+                                        duplicates.incrementAndGet();
+                                    }
+                                    seen.set(n);
+                                }
+                                total.incrementAndGet();
+                                each[me]++;
+                            }
+                        }
+                    }
+                }));
+            }
+            for (int i = 0; i < count; i++) {
+                final Message message = a.createMessage(64);
+                message.data().set(ValueLayout.JAVA_INT_UNALIGNED, 0, i);
+                assertEquals(64, push.send(message, 10_000));
+            }
+            for (final Thread consumer : consumers) {
+                consumer.join(60_000);
+            }
+        }
+        System.out.println("HandoverTest: consumers received " + each[0] + " and " + each[1]);
+        assertEquals(0, duplicates.get(), "a block received twice");
+        assertEquals(count, seen.cardinality(), "every message received");
+        assertEquals(start, a.freeMemory() + b.mappings().cachedBytes() + c.mappings().cachedBytes());
+    }
+}

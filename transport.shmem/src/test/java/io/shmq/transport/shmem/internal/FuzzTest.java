@@ -9,6 +9,9 @@ import io.shmq.transport.api.SharedMemoryMessage;
 import io.shmq.transport.api.Socket;
 import io.shmq.transport.api.SocketType;
 import io.shmq.transport.api.UnmanagedRegion;
+import io.shmq.transport.shmem.internal.mapping.ShmemMessage;
+import io.shmq.transport.shmem.internal.ring.SequencedRing;
+import io.shmq.transport.shmem.internal.segment.Holder;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,11 +21,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Hostile input into the resolver, the receive path ({@code adopt}, what a socket does with a header from its
- * ring) and the metadata frame decoder: random headers, and live headers with mutated fields and flipped bits.
+ * ring, and its hand-over claim) and the metadata frame decoder: random headers, and live headers with mutated fields and flipped bits.
  * Only the documented exceptions may come out; afterwards the session works and its free memory is exact.
  * 1e4 inputs of each kind in the default run, 1e6 in {@code ./shmq stress}.
  */
@@ -69,6 +73,14 @@ class FuzzTest {
                 try {
                     final Message adopted = consumer.adopt(meta);
                     consumer.detach(adopted);
+                } catch (SharedMemoryException expected) {
+                    // documented
+                }
+                // The hand-over path (a record that hands a block over): a decision or SharedMemoryException; a
+                // forged header never takes a block, for none of them is in flight.
+                try (ShmemMessage target = (ShmemMessage) consumer.createMessage()) {
+                    assertNotEquals(SequencedRing.Claim.TAKEN, consumer.mappings().claimInto(target, meta,
+                            random.nextInt() & Holder.NONCE_MASK), "a forged hand-over took " + meta);
                 } catch (SharedMemoryException expected) {
                     // documented
                 }

@@ -22,8 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * producer and two consumer child JVMs stream random sizes through a broker in this JVM (a bound pull forwarding
  * to a bound push, by reference), and every few seconds one child, producer or consumer, is killed with
  * {@code kill -9} and replaced. The consumers check every payload and the order per producer; at the end no message
- * was corrupt or out of order, the segment's free memory is back at its start (but for blocks a kill caught between
- * the allocator and a ledger), the session's files are gone, and this JVM's heap is flat.
+ * was corrupt or out of order, the segment's free memory is back at its start to the byte (every message is one
+ * pushed block, handed over by its holder word), the session's files are gone, and this JVM's heap is flat.
  */
 @Tag("soak")
 class SoakTest {

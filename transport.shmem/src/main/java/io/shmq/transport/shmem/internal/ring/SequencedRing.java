@@ -22,7 +22,13 @@ import static io.shmq.transport.shmem.internal.ring.RingLayout.TAIL_H;
  * <p>A stuck record is skipped in one place, after {@code unblockNanos} at the same position: a record claimed but
  * never published (its producer died between the steps) is skipped by a consumer, at once when the subclass can
  * prove its claimer dead ({@link #claimerDead}, asked once the record is stuck for 10 ms); a record consumed but never
- * released (its consumer died) is freed by a producer. The object is not thread-safe (its stall bookkeeping is per
+ * released (its consumer died) is freed by a producer.
+ *
+ * <p>A consumer may ask a {@link Claim} about each published record before it moves the head ({@link #poll(Claim)}):
+ * the body is read, the head checked unchanged (so the body is not torn), then the claim takes what the record hands
+ * over elsewhere (the socket ring's payload, by its holder word) and the consumer that took it moves the head. A
+ * consumer that finds the record taken by another waits for that one's head CAS, and moves the head past it itself
+ * only when nobody will take it, or after the unblock time. The object is not thread-safe (its stall bookkeeping is per
  * view); the shared ring is safe for any number of threads and processes.
  *
  * @param <T> the record body a consumer copies out
@@ -41,7 +47,7 @@ public abstract class SequencedRing<T> {
     /** How long a record must be stuck before its claimer's life is asked, and how often it is asked again. */
     static final long CLAIMER_CHECK_NANOS = 10_000_000L;
     /** How often a consumer rereads a head record another consumer took before it gives up for now. */
-    private static final int BUSY_SPINS = 10_000;
+    private static final int BUSY_SPINS = 1_000;
     private long stalledPosition = -1;
     private long lastClaimerCheck;
     private long stalledSince;
@@ -192,7 +198,10 @@ public abstract class SequencedRing<T> {
         int ORDINARY = 0;
         /** This consumer took the payload: it moves the head (and undoes the take if it cannot). */
         int TAKEN = 1;
-        /** Another consumer took it and moves the head soon: nothing to take now. */
+        /**
+         * Another consumer took it and moves the head soon: nothing to take now (after the unblock time at the same
+         * position the head is moved past it: its taker died between the two CASes, or the record is forged).
+         */
         int BUSY = 2;
         /** Nobody will take it (a survivor reclaimed its payload): this consumer moves the head past it. */
         int DEAD = 3;
@@ -249,6 +258,16 @@ public abstract class SequencedRing<T> {
                             // the next record; give up (the caller naps) only when it does not (it died doing so).
                             if (++busySpins < BUSY_SPINS) {
                                 Thread.onSpinWait();
+                                continue;
+                            }
+                            if (stalled(position)) {
+                                // Nobody moved it for the unblock time: its taker died before the head's CAS (a
+                                // survivor releases the payload it took) or the record is forged. Never wait more.
+                                if (advance(position, record)) {
+                                    LOG.log(System.Logger.Level.WARNING, "moved past a ring record whose payload"
+                                            + " another consumer took without moving the head: position="
+                                            + position);
+                                }
                                 continue;
                             }
                             blocked = true;

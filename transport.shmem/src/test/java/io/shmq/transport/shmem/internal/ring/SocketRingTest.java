@@ -84,4 +84,80 @@ class SocketRingTest {
             assertNull(ring.poll());
         }
     }
+
+    /** A claim that answers what it is told, and counts its calls. */
+    private static final class Scripted implements SequencedRing.Claim<SocketRing.Entry> {
+        int decision;
+        RuntimeException failure;
+        int claims;
+        int undos;
+
+        @Override
+        public int claim(final SocketRing.Entry body) {
+            claims++;
+            if (failure != null) {
+                throw failure;
+            }
+            return body.handover() ? decision : ORDINARY;
+        }
+
+        @Override
+        public void undo(final SocketRing.Entry body) {
+            undos++;
+        }
+    }
+
+    private static void offerHandover(final SocketRing ring, final long handle, final int nonce) {
+        final long position = ring.tryClaim();
+        assertTrue(position >= 0);
+        ring.writeHandover(position, 0, MetaHeader.managed(8, handle, 0), nonce);
+        assertTrue(ring.publish(position));
+    }
+
+    @Test
+    void shouldAskTheClaimBeforeTheHeadMovesAndFollowItsDecision() throws Exception {
+        try (Arena arena = Arena.ofConfined()) {
+            final SocketRing ring = ring(arena, 8);
+            final Scripted claim = new Scripted();
+            offerHandover(ring, 64, 0x3FFFFFFF);
+            claim.decision = SequencedRing.Claim.TAKEN;
+            final SocketRing.Entry taken = ring.poll(claim);
+            assertEquals(64, taken.meta().handle());
+            assertEquals(0x3FFFFFFF, taken.nonce(), "the nonce's 30 bits travel in the kind word");
+            assertEquals(1, taken.count());
+            assertNull(ring.poll(claim), "the head moved past the taken record");
+
+            offerHandover(ring, 128, 1);
+            offer(ring, 192);
+            claim.decision = SequencedRing.Claim.DEAD;
+            assertEquals(192, ring.poll(claim).meta().handle(), "a dead record is dropped, an ordinary one follows");
+            assertEquals(1, ring.dropped());
+            assertFalse(ring.poll(claim) != null || ring.blocked());
+
+            offerHandover(ring, 256, 2);
+            claim.decision = SequencedRing.Claim.BUSY;
+            assertNull(ring.poll(claim), "busy: another consumer took it and moves the head");
+            assertTrue(ring.blocked());
+            final long until = System.nanoTime() + SocketRing.UNBLOCK_NANOS + 1_000_000_000L;
+            while (ring.hasPublished() && System.nanoTime() < until) {
+                ring.poll(claim);
+                Thread.sleep(10);
+            }
+            assertFalse(ring.hasPublished(), "moved past after the unblock time: a forged or orphaned record");
+
+            offerHandover(ring, 320, 3);
+            claim.failure = new io.shmq.transport.api.SharedMemoryException("forged");
+            org.junit.jupiter.api.Assertions.assertThrows(io.shmq.transport.api.SharedMemoryException.class,
+                    () -> ring.poll(claim));
+            assertFalse(ring.hasPublished(), "a record naming no payload is consumed with its exception");
+            offerHandover(ring, 384, 4);
+            claim.failure = new IllegalStateException("closed");
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> ring.poll(claim));
+            assertTrue(ring.hasPublished(), "any other failure leaves the record for another consumer");
+            claim.failure = null;
+            claim.decision = SequencedRing.Claim.TAKEN;
+            assertEquals(384, ring.poll(claim).meta().handle());
+            assertEquals(0, claim.undos);
+        }
+    }
 }

@@ -22,8 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A pushed block goes from its sender to its receiver by one CAS of its holder word ({@link Holder}): in flight
  * from the send on (the sender's ledger no longer names it once the publish happened), the receiver's from the
- * receive on (its ledger names it from just before). Blocks that go the ordinary way (req/rep, multipart, a copy
- * the process keeps) are marked shared and released by their count; a record whose block a survivor took is dropped;
+ * receive on (its ledger names it from just before), for push/pull and req/rep alike. Blocks that go the ordinary
+ * way (multipart, a copy the process keeps) are marked shared and released by their count; a record whose block a survivor took is dropped;
  * of consumers that race for one record exactly one gets its block.
  */
 class HandoverTest {
@@ -99,7 +99,7 @@ class HandoverTest {
     }
 
     @Test
-    void shouldMarkBlocksThatGoTheOrdinaryWayShared() {
+    void shouldHandRequestsAndRepliesOverAndMarkBlocksThatGoTheOrdinaryWayShared() {
         final ShmemFactory a = shm.factory("a");
         final ShmemFactory b = shm.factory("b");
         final long start = a.freeMemory();
@@ -107,8 +107,8 @@ class HandoverTest {
         try (Socket req = a.createSocket(SocketType.REQ, "req");
              Socket rep = b.createSocket(SocketType.REP, "rep");
              Socket push = a.createSocket(SocketType.PUSH, "push");
-             Socket pull = b.createSocket(SocketType.PULL, "pull");
-             Message request = b.createMessage()) {
+             Socket pull = b.createSocket(SocketType.PULL, "pull")) {
+            Message request = b.createMessage();
             rep.bind("ipc://rep-" + shm.name());
             req.connect("ipc://rep-" + shm.name());
             push.bind("ipc://multi-" + shm.name());
@@ -116,10 +116,13 @@ class HandoverTest {
             final Message message = a.createMessage(64);
             final MetaHeader meta = ((SharedMemoryMessage) message).meta();
             req.send(message, 5000);
-            assertEquals(Holder.word(meta.hint(), Holder.SHARED), segment.holder(meta.handle()), "req/rep: counted");
+            assertTrue((Holder.id(segment.holder(meta.handle())) & Holder.IN_FLIGHT) != 0, "req/rep hand over too");
             rep.receive(request, 5000);
-            assertEquals(Holder.word(meta.hint(), Holder.SHARED), segment.holder(meta.handle()));
-            request.rebuild();
+            assertEquals(Holder.word(meta.hint(), b.mappings().session().holderId()), segment.holder(meta.handle()));
+            assertEquals(64, rep.send(request, 5000), "the reply: the request's block, handed back");
+            assertEquals(64, req.receive(request = a.createMessage(), 5000));
+            assertEquals(Holder.word(meta.hint(), a.mappings().session().holderId()), segment.holder(meta.handle()));
+            request.close();
 
             final List<Message> parts = new ArrayList<>(List.of(a.createMessage(10), a.createMessage(20)));
             final List<MetaHeader> metas = parts.stream().map(p -> ((SharedMemoryMessage) p).meta()).toList();
@@ -137,8 +140,8 @@ class HandoverTest {
             assertEquals(Holder.word(keptMeta.hint(), Holder.SHARED), segment.holder(keptMeta.handle()),
                     "a copy sent while the process keeps the original");
             kept.close();
-            assertEquals(300, pull.receive(request, 5000));
-            request.rebuild();
+            assertEquals(300, pull.receive(request = b.createMessage(), 5000));
+            request.close();
         }
         assertEquals(start, a.freeMemory() + b.mappings().cachedBytes());
     }

@@ -365,17 +365,18 @@ public final class ShmemMessage implements SharedMemoryMessage {
      * Starts handing this message's block over to a ring record (a send of one managed block,
      * {@link OpenMessages#beginHandover}).
      *
-     * @param inFlight the in-flight holder id ({@code Holder.inFlight} of the record's nonce)
+     * @param nonce the record's hand-over nonce (its in-flight holder id is {@link Holder#inFlight} of it)
      * @return whether the block is in flight now (false: it is shared, a region range or empty, or this process
      * does not hold its only reference: the send takes the ordinary way)
      */
-    public boolean beginHandover(final int inFlight) {
-        return segment != null && share == null && mappings.openMessages().beginHandover(this, inFlight);
+    public boolean beginHandover(final int nonce) {
+        return segment != null && share == null
+                && mappings.openMessages().beginHandover(this, Holder.inFlight(nonce));
     }
 
     /** After a publish that failed, for a block {@link #beginHandover} put in flight: this process holds it again. */
-    public void handoverFailed(final int inFlight) {
-        mappings.openMessages().handoverFailed(this, inFlight);
+    public void handoverFailed(final int nonce) {
+        mappings.openMessages().handoverFailed(this, Holder.inFlight(nonce));
     }
 
     /**

@@ -62,6 +62,8 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
 
     /** The kind word's bit of a hand-over record; its nonce sits above it. */
     private static final int HANDOVER = 2;
+    /** The bits of a hand-over nonce (30). */
+    public static final int NONCE_MASK = 0x3FFFFFFF;
 
     private final long base;
     /** Rung on publish and consumer attach: something may be there to poll. */
@@ -215,7 +217,7 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
      * {@code nonce} (30 bits), the low half of the block's in-flight holder word.
      */
     public void writeHandover(final long position, final int correlation, final MetaHeader meta, final int nonce) {
-        writeKind(position, 1 | HANDOVER | (nonce & 0x3FFFFFFF) << 2, correlation, meta);
+        writeKind(position, 1 | HANDOVER | (nonce & NONCE_MASK) << 2, correlation, meta);
     }
 
     private void writeKind(final long position, final int kind, final int correlation, final MetaHeader meta) {

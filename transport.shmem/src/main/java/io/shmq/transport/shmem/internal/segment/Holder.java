@@ -20,7 +20,7 @@ public final class Holder {
     public static final int RECLAIMED = 0x7FFFFFFE;
     public static final int SHARED = 0x7FFFFFFF;
     public static final int IN_FLIGHT = 0x80000000;
-    /** Bits of a send's nonce. */
+    /** Bits of a send's nonce (the socket ring's kind word carries as many). */
     public static final int NONCE_MASK = 0x3FFFFFFF;
 
     private Holder() {

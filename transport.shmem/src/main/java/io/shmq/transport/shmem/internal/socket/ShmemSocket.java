@@ -14,7 +14,6 @@ import io.shmq.transport.shmem.internal.os.ProcessIdentity;
 import io.shmq.transport.shmem.internal.ring.SequencedRing;
 import io.shmq.transport.shmem.internal.ring.SocketRing;
 import io.shmq.transport.shmem.internal.ring.SocketRingLayout;
-import io.shmq.transport.shmem.internal.segment.Holder;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -684,8 +683,9 @@ public final class ShmemSocket implements Socket {
             part.unshare(); // a copy goes with a reference of its own, named by the header written below
         }
         ShmemMessage descriptor = parts.size() > 1 ? descriptor(parts) : null;
-        // One block to one consumer: handed over by its holder word (req/rep and multipart take the ordinary way).
-        final boolean handover = descriptor == null && (type == SocketType.PUSH || type == SocketType.PAIR);
+        // One block to one consumer (push, pair, req, rep): handed over by its holder word; a multipart unit takes
+        // the ordinary way (offer never serves pub).
+        final boolean handover = descriptor == null;
         sendIdle.reset();
         try {
             while (true) {
@@ -708,8 +708,8 @@ public final class ShmemSocket implements Socket {
                     if (position >= 0) {
                         if (descriptor == null && handover) {
                             final ShmemMessage part = parts.get(0);
-                            final int n = ++nonce & Holder.NONCE_MASK;
-                            if (part.beginHandover(Holder.inFlight(n))) {
+                            final int n = ++nonce & SocketRing.NONCE_MASK;
+                            if (part.beginHandover(n)) {
                                 // The ledger entry stays until the publish: the holder word's CAS decides who
                                 // releases the block if this process dies in between, the consumer or a survivor.
                                 ring.writeHandover(position, correlation, part.meta(), n);
@@ -717,7 +717,7 @@ public final class ShmemSocket implements Socket {
                                     part.detach();
                                     return total;
                                 }
-                                part.handoverFailed(Holder.inFlight(n));
+                                part.handoverFailed(n);
                                 continue;
                             }
                         }
@@ -917,7 +917,7 @@ public final class ShmemSocket implements Socket {
         try {
             if (pending.isEmpty()) {
                 final SocketRing.Entry entry;
-                claimTarget = type == SocketType.REQ ? null : target;
+                claimTarget = target;
                 try {
                     entry = take(timeoutMs);
                 } finally {
@@ -927,10 +927,7 @@ public final class ShmemSocket implements Socket {
                     return owner.interrupted() ? INTERRUPTED : TIMEOUT;
                 }
                 if (entry.handover()) {
-                    final ShmemMessage got = takeClaimed();
-                    if (got != target) {
-                        got.close(); // cannot happen: the claim put it into the target
-                    }
+                    takeClaimed(); // the claim put it into the target
                     bytesReceived += target.size();
                     unitReceived();
                     return target.size();
@@ -1478,7 +1475,12 @@ public final class ShmemSocket implements Socket {
     private void release(final SocketRing.Entry entry) {
         try {
             if (entry.handover()) {
-                takeClaimed().close();
+                final ShmemMessage got = takeClaimed();
+                if (got == claimTarget) {
+                    got.rebuild(); // a stale reply claimed into the caller's message: released, the message stays
+                } else {
+                    got.close();
+                }
             } else if (entry.count() == 1) {
                 mappings.adopt(entry.meta()).close();
             } else {

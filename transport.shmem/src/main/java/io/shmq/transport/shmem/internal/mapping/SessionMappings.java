@@ -358,7 +358,16 @@ public final class SessionMappings {
         if (segment.holder(meta.handle()) != inFlight) {
             return decide(segment.holder(meta.handle()), meta.hint());
         }
-        final long offset = checkedOffset(segment, meta);
+        final long offset;
+        try {
+            offset = checkedOffset(segment, meta);
+        } catch (SharedMemoryException e) {
+            final long now = segment.holder(meta.handle());
+            if (now != inFlight) {
+                return decide(now, meta.hint()); // another consumer took it (and freed it) since the look above
+            }
+            throw e; // in flight, yet no live block of that size: a forged header
+        }
         target.rebuild();
         target.setManaged(segment, meta.handle(), meta.size(), offset);
         if (segment.replaceHolder(meta.handle(), inFlight, Holder.word(meta.hint(), holderId))) {

@@ -312,6 +312,18 @@ public final class ShmemMessage implements SharedMemoryMessage {
         return meta;
     }
 
+    /**
+     * After the publish of a hand-over ({@link #beginHandover}): the record owns the block now; the message forgets
+     * it and its ledger entry goes, as a {@link #detach} would, without building a header nobody reads.
+     */
+    public void handedOver() {
+        if (!mappings.openMessages().remove(this)) {
+            clear();
+            throw new TransportClosedException("message was released when its factory closed");
+        }
+        clear();
+    }
+
     private void clear() {
         segment = null;
         region = null;
@@ -437,7 +449,8 @@ public final class ShmemMessage implements SharedMemoryMessage {
             return;
         }
         try {
-            if (s != null) {
+            // A block a send put in flight belongs to its ring record now (its consumer, or the binder's drain).
+            if (s != null && (Holder.id(s.holder(h)) & Holder.IN_FLIGHT) == 0) {
                 s.release(h);
             }
         } catch (IllegalStateException e) {

@@ -714,7 +714,7 @@ public final class ShmemSocket implements Socket {
                                 // releases the block if this process dies in between, the consumer or a survivor.
                                 ring.writeHandover(position, correlation, part.meta(), n);
                                 if (ring.publish(position)) {
-                                    part.detach();
+                                    part.handedOver();
                                     return total;
                                 }
                                 part.handoverFailed(n);

@@ -225,4 +225,20 @@ class HandoverTest {
         assertEquals(count, seen.cardinality(), "every message received");
         assertEquals(start, a.freeMemory() + b.mappings().cachedBytes() + c.mappings().cachedBytes());
     }
+
+    @Test
+    void shouldListTheLiveBlocksOfASegmentWithTheirHolders() {
+        final ShmemFactory a = shm.factory("a");
+        final ManagedSegment segment = a.mappings().ownSegment();
+        final int before = io.shmq.transport.shmem.internal.segment.HeapWalk.live(segment).size();
+        try (Message small = a.createMessage(100); Message large = a.createMessage(100_000)) {
+            final List<String> live = io.shmq.transport.shmem.internal.segment.HeapWalk.live(segment);
+            assertEquals(before + 2, live.size(), live.toString());
+            final MetaHeader meta = ((SharedMemoryMessage) large).meta();
+            assertTrue(live.stream().anyMatch(l -> l.startsWith("block " + meta.handle() + " (large ")
+                    && l.endsWith("holder=" + meta.hint() + "/" + Integer.toHexString(a.mappings().session()
+                    .holderId()))), live.toString());
+        }
+        assertEquals(before, io.shmq.transport.shmem.internal.segment.HeapWalk.live(segment).size());
+    }
 }

@@ -113,6 +113,11 @@ class SoakTest {
             Thread.sleep(20);
         }
         final long deficit = start - broker.freeMemory();
+        if (deficit != 0) {
+            // Which blocks hold the missing memory, and what their holder words say (a diagnosis for the report).
+            io.shmq.transport.shmem.internal.segment.HeapWalk.live(broker.mappings().ownSegment())
+                    .forEach(line -> System.out.println("SoakTest: live " + line));
+        }
         final long heapAtEnd = usedHeapAfterGc();
         System.out.println("SoakTest: " + seconds + " s, " + kills + " kills, " + forwarded.get() + " forwarded, "
                 + received + " checked by consumers, deficit " + deficit + " B, heap " + heapAtStart / 1024

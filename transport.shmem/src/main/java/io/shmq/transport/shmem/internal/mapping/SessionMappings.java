@@ -630,6 +630,9 @@ public final class SessionMappings {
                             totals[4] += entry.size();
                         } else {
                             totals[2]++;
+                            LOG.log(System.Logger.Level.INFO, () -> "session " + session.shmId() + ": left an entry of"
+                                    + " dead pid " + device.pid() + " (holder id " + device.holder() + "): " + entry
+                                    + (entry.managed() ? ", holder word " + holderWord(entry) : ""));
                         }
                     });
                 }
@@ -677,6 +680,18 @@ public final class SessionMappings {
             return null;
         } finally {
             session.lock().unlock();
+        }
+    }
+
+    /** @return the holder word of a managed entry's block as generation/id, for a log line */
+    private String holderWord(final Ledger.Entry entry) {
+        try {
+            final ManagedSegment segment = segment(entry.id());
+            segment.checkHandle(entry.handle());
+            final long word = segment.holder(entry.handle());
+            return Holder.generation(word) + "/" + Integer.toHexString(Holder.id(word));
+        } catch (RuntimeException e) {
+            return "unreadable (" + e.getMessage() + ")";
         }
     }
 

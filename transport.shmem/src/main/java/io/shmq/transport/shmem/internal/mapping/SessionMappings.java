@@ -355,8 +355,9 @@ public final class SessionMappings {
         final ManagedSegment segment = segment(meta.segmentId());
         segment.checkHandle(meta.handle());
         final long inFlight = Holder.word(meta.hint(), Holder.inFlight(nonce));
-        if (segment.holder(meta.handle()) != inFlight) {
-            return decide(segment.holder(meta.handle()), meta.hint());
+        final long word = segment.holder(meta.handle());
+        if (word != inFlight) {
+            return decide(word, meta.hint());
         }
         final long offset;
         try {

@@ -724,7 +724,7 @@ public final class SessionMappings {
                 return true;
             }
             final boolean mine = id == holder && holder != 0
-                    || (id & Holder.IN_FLIGHT) != 0 && entry.shared() == (id & 0xFFFFFFFFL);
+                    || Holder.inFlightId(id) && entry.shared() == (id & 0xFFFFFFFFL);
             if (!mine) {
                 return false;
             }

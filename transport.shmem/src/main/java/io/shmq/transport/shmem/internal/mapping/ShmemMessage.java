@@ -304,11 +304,9 @@ public final class ShmemMessage implements SharedMemoryMessage {
         unshare();
         markCounted();
         final MetaHeader meta = meta();
-        if ((segment != null || region != null) && !mappings.openMessages().remove(this)) {
-            clear();
-            throw new TransportClosedException("message was released when its factory closed");
+        if (segment != null || region != null) {
+            handedOver();
         }
-        clear();
         return meta;
     }
 
@@ -450,7 +448,7 @@ public final class ShmemMessage implements SharedMemoryMessage {
         }
         try {
             // A block a send put in flight belongs to its ring record now (its consumer, or the binder's drain).
-            if (s != null && (Holder.id(s.holder(h)) & Holder.IN_FLIGHT) == 0) {
+            if (s != null && !Holder.inFlightId(Holder.id(s.holder(h)))) {
                 s.release(h);
             }
         } catch (IllegalStateException e) {

@@ -286,9 +286,7 @@ public abstract class SequencedRing<T> {
                         }
                     }
                 }
-                if (HEAD_H.compareAndSet(memory, cursors, position, position + 1)) {
-                    SEQUENCE_H.compareAndSet(memory, record, position + 1, position + capacity);
-                    afterRelease();
+                if (advance(position, record)) {
                     if (body == null) {
                         LOG.log(System.Logger.Level.WARNING, "dropped a corrupt ring record: position=" + position);
                         continue;

@@ -36,6 +36,11 @@ public final class Holder {
         return IN_FLIGHT | nonce & NONCE_MASK;
     }
 
+    /** @return whether {@code id} is an in-flight id (a send handed the block to a ring record) */
+    public static boolean inFlightId(final int id) {
+        return (id & IN_FLIGHT) != 0;
+    }
+
     /** @return the generation half of a holder word */
     public static long generation(final long word) {
         return word >>> 32;

@@ -682,10 +682,9 @@ public final class ShmemSocket implements Socket {
         for (final ShmemMessage part : parts) {
             part.unshare(); // a copy goes with a reference of its own, named by the header written below
         }
+        // One block to one consumer (push, pair, req, rep) is handed over by its holder word; a multipart unit
+        // takes the ordinary way (offer never serves pub).
         ShmemMessage descriptor = parts.size() > 1 ? descriptor(parts) : null;
-        // One block to one consumer (push, pair, req, rep): handed over by its holder word; a multipart unit takes
-        // the ordinary way (offer never serves pub).
-        final boolean handover = descriptor == null;
         sendIdle.reset();
         try {
             while (true) {
@@ -706,7 +705,7 @@ public final class ShmemSocket implements Socket {
                 if (ring != null && ring.consumers() > 0) {
                     final long position = ring.tryClaim();
                     if (position >= 0) {
-                        if (descriptor == null && handover) {
+                        if (descriptor == null) {
                             final ShmemMessage part = parts.get(0);
                             final int n = ++nonce & SocketRing.NONCE_MASK;
                             if (part.beginHandover(n)) {

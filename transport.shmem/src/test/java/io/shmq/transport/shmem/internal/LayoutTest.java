@@ -45,6 +45,8 @@ class LayoutTest {
         assertEquals(128, at(RingLayout.CURSORS, "head"));
         assertEquals(256, RingLayout.CURSORS.byteSize());
         assertEquals(0, at(RingLayout.RECORD_PREFIX, "sequence"));
+        assertEquals(8, at(RingLayout.RECORD_PREFIX, "claimer"));
+        assertEquals(16, RingLayout.RECORD_PREFIX.byteSize());
     }
 
     @Test
@@ -198,10 +200,12 @@ class LayoutTest {
         assertEquals(256, cursor(AckRingLayout.HEADER, "head"));
         assertEquals(384, AckRingLayout.RECORDS_OFFSET);
         assertEquals(0, at(AckRingLayout.RECORD, "sequence"));
-        assertEquals(8, at(AckRingLayout.RECORD, "offset"));
-        assertEquals(16, at(AckRingLayout.RECORD, "size"));
-        assertEquals(24, at(AckRingLayout.RECORD, "hint"));
-        assertEquals(384 + 4 * 32, AckRingLayout.bytes(4));
+        assertEquals(8, at(AckRingLayout.RECORD, "claimer"));
+        assertEquals(16, at(AckRingLayout.RECORD, "offset"));
+        assertEquals(24, at(AckRingLayout.RECORD, "size"));
+        assertEquals(32, at(AckRingLayout.RECORD, "hint"));
+        assertEquals(384 + 4 * 40, AckRingLayout.bytes(4));
+        assertEquals(3, AckRingLayout.VERSION, "3: the claim tag in every record");
     }
 
     @Test
@@ -226,11 +230,11 @@ class LayoutTest {
         assertEquals(1664, h.byteSize());
         final StructLayout r = SocketRingLayout.RECORD;
         assertEquals(0, at(r, "sequence"));
-        assertEquals(8, at(r, "kind"));
-        assertEquals(12, at(r, "correlation"));
-        assertEquals(56, at(r, "claimer"));
-        assertEquals(16, at(r, "header"));
-        assertEquals(16 + 32, r.byteOffset(groupElement("header"), groupElement("regionId")));
+        assertEquals(8, at(r, "claimer"));
+        assertEquals(16, at(r, "kind"));
+        assertEquals(20, at(r, "correlation"));
+        assertEquals(24, at(r, "header"));
+        assertEquals(24 + 32, r.byteOffset(groupElement("header"), groupElement("regionId")));
         assertEquals(64, r.byteSize());
         assertEquals(1664 + 4 * 64, SocketRingLayout.bytes(4));
     }
@@ -250,8 +254,8 @@ class LayoutTest {
         assertEquals(128, l.byteSize());
         assertEquals(128 + 2 * (1664 + 8 * 64), EndpointLayout.bytes(2, 8));
         assertEquals(0x314B4F53514D4853L, EndpointLayout.MAGIC);
-        assertEquals(6, EndpointLayout.VERSION, "2: topic tables; 3: req/rep peer slots; 4: the peers word; "
-                + "5: request numbers and claimers in records; 6: hand-over records");
+        assertEquals(7, EndpointLayout.VERSION, "2: topic tables; 3: req/rep peer slots; 4: the peers word; "
+                + "5: request numbers and claimers in records; 6: hand-over records; 7: lap claim tags");
         assertEquals(16, EndpointLayout.DEFAULT_PEERS);
         assertEquals(32, EndpointLayout.MAX_PEERS);
     }

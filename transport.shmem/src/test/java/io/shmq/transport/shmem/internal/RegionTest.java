@@ -220,4 +220,13 @@ class RegionTest {
         assertThrows(IllegalStateException.class, () -> last.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0),
                 "a view of a destroyed region throws once unmapped");
     }
+
+    @Test
+    void shouldAcceptRegionLockAsBestEffort() {
+        final ShmemFactory factory = shm.factory("a");
+        try (UnmanagedRegion region = factory.createUnmanagedRegion(64 * 1024, ShmSession.IGNORE,
+                RegionConfig.builder().lock(true).zero(true).build())) {
+            assertEquals(0, region.data().get(java.lang.foreign.ValueLayout.JAVA_BYTE, 1000));
+        }
+    }
 }

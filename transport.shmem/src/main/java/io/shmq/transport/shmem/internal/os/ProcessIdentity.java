@@ -32,8 +32,17 @@ public final class ProcessIdentity {
 
     /** @return whether process {@code pid} with start token {@code token} (0 = any) is alive and not a zombie */
     public static boolean alive(final long pid, final long token) {
+        return alive(pid, token, 0xFFFFFFFFL);
+    }
+
+    /**
+     * @param tokenMask the bits of the start ticks that {@code token} keeps (a word with less room than a lock word)
+     * @return whether process {@code pid} whose start ticks masked by {@code tokenMask} are {@code token} (0 = any)
+     * is alive and not a zombie
+     */
+    public static boolean alive(final long pid, final long token, final long tokenMask) {
         if (pid == PID) {
-            return token == 0 || token == TOKEN;
+            return token == 0 || token == (TOKEN & tokenMask);
         }
         final String stat = stat(pid);
         if (stat == null) {
@@ -53,7 +62,7 @@ public final class ProcessIdentity {
             return false;
         }
         // fields[0] is field 3 (state), so field 22 (starttime) is fields[19].
-        return token == 0 || fields.length < 20 || (Long.parseLong(fields[19]) & 0xFFFFFFFFL) == token;
+        return token == 0 || fields.length < 20 || (Long.parseLong(fields[19]) & tokenMask) == token;
     }
 
     /**

@@ -71,29 +71,34 @@ public final class AckRing extends SequencedRing<AckRing.Ack> {
     }
 
     /**
-     * Publishes one acknowledgement. Waits (the idle strategy: spin, then park) while the ring is full, at most 5 s.
+     * Publishes one acknowledgement. Waits (the idle strategy: spin, then park) while the ring is full, at most 5 s;
+     * claims again when the creator skipped its record after a stall of this thread (the record is then given back,
+     * never written twice).
      *
      * @throws SharedMemoryException when the creator does not drain the ring in time
      */
     public void offer(final long offset, final long size, final long hint) {
         final long deadline = System.nanoTime() + FULL_TIMEOUT_NANOS;
         final IdleStrategy idle = new IdleStrategy(100, 0, 100_000L, 100_000L);
-        long position;
-        while ((position = tryClaim()) < 0) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new SharedMemoryException("acknowledgement ring full for 5 s: capacity=" + capacity()
-                        + " (is the region's creator alive?)");
+        while (true) {
+            final long position = tryClaim();
+            if (position < 0) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new SharedMemoryException("acknowledgement ring full for 5 s: capacity=" + capacity()
+                            + " (is the region's creator alive?)");
+                }
+                idle.idle();
+                continue;
             }
-            idle.idle();
-        }
-        final long record = record(position);
-        OFFSET_H.set(memory, record, offset);
-        SIZE_H.set(memory, record, size);
-        HINT_H.set(memory, record, hint);
-        if (!publish(position)) {
-            // The creator skipped this record after a stall of this thread: the acknowledgement is lost, not corrupt.
-            LOG.log(System.Logger.Level.WARNING, "acknowledgement skipped by the region's creator after a stall:"
-                    + " position=" + position + ", offset=" + offset + ", hint=" + hint);
+            final long record = record(position);
+            OFFSET_H.set(memory, record, offset);
+            SIZE_H.set(memory, record, size);
+            HINT_H.set(memory, record, hint);
+            if (publish(position)) {
+                return;
+            }
+            LOG.log(System.Logger.Level.WARNING, "acknowledgement skipped by the region's creator after a stall of"
+                    + " this thread; sent again: position=" + position + ", offset=" + offset + ", hint=" + hint);
         }
     }
 

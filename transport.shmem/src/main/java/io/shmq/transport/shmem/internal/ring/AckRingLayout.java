@@ -17,7 +17,7 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  *  0     | magic u64 | version u32 (FileHeaderLayout: written last) | capacity u32 (power of two) |
  *  16    | notEmpty u32 (futex: +1 per publish) | sleepers u32 (the creator's worker, asleep)        | pad to 128 |
  *  128   | cursors (RingLayout): tail u64 | pad to 256 | head u64 | pad to 384                                 |
- *  384   | records[capacity] { sequence u64, offset u64, size u64, hint u64 }  32 B each                        |
+ *  384   | records[capacity] { sequence u64, claimer u64 (RingLayout), offset u64, size u64, hint u64 }  40 B each |
  * </pre>
  * The record protocol is {@link SequencedRing}'s: producers claim, write offset, size and hint, and publish; the
  * creator polls in batches and hands them to the region's callback.
@@ -25,7 +25,8 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 public final class AckRingLayout {
     /** "SHMQACK1" as a little-endian long. */
     public static final long MAGIC = 0x314B4341514D4853L;
-    public static final int VERSION = 2;
+    /** 3: the claim tag in every record. */
+    public static final int VERSION = 3;
 
     public static final StructLayout HEADER = MemoryLayout.structLayout(
             FileHeaderLayout.MAGIC,
@@ -38,6 +39,7 @@ public final class AckRingLayout {
 
     public static final StructLayout RECORD = MemoryLayout.structLayout(
             RingLayout.SEQUENCE,
+            RingLayout.CLAIMER,
             ValueLayout.JAVA_LONG.withName("offset"),
             ValueLayout.JAVA_LONG.withName("size"),
             ValueLayout.JAVA_LONG.withName("hint"));

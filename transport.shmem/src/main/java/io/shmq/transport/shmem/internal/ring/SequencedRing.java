@@ -1,8 +1,10 @@
 package io.shmq.transport.shmem.internal.ring;
 
 import io.shmq.transport.api.SharedMemoryException;
+import io.shmq.transport.shmem.internal.os.ProcessIdentity;
 import java.lang.foreign.MemorySegment;
 
+import static io.shmq.transport.shmem.internal.ring.RingLayout.CLAIMER_H;
 import static io.shmq.transport.shmem.internal.ring.RingLayout.HEAD_H;
 import static io.shmq.transport.shmem.internal.ring.RingLayout.SEQUENCE_H;
 import static io.shmq.transport.shmem.internal.ring.RingLayout.TAIL_H;
@@ -13,16 +15,25 @@ import static io.shmq.transport.shmem.internal.ring.RingLayout.TAIL_H;
  * ({@link #readBody}) and in what they signal after a publish or a release.
  *
  * <p>A record at position p is free for a producer when {@code sequence == p}: the producer CASes the tail from p
- * to p + 1 ({@link #tryClaim}), writes the body with plain stores, and CASes {@code sequence} from p to p + 1
+ * to p + 1 ({@link #tryClaim}), stakes the record with its claim tag (its lap and its process, see
+ * {@link RingLayout}), writes the body with plain stores, and CASes {@code sequence} from p to p + 1
  * ({@link #publish}: release semantics; a CAS so that a record skipped as dead cannot be published late). A consumer
  * acquire-loads {@code sequence == p + 1}, copies the body, CASes the head from p to p + 1 and CASes
  * {@code sequence} from p + 1 to p + capacity ({@link #poll}: a CAS, because a producer may have freed the record of
  * a consumer that died between the two steps).
  *
  * <p>A stuck record is skipped in one place, after {@code unblockNanos} at the same position: a record claimed but
- * never published (its producer died between the steps) is skipped by a consumer, at once when the subclass can
- * prove its claimer dead ({@link #claimerDead}, asked once the record is stuck for 10 ms); a record consumed but never
- * released (its consumer died) is freed by a producer.
+ * never published (its producer died between the steps) is skipped by a consumer, at once when its tag names this
+ * lap and a process proven dead (asked once the record is stuck for 10 ms); a record consumed but never released
+ * (its consumer died) is freed by a producer.
+ *
+ * <p>A skipped record is marked {@code ~p} and is not reused until its producer can no longer write into it: a
+ * producer that was skipped while alive (it stalled) may still be writing its body, and a reused record would be
+ * overwritten. The next lap's producer reuses it when its tag names the skipped lap and a dead process, or names
+ * another lap (its producer had not staked it: staking is a CAS of the tag followed by a volatile read of the
+ * sequence, so a producer that stakes after the skip sees {@code ~p} and writes nothing); otherwise the skipped
+ * producer gives the record back itself when its publish fails. The record then stays out of use while that producer
+ * lives and stalls, never longer.
  *
  * <p>A consumer may ask a {@link Claim} about each published record before it moves the head ({@link #poll(Claim)}):
  * the body is read, the head checked unchanged (so the body is not torn), then the claim takes what the record hands
@@ -48,8 +59,17 @@ public abstract class SequencedRing<T> {
     static final long CLAIMER_CHECK_NANOS = 10_000_000L;
     /** How often a consumer rereads a head record another consumer took before it gives up for now. */
     private static final int BUSY_SPINS = 1_000;
+    /** The claim tag's fields (see {@link RingLayout}). */
+    private static final int LAP_SHIFT = 48;
+    private static final int PID_SHIFT = 26;
+    private static final long PID_MASK = (1L << 22) - 1;
+    private static final long TOKEN_MASK = (1L << PID_SHIFT) - 1;
+    /** This process in a claim tag; pid 0 (a pid beyond 22 bits) is never proven dead. */
+    private static final long IDENTITY = identity(ProcessIdentity.PID, ProcessIdentity.TOKEN);
+    private final int lapShift;
     private long stalledPosition = -1;
     private long lastClaimerCheck;
+    private long lastReuseCheck = Long.MIN_VALUE / 2;
     private long stalledSince;
     private long skipped;
     private long dropped;
@@ -74,7 +94,34 @@ public abstract class SequencedRing<T> {
         this.recordBytes = recordBytes;
         this.capacity = capacity;
         this.mask = capacity - 1L;
+        this.lapShift = Integer.numberOfTrailingZeros(capacity);
         this.unblockNanos = unblockNanos;
+    }
+
+    /** @return the identity bits of a claim tag for process {@code pid} of start token {@code token} */
+    static long identity(final long pid, final long token) {
+        if (pid <= 0 || pid > PID_MASK) {
+            return TOKEN_MASK; // unknown: not zero, never proven dead
+        }
+        return pid << PID_SHIFT | token & TOKEN_MASK;
+    }
+
+    /** @return the claim tag of process {@code identity} for {@code position} (never 0) */
+    final long tag(final long position, final long identity) {
+        return lap(position) << LAP_SHIFT | identity;
+    }
+
+    private long lap(final long position) {
+        return position >>> lapShift & 0xFFFFL;
+    }
+
+    /** @return whether {@code tag} names the lap of {@code position} and a process proven dead */
+    private boolean deadClaimer(final long tag, final long position) {
+        if (tag == 0 || tag >>> LAP_SHIFT != lap(position)) {
+            return false;
+        }
+        final long pid = tag >>> PID_SHIFT & PID_MASK;
+        return pid != 0 && !ProcessIdentity.alive(pid, tag & TOKEN_MASK, TOKEN_MASK);
     }
 
     /**
@@ -102,7 +149,10 @@ public abstract class SequencedRing<T> {
         }
     }
 
-    /** @return how many records claimed and never published this view has skipped */
+    /**
+     * @return how many records claimed and never published this view has skipped, not counting those of a producer
+     * seen alive (its publish fails and it sends again)
+     */
     public final long skipped() {
         return skipped;
     }
@@ -128,14 +178,20 @@ public abstract class SequencedRing<T> {
         return (long) SEQUENCE_H.getAcquire(memory, record(head)) == head + 1;
     }
 
-    /** @return whether a producer could claim a record now (volatile loads) */
+    /**
+     * @return whether a producer could claim a record now (volatile loads): false too while the next record is a
+     * skipped one whose producer may still write it
+     */
     public final boolean hasRoom() {
-        return (long) TAIL_H.getVolatile(memory, cursors) - (long) HEAD_H.getVolatile(memory, cursors) < capacity;
+        final long tail = (long) TAIL_H.getVolatile(memory, cursors);
+        return tail - (long) HEAD_H.getVolatile(memory, cursors) < capacity
+                && (long) SEQUENCE_H.getVolatile(memory, record(tail)) >= 0;
     }
 
     /**
-     * Claims the next record (CAS of the tail); frees, after the unblock time, a record of the previous lap whose
-     * consumer took it and never released it.
+     * Claims the next record (CAS of the tail, then the stake of its claim tag); frees, after the unblock time, a
+     * record of the previous lap whose consumer took it and never released it; reuses a skipped record of the
+     * previous lap once its producer cannot write it any more.
      *
      * @return its position, or -1 when the ring is full
      */
@@ -146,15 +202,24 @@ public abstract class SequencedRing<T> {
             final long sequence = (long) SEQUENCE_H.getAcquire(memory, record);
             if (sequence == position) {
                 if (TAIL_H.compareAndSet(memory, cursors, position, position + 1)) {
-                    claimed(record);
-                    return position;
+                    if (stake(record, position)) {
+                        return position;
+                    }
+                    // Skipped before this claim's tag was seen: nothing was written, the record was given back.
                 }
             } else if (sequence < position) {
-                if (sequence == position - capacity + 1
-                        && (long) HEAD_H.getVolatile(memory, cursors) > position - capacity
+                final long previous = position - capacity;
+                if (sequence == previous + 1
+                        && (long) HEAD_H.getVolatile(memory, cursors) > previous
                         && stalled(position) && SEQUENCE_H.compareAndSet(memory, record, sequence, position)) {
                     LOG.log(System.Logger.Level.WARNING, "released a ring record consumed but never released"
-                            + " (consumer died?): position=" + (position - capacity));
+                            + " (consumer died?): position=" + previous);
+                    continue;
+                }
+                if (previous >= 0 && sequence == ~previous && reusable(record, previous)
+                        && SEQUENCE_H.compareAndSet(memory, record, sequence, position)) {
+                    LOG.log(System.Logger.Level.INFO, "reused a skipped ring record whose producer cannot write"
+                            + " it any more: position=" + previous);
                     continue;
                 }
                 return -1;
@@ -164,14 +229,66 @@ public abstract class SequencedRing<T> {
     }
 
     /**
+     * Writes this process's claim tag into the record just claimed at {@code position}, then checks that the
+     * record was not skipped meanwhile: a consumer that skips it afterwards sees the tag (both are volatile
+     * accesses), and one that skipped it before is seen here.
+     *
+     * @return true when the record is this producer's to write; false when it was skipped (it is given back to the
+     * next lap here, or was already reused): the caller writes nothing into it
+     */
+    final boolean stake(final long record, final long position) {
+        final long tag = tag(position, IDENTITY);
+        while (true) {
+            final long held = (long) CLAIMER_H.getVolatile(memory, record);
+            if (held != 0 && (short) ((held >>> LAP_SHIFT) - lap(position)) > 0) {
+                return false; // a later lap's producer staked it: this claim was skipped and the record reused
+            }
+            if (CLAIMER_H.compareAndSet(memory, record, held, tag)) {
+                break;
+            }
+        }
+        final long sequence = (long) SEQUENCE_H.getVolatile(memory, record);
+        if (sequence == position) {
+            return true;
+        }
+        if (sequence == ~position && SEQUENCE_H.compareAndSet(memory, record, sequence, position + capacity)) {
+            afterRelease();
+        }
+        return false;
+    }
+
+    /**
+     * @return whether the record skipped at {@code position} can be given to the next lap: its producer never staked
+     * it (then it writes nothing) or is proven dead; asked at most every {@link #CLAIMER_CHECK_NANOS} (it reads
+     * /proc)
+     */
+    private boolean reusable(final long record, final long position) {
+        final long held = (long) CLAIMER_H.getVolatile(memory, record);
+        if (held == 0 || held >>> LAP_SHIFT != lap(position)) {
+            return true;
+        }
+        final long now = System.nanoTime();
+        if (now - lastReuseCheck < CLAIMER_CHECK_NANOS) {
+            return false;
+        }
+        lastReuseCheck = now;
+        return deadClaimer(held, position);
+    }
+
+    /**
      * Publishes a claimed record whose body was written (CAS of its sequence, release semantics), then
      * {@link #afterPublish}.
      *
      * @return false when a consumer skipped the record as dead because this thread stalled for longer than the
-     * unblock time: the body was not delivered
+     * unblock time: the body was not delivered, and the record goes to the next lap now that this thread no longer
+     * writes it; the caller may send again
      */
     public final boolean publish(final long position) {
-        final boolean published = SEQUENCE_H.compareAndSet(memory, record(position), position, position + 1);
+        final long record = record(position);
+        final boolean published = SEQUENCE_H.compareAndSet(memory, record, position, position + 1);
+        if (!published && SEQUENCE_H.compareAndSet(memory, record, ~position, position + capacity)) {
+            afterRelease();
+        }
         afterPublish();
         return published;
     }
@@ -297,19 +414,32 @@ public abstract class SequencedRing<T> {
                 // Empty, or claimed by a producer that has not published (yet, or ever: it died).
                 if ((long) TAIL_H.getVolatile(memory, cursors) > position
                         && (stalled(position) || claimerProvenDead(record, position))
-                        && SEQUENCE_H.compareAndSet(memory, record, position, position + capacity)) {
+                        && SEQUENCE_H.compareAndSet(memory, record, position, ~position)) {
                     HEAD_H.compareAndSet(memory, cursors, position, position + 1);
                     afterRelease();
-                    skipped++;
-                    LOG.log(System.Logger.Level.WARNING, "skipped a ring record claimed but never published"
-                            + " (producer died?): position=" + position);
+                    final long tag = (long) CLAIMER_H.getVolatile(memory, record);
+                    if (tag != 0 && tag >>> LAP_SHIFT == lap(position) && !deadClaimer(tag, position)) {
+                        LOG.log(System.Logger.Level.WARNING, "skipped a ring record its live producer has stalled"
+                                + " on for the unblock time (it sends again): position=" + position);
+                    } else {
+                        skipped++;
+                        LOG.log(System.Logger.Level.WARNING, "skipped a ring record claimed but never published"
+                                + " (producer died?): position=" + position);
+                    }
                     continue;
                 }
                 return null;
+            } else if (sequence == ~position) {
+                // Skipped by a consumer that has not moved the head yet (or died doing so): move it.
+                HEAD_H.compareAndSet(memory, cursors, position, position + 1);
             } else if (sequence < position) {
                 return null;
+            } else if (sequence >= position + capacity) {
+                // Done with and given to the next lap, the head not moved yet (a skipper moves it after its CAS,
+                // and may have died in between): move it.
+                HEAD_H.compareAndSet(memory, cursors, position, position + 1);
             }
-            // sequence > position + 1: another consumer took it; reload the head
+            // otherwise another consumer took it; reload the head
         }
     }
 
@@ -345,18 +475,6 @@ public abstract class SequencedRing<T> {
      */
     protected abstract T readBody(long record);
 
-    /** Called right after this process claimed the record at {@code record} (naming its producer, for instance). */
-    protected void claimed(final long record) {
-    }
-
-    /**
-     * @return whether the producer that claimed the unpublished record at {@code record} is proven dead (then it is
-     * skipped without waiting for the unblock time); by default nobody is
-     */
-    protected boolean claimerDead(final long record) {
-        return false;
-    }
-
     /** Asked of a record stuck for at least {@link #CLAIMER_CHECK_NANOS}, at most that often (it reads /proc). */
     private boolean claimerProvenDead(final long record, final long position) {
         final long now = System.nanoTime();
@@ -365,7 +483,7 @@ public abstract class SequencedRing<T> {
             return false;
         }
         lastClaimerCheck = now;
-        return claimerDead(record);
+        return deadClaimer((long) CLAIMER_H.getVolatile(memory, record), position);
     }
 
     /** Called after every publish (waking sleeping consumers, for instance). */

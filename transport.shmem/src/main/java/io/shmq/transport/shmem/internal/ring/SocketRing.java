@@ -4,7 +4,6 @@ import io.shmq.transport.api.MetaHeader;
 import io.shmq.transport.api.MetaHeaderLayout;
 import io.shmq.transport.shmem.internal.os.Doorbell;
 import io.shmq.transport.shmem.internal.os.Native;
-import io.shmq.transport.shmem.internal.os.ProcessIdentity;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
@@ -242,17 +241,6 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
     @Override
     protected void afterPublish() {
         signalNotEmpty();
-    }
-
-    @Override
-    protected void claimed(final long record) {
-        SocketRingLayout.CLAIMER_H.setRelease(memory, record, ProcessIdentity.lockWord());
-    }
-
-    @Override
-    protected boolean claimerDead(final long record) {
-        final long claimer = (long) SocketRingLayout.CLAIMER_H.getAcquire(memory, record);
-        return claimer != 0 && !ProcessIdentity.alive(claimer);
     }
 
     @Override

@@ -22,15 +22,16 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  *  512   | notFull u32 (futex)  | fullWaiters u32                                                 | pad to 640 |
  *  640   | topicSeq u32 (seqlock: odd while the subscriber writes) | topicCount u32                               |
  *  648   | topics[16] { length u32, pad u32, prefix u8[48] }  56 B each (a sub ring's subscriptions)  | pad to 1664 |
- *  1664  | records[capacity] { sequence u64, kind u32, correlation u32, header (MetaHeaderLayout, 40 B),        |
- *        |   claimer u64 (pid << 32 | start token of the producer that claimed it) }   64 B each               |
+ *  1664  | records[capacity] { sequence u64, claimer u64 (RingLayout's claim tag), kind u32, correlation u32,   |
+ *        |   header (MetaHeaderLayout, 40 B) }   64 B each                                                      |
  * </pre>
  * {@code kind}: bit 0 is 1 for a single message, 0 for "the header is a multipart descriptor block" (the socket
  * package's {@code MultipartLayout}); bit 1 marks a hand-over record, whose single managed block a consumer takes by
  * one CAS of the block's holder word ({@code Holder}) from the in-flight id whose nonce bits 2-31 carry (30 bits). {@code correlation} is a req's request number, echoed by the rep in its reply
  * (a req drops a reply to a request it gave up on), 0 for every other socket type. {@code claimer} is written right
- * after the claim, so that a consumer waiting on an unpublished record can tell a dead producer (skipped at once)
- * from a live one (kept for the unblock time). The record protocol is {@link SequencedRing}'s. The topics of a subscriber's
+ * after the claim and names its lap, so that a consumer waiting on an unpublished record can tell a dead producer
+ * (skipped at once) from a live one (kept for the unblock time), and a skipped record is reused only when its
+ * producer cannot write it any more (see {@link SequencedRing}). The record protocol is {@link SequencedRing}'s. The topics of a subscriber's
  * ring are written by the subscriber only, under its seqlock, and read by publishers.
  */
 public final class SocketRingLayout {
@@ -65,10 +66,10 @@ public final class SocketRingLayout {
 
     public static final StructLayout RECORD = MemoryLayout.structLayout(
             RingLayout.SEQUENCE,
+            RingLayout.CLAIMER,
             ValueLayout.JAVA_INT.withName("kind"),
             ValueLayout.JAVA_INT.withName("correlation"),
-            MetaHeaderLayout.LAYOUT.withName("header"),
-            ValueLayout.JAVA_LONG.withName("claimer"));
+            MetaHeaderLayout.LAYOUT.withName("header"));
 
     static final long CURSORS_OFFSET = RingLayout.checkShape(HEADER, RECORD);
     static final long RECORDS_OFFSET = HEADER.byteSize();
@@ -96,7 +97,6 @@ public final class SocketRingLayout {
     /** (segment, recordOffset). */
     static final VarHandle COUNT_H = RECORD.varHandle(groupElement("kind"));
     static final VarHandle CORRELATION_H = RECORD.varHandle(groupElement("correlation"));
-    static final VarHandle CLAIMER_H = RECORD.varHandle(groupElement("claimer"));
 
     private SocketRingLayout() {
     }

@@ -18,6 +18,13 @@ class SocketRingTest {
         return new SocketRing(memory, 0, "test ring");
     }
 
+    /** @return the claim-tag identity of a process that ran and is gone */
+    private static long deadIdentity() throws Exception {
+        final Process gone = new ProcessBuilder("true").start();
+        assertTrue(gone.waitFor(10, java.util.concurrent.TimeUnit.SECONDS));
+        return SequencedRing.identity(gone.pid(), 0);
+    }
+
     private static void offer(final SocketRing ring, final long handle) {
         final long position = ring.tryClaim();
         assertTrue(position >= 0, "room for handle=" + handle);
@@ -47,10 +54,8 @@ class SocketRingTest {
     void shouldSkipARecordOfAProducerProvenDeadAtOnceAndKeepALiveOnesPlace() throws Exception {
         try (Arena arena = Arena.ofConfined()) {
             final SocketRing ring = ring(arena, 4);
-            final Process gone = new ProcessBuilder("true").start();
-            assertTrue(gone.waitFor(10, java.util.concurrent.TimeUnit.SECONDS));
             final long dead = ring.tryClaim(); // then the record names a process that is gone
-            SocketRingLayout.CLAIMER_H.setRelease(ring.memory, ring.record(dead), gone.pid() << 32);
+            RingLayout.CLAIMER_H.setVolatile(ring.memory, ring.record(dead), ring.tag(dead, deadIdentity()));
             offer(ring, 128);
             assertNull(ring.poll(), "the unpublished record holds the head at first");
             assertFalse(ring.hasPublished(), "a waiting consumer sleeps: nothing is published at the head");
@@ -79,8 +84,71 @@ class SocketRingTest {
             assertNull(ring.poll(), "the unpublished record holds the head for now");
             Thread.sleep(SocketRing.UNBLOCK_NANOS / 1_000_000 + 200);
             assertEquals(128, ring.poll().meta().handle(), "skipped after the unblock time");
+            // The stalled producer is alive (this process): its record is not reused while it may still write it.
+            offer(ring, 192);
+            offer(ring, 256);
+            assertEquals(-1, ring.tryClaim(), "the skipped record is not reused before its producer is done");
+            assertFalse(ring.hasRoom(), "a producer waiting for room sleeps: the next record is not free");
             ring.write(dead, 1, 0, MetaHeader.managed(8, 64, 0));
             assertFalse(ring.publish(dead), "a late publish of a skipped record fails: the sender keeps the message");
+            assertTrue(ring.hasRoom(), "the failed publish gave the record to the next lap");
+            offer(ring, 320);
+            assertEquals(192, ring.poll().meta().handle());
+            assertEquals(256, ring.poll().meta().handle());
+            assertEquals(320, ring.poll().meta().handle(), "the late body landed in no record that was in use");
+            assertNull(ring.poll());
+        }
+    }
+
+    @Test
+    void shouldTrustAClaimTagOnlyForItsLap() throws Exception {
+        try (Arena arena = Arena.ofConfined()) {
+            final SocketRing ring = ring(arena, 4);
+            final long deadIdentity = deadIdentity();
+            for (int i = 0; i < 4; i++) {
+                offer(ring, 64 * i);
+                ring.poll();
+            }
+            // A producer between its tail CAS and its stake, at position 4: the record still holds the tag of a
+            // dead producer of lap 0.
+            RingLayout.CLAIMER_H.setVolatile(ring.memory, ring.record(4), ring.tag(0, deadIdentity));
+            assertTrue(RingLayout.TAIL_H.compareAndSet(ring.memory, SocketRingLayout.CURSORS_OFFSET, 4L, 5L));
+            assertNull(ring.poll());
+            Thread.sleep(3 * SequencedRing.CLAIMER_CHECK_NANOS / 1_000_000);
+            assertNull(ring.poll(), "a dead producer of another lap proves nothing about this one");
+            // Once it stakes, it writes as usual.
+            assertTrue(ring.stake(ring.record(4), 4));
+            ring.write(4, 1, 0, MetaHeader.managed(8, 512, 0));
+            assertTrue(ring.publish(4));
+            assertEquals(512, ring.poll().meta().handle());
+        }
+    }
+
+    @Test
+    void shouldReuseASkippedRecordOfADeadProducerAndRefuseALateStake() throws Exception {
+        try (Arena arena = Arena.ofConfined()) {
+            final SocketRing ring = ring(arena, 4);
+            // Position 0: staked by a producer that died. Position 1: claimed by a live producer that has not
+            // staked yet when the consumer skips it (its tag is still of no lap of its own).
+            assertTrue(RingLayout.TAIL_H.compareAndSet(ring.memory, SocketRingLayout.CURSORS_OFFSET, 0L, 2L));
+            RingLayout.CLAIMER_H.setVolatile(ring.memory, ring.record(0), ring.tag(0, deadIdentity()));
+            offer(ring, 128);
+            offer(ring, 192);
+            assertNull(ring.poll());
+            Thread.sleep(2 * SequencedRing.CLAIMER_CHECK_NANOS / 1_000_000);
+            assertNull(ring.poll(), "position 0 skipped at once, position 1 (a live claim) kept");
+            assertEquals(1, ring.skipped());
+            // The next lap reuses position 0's record at once: its producer is dead.
+            offer(ring, 256);
+            // A skip of position 1 (as after the unblock time) by a consumer that dies before it moves the head;
+            // then its producer stakes: it must not write, and the head is moved by the next consumer.
+            assertTrue(RingLayout.SEQUENCE_H.compareAndSet(ring.memory, ring.record(1), 1L, ~1L));
+            assertFalse(ring.stake(ring.record(1), 1), "a stake after the skip finds it and gives the record back");
+            assertEquals(128, ring.poll().meta().handle());
+            assertEquals(192, ring.poll().meta().handle());
+            assertEquals(256, ring.poll().meta().handle());
+            offer(ring, 320);
+            assertEquals(320, ring.poll().meta().handle(), "position 5 reused the record given back");
             assertNull(ring.poll());
         }
     }

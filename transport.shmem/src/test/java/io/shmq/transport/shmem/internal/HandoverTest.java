@@ -147,6 +147,44 @@ class HandoverTest {
     }
 
     @Test
+    void shouldRecordEveryPartOfAUnitWhileItsFramesWait() {
+        final ShmemFactory a = shm.factory("a");
+        final ShmemFactory b = shm.factory("b");
+        final long start = a.freeMemory();
+        try (Socket push = a.createSocket(SocketType.PUSH, "push")) {
+            final Socket pull = b.createSocket(SocketType.PULL, "pull");
+            push.bind("ipc://frames-" + shm.name());
+            pull.connect("ipc://frames-" + shm.name());
+            final int recorded = b.mappings().recordedReferences();
+            final List<Message> parts = new ArrayList<>();
+            for (final long size : new long[] {10, 2000, 30}) {
+                final Message part = a.createMessage(size);
+                Payload.fill(part.data(), size);
+                parts.add(part);
+            }
+            push.send(parts, 5000);
+            final Message frame = b.createMessage();
+            int waiting = 3;
+            for (final long size : new long[] {10, 2000, 30}) {
+                assertEquals(size, pull.receive(frame, 5000));
+                assertEquals(-1, Payload.check(frame.data(), size));
+                assertEquals(recorded + waiting--, b.mappings().recordedReferences(),
+                        "the frame received and the parts that wait for theirs are in the receiver's ledger");
+            }
+            frame.close();
+            assertEquals(recorded, b.mappings().recordedReferences());
+            push.send(new ArrayList<>(List.of(a.createMessage(40), a.createMessage(50))), 5000);
+            final Message first = b.createMessage();
+            assertEquals(40, pull.receive(first, 5000));
+            assertEquals(recorded + 2, b.mappings().recordedReferences());
+            pull.close();
+            assertEquals(recorded + 1, b.mappings().recordedReferences(), "the waiting part went with the socket");
+            first.close();
+        }
+        assertEquals(start, a.freeMemory() + b.mappings().cachedBytes());
+    }
+
+    @Test
     void shouldDropARecordWhoseBlockASurvivorReclaimed() {
         final ShmemFactory a = shm.factory("a");
         final ShmemFactory b = shm.factory("b");

@@ -1,5 +1,6 @@
 package io.shmq.transport.shmem.internal.mapping;
 
+import io.shmq.transport.api.TransportClosedException;
 import io.shmq.transport.shmem.internal.segment.BlockCache;
 import io.shmq.transport.shmem.internal.segment.Holder;
 import io.shmq.transport.shmem.internal.segment.ManagedSegment;
@@ -621,6 +622,41 @@ final class OpenMessages {
             }
         } finally {
             stripe.unlock();
+        }
+    }
+
+    /**
+     * Moves the payload of {@code source} (which holds its own reference) into the empty {@code target}, with its
+     * registration and its ledger entry: the entry keeps naming the payload throughout and nothing is written to
+     * shared memory (a receive hands out, one frame at a time, the parts of a unit it adopted at once).
+     *
+     * @throws TransportClosedException when the factory's close released {@code source} first
+     */
+    void move(final ShmemMessage source, final ShmemMessage target) {
+        final Stripe stripe = source.stripe;
+        if (stripe != null) {
+            stripe.lock();
+            try {
+                if (source.stripe == stripe) {
+                    if (source.share != null) {
+                        throw new IllegalArgumentException("a message that shares its reference cannot be moved");
+                    }
+                    final int entry = source.ledgerEntry;
+                    source.ledgerEntry = -1; // the entry goes with the payload, uncleared
+                    unlink(stripe, source);
+                    link(stripe, target);
+                    target.ledgerEntry = entry;
+                    target.takeFrom(source);
+                    return;
+                }
+            } finally {
+                stripe.unlock();
+            }
+        }
+        // Not registered: it never held a payload (an empty part), or the factory's close released it.
+        source.discard();
+        if (source.orphaned()) {
+            throw new TransportClosedException("message was released when its factory closed");
         }
     }
 

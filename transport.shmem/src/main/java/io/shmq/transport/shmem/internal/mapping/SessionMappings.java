@@ -335,6 +335,18 @@ public final class SessionMappings {
     }
 
     /**
+     * Moves a message adopted earlier into a caller's message (releasing what {@code target} held): its payload, its
+     * registration and its ledger entry, so the payload is recorded throughout.
+     *
+     * @throws io.shmq.transport.api.TransportClosedException when this factory closed and released {@code source}
+     */
+    public void moveInto(final ShmemMessage target, final ShmemMessage source) {
+        checkOpen();
+        target.rebuild();
+        openMessages().move(source, target);
+    }
+
+    /**
      * The receiver's half of a hand-over ({@link OpenMessages#beginHandover} is the sender's): takes the block a
      * ring record hands over into {@code target} (releasing what it held), in the order that leaves a survivor
      * exactly one party to release: the target's ledger entry first, then the CAS of the block's holder word from

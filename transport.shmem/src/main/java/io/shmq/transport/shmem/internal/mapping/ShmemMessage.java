@@ -410,6 +410,32 @@ public final class ShmemMessage implements SharedMemoryMessage {
         clear();
     }
 
+    /** @return whether the factory's close released this message's payload */
+    boolean orphaned() {
+        return orphaned;
+    }
+
+    /** Empties and closes the message without releasing anything (a message nobody else sees). */
+    void discard() {
+        clear();
+        closed = true;
+    }
+
+    /**
+     * Takes the payload of {@code source}, which ends empty and closed ({@link OpenMessages#move}: the caller moved
+     * its registration and ledger entry).
+     */
+    void takeFrom(final ShmemMessage source) {
+        segment = source.segment;
+        region = source.region;
+        handle = source.handle;
+        dataOffset = source.dataOffset;
+        size = source.size;
+        hint = source.hint;
+        shared = source.shared;
+        source.discard();
+    }
+
     /** After a publish that failed: the message keeps its payload, recorded again. */
     public void publishFailed() {
         mappings.openMessages().rerecord(this);

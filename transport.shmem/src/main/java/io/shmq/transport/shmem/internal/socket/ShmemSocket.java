@@ -68,7 +68,12 @@ public final class ShmemSocket implements Socket {
     /** One strategy per direction: spin, yield, then sleep on the ring's futex for up to a slice. */
     private final IdleStrategy sendIdle;
     private final IdleStrategy receiveIdle;
-    private final ArrayDeque<MetaHeader> pending = new ArrayDeque<>();
+    /**
+     * The parts of a multipart unit not yet handed out by a frame receive: adopted (so recorded in this process's
+     * ledger) together when the unit's descriptor is read, so that a process killed between frames leaves them to
+     * its survivor.
+     */
+    private final ArrayDeque<ShmemMessage> pending = new ArrayDeque<>();
     /** The next hand-over nonce of this socket's sends (random start: two sockets' nonces rarely meet). */
     private int nonce = java.util.concurrent.ThreadLocalRandom.current().nextInt();
     /** Where a hand-over record's block goes while a receive polls: the caller's message, or null for a new one. */
@@ -120,7 +125,6 @@ public final class ShmemSocket implements Socket {
     private long bytesReceived;
     private long messagesSent;
     private long messagesReceived;
-    private long pendingBytes;
     private long nextBinderCheck;
     private long nextPeerCheck;
     private long publishes;
@@ -937,12 +941,10 @@ public final class ShmemSocket implements Socket {
                     unitReceived();
                     return target.size();
                 }
-                pending.addAll(readDescriptor(entry.meta()));
-                pendingBytes = 0;
+                pending.addAll(adoptUnit(entry.meta()));
             }
             // One frame per call of a multipart unit, as the zeromq transport does.
-            mappings.adoptInto(target, pending.poll());
-            pendingBytes += target.size();
+            mappings.moveInto(target, pending.poll());
             bytesReceived += target.size();
             if (pending.isEmpty()) {
                 unitReceived();
@@ -973,7 +975,7 @@ public final class ShmemSocket implements Socket {
         }
         busy.incrementAndGet();
         try {
-            final List<MetaHeader> metas;
+            final List<ShmemMessage> unit;
             if (pending.isEmpty()) {
                 final SocketRing.Entry entry = take(timeoutMs);
                 if (entry == null) {
@@ -987,17 +989,16 @@ public final class ShmemSocket implements Socket {
                     unitReceived();
                     return got.size();
                 }
-                metas = entry.count() == 1 ? List.of(entry.meta()) : readDescriptor(entry.meta());
+                unit = entry.count() == 1 ? List.of(mappings.adopt(entry.meta())) : adoptUnit(entry.meta());
             } else {
-                metas = new ArrayList<>(pending);
+                unit = new ArrayList<>(pending);
                 pending.clear();
             }
             parts.clear();
             long total = 0;
-            for (final MetaHeader meta : metas) {
-                final Message part = mappings.adopt(meta);
+            for (final ShmemMessage part : unit) {
                 parts.add(part);
-                total += meta.size();
+                total += part.size();
             }
             bytesReceived += total;
             unitReceived();
@@ -1025,10 +1026,24 @@ public final class ShmemSocket implements Socket {
         haveRequest = type == SocketType.REP;
     }
 
-    /** Reads a multipart descriptor and releases it; the parts' references pass to the caller. */
-    private List<MetaHeader> readDescriptor(final MetaHeader meta) {
+    /**
+     * Adopts the parts a multipart descriptor names, then releases the descriptor: the parts are in this process's
+     * ledger before the descriptor leaves it. A part whose header is refused drops the whole unit (the parts adopted
+     * so far are released) and throws.
+     */
+    private List<ShmemMessage> adoptUnit(final MetaHeader meta) {
         try (Message descriptor = mappings.adopt(meta)) {
-            return MultipartLayout.read(descriptor.data());
+            final List<MetaHeader> metas = MultipartLayout.read(descriptor.data());
+            final List<ShmemMessage> parts = new ArrayList<>(metas.size());
+            try {
+                for (final MetaHeader part : metas) {
+                    parts.add(mappings.adopt(part));
+                }
+            } catch (RuntimeException e) {
+                parts.forEach(ShmemMessage::close);
+                throw e;
+            }
+            return parts;
         }
     }
 
@@ -1395,7 +1410,7 @@ public final class ShmemSocket implements Socket {
         }
         owner.closed(this);
         while (!pending.isEmpty()) {
-            release(new SocketRing.Entry(1, 0, pending.poll()));
+            pending.poll().close();
         }
         // Read after the calls ended: one of them may have let go of the endpoint (its binder closed or died).
         final Endpoint current = endpoint;
@@ -1483,9 +1498,7 @@ public final class ShmemSocket implements Socket {
             } else if (entry.count() == 1) {
                 mappings.adopt(entry.meta()).close();
             } else {
-                for (final MetaHeader meta : readDescriptor(entry.meta())) {
-                    mappings.adopt(meta).close();
-                }
+                adoptUnit(entry.meta()).forEach(ShmemMessage::close);
             }
         } catch (RuntimeException e) {
             System.getLogger(ShmemSocket.class.getName()).log(System.Logger.Level.WARNING,

@@ -351,7 +351,8 @@ public final class SessionMappings {
      * ring record hands over into {@code target} (releasing what it held), in the order that leaves a survivor
      * exactly one party to release: the target's ledger entry first, then the CAS of the block's holder word from
      * the record's in-flight id to this process. Called while the record is still at the ring's head; the caller
-     * moves the head when this returns {@code TAKEN}, and gives the block back ({@link #unclaim}) if it cannot.
+     * moves the head when this returns {@code TAKEN} (and keeps the block even when another consumer moved the head
+     * past the record after seeing this claim stall for the ring's unblock time).
      *
      * @param nonce the record's hand-over nonce
      * @return a {@code SequencedRing.Claim} decision: TAKEN, BUSY (another consumer took it and is about to move the
@@ -398,17 +399,6 @@ public final class SessionMappings {
         }
         // reclaimed, freed or reused, or taken and passed on after the head moved (then moving it fails, harmlessly)
         return SequencedRing.Claim.DEAD;
-    }
-
-    /**
-     * Undoes a {@link #claimInto} whose record had moved on meanwhile (the body was an older lap's): the holder word
-     * goes back to the in-flight id and {@code target} forgets the block without releasing it.
-     */
-    public void unclaim(final ShmemMessage target, final MetaHeader meta, final int nonce) {
-        final ManagedSegment segment = segment(meta.segmentId());
-        segment.replaceHolder(meta.handle(), Holder.word(meta.hint(), holderId),
-                Holder.word(meta.hint(), Holder.inFlight(nonce)));
-        forget(target);
     }
 
     /** Unlinks {@code message} (its entry cleared) and empties it, releasing nothing. */

@@ -313,7 +313,10 @@ public abstract class SequencedRing<T> {
     public interface Claim<T> {
         /** The record is an ordinary one: the head's CAS decides who takes it. */
         int ORDINARY = 0;
-        /** This consumer took the payload: it moves the head (and undoes the take if it cannot). */
+        /**
+         * This consumer took the payload: it moves the head, and keeps the payload even when another consumer moved
+         * the head past the record meanwhile (after the unblock time).
+         */
         int TAKEN = 1;
         /**
          * Another consumer took it and moves the head soon: nothing to take now (after the unblock time at the same
@@ -330,9 +333,6 @@ public abstract class SequencedRing<T> {
          * exception (the consumer closed) with the record left where it is
          */
         int claim(T body);
-
-        /** Gives back what {@link #claim} took: the head had moved (the body was a stale copy of an older lap). */
-        void undo(T body);
     }
 
     /**
@@ -364,11 +364,14 @@ public abstract class SequencedRing<T> {
                     }
                     switch (decision) {
                         case Claim.TAKEN -> {
-                            if (advance(position, record)) {
-                                return body;
+                            if (!advance(position, record)) {
+                                // Only a consumer that saw this one's claim stall for the unblock time moves the
+                                // head past a taken record (the body was read while the head held it, so it is
+                                // this record's): the payload is this consumer's all the same, so it keeps it.
+                                LOG.log(System.Logger.Level.INFO, "kept a payload taken from a ring record that"
+                                        + " another consumer moved past meanwhile: position=" + position);
                             }
-                            claim.undo(body);
-                            continue;
+                            return body;
                         }
                         case Claim.BUSY -> {
                             // The winner moves the head within nanoseconds: wait for it here, on equal terms for

@@ -94,12 +94,6 @@ public final class ShmemSocket implements Socket {
             }
             return decision;
         }
-
-        @Override
-        public void undo(final SocketRing.Entry body) {
-            mappings.unclaim(claimed, body.meta(), body.nonce());
-            claimed = null;
-        }
     };
     private volatile boolean closed;
     private volatile Endpoint endpoint;

@@ -158,7 +158,8 @@ class SocketRingTest {
         int decision;
         RuntimeException failure;
         int claims;
-        int undos;
+        /** Run inside the claim, before it answers: what another consumer does meanwhile. */
+        Runnable meanwhile;
 
         @Override
         public int claim(final SocketRing.Entry body) {
@@ -166,12 +167,10 @@ class SocketRingTest {
             if (failure != null) {
                 throw failure;
             }
+            if (meanwhile != null) {
+                meanwhile.run();
+            }
             return body.handover() ? decision : ORDINARY;
-        }
-
-        @Override
-        public void undo(final SocketRing.Entry body) {
-            undos++;
         }
     }
 
@@ -225,7 +224,18 @@ class SocketRingTest {
             claim.failure = null;
             claim.decision = SequencedRing.Claim.TAKEN;
             assertEquals(384, ring.poll(claim).meta().handle());
-            assertEquals(0, claim.undos);
+            offerHandover(ring, 448, 5);
+            claim.meanwhile = () -> {
+                // Another consumer that saw this claim stall for the unblock time moves the head past the record.
+                final long head = (long) RingLayout.HEAD_H.getVolatile(ring.memory, SocketRingLayout.CURSORS_OFFSET);
+                assertTrue(RingLayout.HEAD_H.compareAndSet(ring.memory, SocketRingLayout.CURSORS_OFFSET, head,
+                        head + 1));
+                assertTrue(RingLayout.SEQUENCE_H.compareAndSet(ring.memory, ring.record(head), head + 1,
+                        head + ring.capacity()));
+            };
+            assertEquals(448, ring.poll(claim).meta().handle(), "the taker keeps what it took, moved past or not");
+            claim.meanwhile = null;
+            assertNull(ring.poll(claim));
         }
     }
 }

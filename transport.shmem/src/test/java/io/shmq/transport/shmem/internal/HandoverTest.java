@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A pushed block goes from its sender to its receiver by one CAS of its holder word ({@link Holder}): in flight
  * from the send on (the sender's ledger no longer names it once the publish happened), the receiver's from the
  * receive on (its ledger names it from just before), for push/pull and req/rep alike. Blocks that go the ordinary
- * way (multipart, a copy the process keeps) are marked shared and released by their count; a record whose block a survivor took is dropped;
+ * way (a copy the process keeps) are marked shared and released by their count; a record whose block a survivor took is dropped;
  * of consumers that race for one record exactly one gets its block.
  */
 class HandoverTest {
@@ -99,7 +99,7 @@ class HandoverTest {
     }
 
     @Test
-    void shouldHandRequestsAndRepliesOverAndMarkBlocksThatGoTheOrdinaryWayShared() {
+    void shouldHandRequestsRepliesAndUnitsOverAndMarkBlocksThatGoTheOrdinaryWayShared() {
         final ShmemFactory a = shm.factory("a");
         final ShmemFactory b = shm.factory("b");
         final long start = a.freeMemory();
@@ -126,12 +126,21 @@ class HandoverTest {
 
             final List<Message> parts = new ArrayList<>(List.of(a.createMessage(10), a.createMessage(20)));
             final List<MetaHeader> metas = parts.stream().map(p -> ((SharedMemoryMessage) p).meta()).toList();
+            final int recordedA = a.mappings().recordedReferences();
             push.send(parts, 5000);
             for (final MetaHeader part : metas) {
-                assertEquals(Holder.word(part.hint(), Holder.SHARED), segment.holder(part.handle()), "multipart");
+                assertTrue((Holder.id(segment.holder(part.handle())) & Holder.IN_FLIGHT) != 0,
+                        "a unit's parts are handed over too: " + Long.toHexString(segment.holder(part.handle())));
             }
+            assertEquals(recordedA - 2, a.mappings().recordedReferences(), "the parts' entries went with the publish");
             final List<Message> got = new ArrayList<>();
+            final int recordedB = b.mappings().recordedReferences();
             assertEquals(30, pull.receive(got, 5000));
+            for (final MetaHeader part : metas) {
+                assertEquals(Holder.word(part.hint(), b.mappings().session().holderId()),
+                        segment.holder(part.handle()), "the receiver's");
+            }
+            assertEquals(recordedB + 2, b.mappings().recordedReferences(), "the descriptor is released");
             got.forEach(Message::close);
 
             final Message kept = a.createMessage(300);
@@ -182,6 +191,29 @@ class HandoverTest {
             first.close();
         }
         assertEquals(start, a.freeMemory() + b.mappings().cachedBytes());
+    }
+
+    @Test
+    void shouldReleaseQueuedUnitsWhenTheirBinderCloses() throws Exception {
+        final ShmemFactory a = shm.factory("a");
+        final ShmemFactory b = shm.factory("b");
+        final long start = a.freeMemory();
+        final Socket pull = b.createSocket(SocketType.PULL, "pull");
+        try (Socket push = a.createSocket(SocketType.PUSH, "push")) {
+            push.setLinger(java.time.Duration.ZERO);
+            push.bind("ipc://queued-" + shm.name());
+            pull.connect("ipc://queued-" + shm.name());
+            final java.util.Random random = new java.util.Random(3);
+            for (int i = 0; i < 20; i++) {
+                assertTrue(push.send(Payload.unit(a, random), 5000) >= 0);
+            }
+        }
+        pull.close();
+        final long deadline = System.nanoTime() + 5_000_000_000L; // the close delivers in the background
+        while (start != a.freeMemory() + b.mappings().cachedBytes() && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertEquals(start, a.freeMemory() + b.mappings().cachedBytes(), "the binder's close released the units");
     }
 
     @Test

@@ -8,7 +8,7 @@ import io.shmq.transport.shmem.internal.segment.BlockLayout;
 import io.shmq.transport.shmem.internal.segment.SegmentLayout;
 import io.shmq.transport.shmem.internal.session.ManagementLayout;
 import io.shmq.transport.shmem.internal.socket.EndpointLayout;
-import io.shmq.transport.shmem.internal.socket.MultipartLayout;
+import io.shmq.transport.shmem.internal.mapping.MultipartLayout;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.StructLayout;
 import java.util.List;

@@ -48,6 +48,19 @@ final class Payload {
         return -1;
     }
 
+    /** @return a unit of 1-4 parts of 0 B to 20 KB, each filled from its size */
+    static java.util.List<Message> unit(final ShmemFactory factory, final java.util.Random random) {
+        final int count = 1 + random.nextInt(4);
+        final java.util.List<Message> parts = new java.util.ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            final long size = random.nextInt(8) == 0 ? 0 : 1 + random.nextInt(20_000);
+            final Message part = factory.createMessage(size);
+            fill(part.data(), size);
+            parts.add(part);
+        }
+        return parts;
+    }
+
     static String hex(final MetaHeader meta) {
         return HexFormat.of().formatHex(meta.toBytes());
     }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -117,6 +118,98 @@ class ReclaimTest {
     @Tag("stress")
     void shouldReturnFreeMemoryToItsStartAfterFiftyHoldersKilledAtRandom() throws Exception {
         killHolders(50);
+    }
+
+    @Test
+    void shouldReclaimExactlyWhatKilledSendersAndReceiversOfUnitsHeld() throws Exception {
+        killUnitPeers(Integer.getInteger("shmq.test.unit-kills", 8));
+    }
+
+    @Test
+    @Tag("stress")
+    void shouldReclaimExactlyWhatFortyKilledSendersAndReceiversOfUnitsHeld() throws Exception {
+        killUnitPeers(40);
+    }
+
+    /**
+     * Multipart units (1-4 parts, empty ones among them) go by hand-over between a child and this process, a child
+     * sending to a bound pull one round and receiving frame by frame from a bound push the next, killed at a random
+     * moment: the records it published are the pull's, the parts it was taking or had taken are its survivor's, the
+     * records it had not taken the push's close releases. Free memory must come back to its start value each round.
+     */
+    private void killUnitPeers(final int rounds) throws Exception {
+        final ShmemFactory survivor = shm.factory("survivor");
+        long start = survivor.freeMemory();
+        final List<String> failures = new ArrayList<>();
+        for (int round = 0; round < rounds; round++) {
+            final boolean childSends = round % 2 == 0;
+            final String address = "ipc://units-" + round + "-" + shm.name();
+            final java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            final AtomicInteger units = new AtomicInteger();
+            try (Socket own = survivor.createSocket(childSends ? SocketType.PULL : SocketType.PUSH, "own")) {
+                own.setLinger(java.time.Duration.ZERO); // its close releases at once what nobody took
+                own.bind(address);
+                final Thread peer = Thread.ofPlatform().start(() -> {
+                    final java.util.Random random = new java.util.Random(7);
+                    while (!stop.get()) {
+                        if (childSends) {
+                            final List<Message> got = new ArrayList<>();
+                            if (own.receive(got, 20) >= 0) {
+                                units.incrementAndGet();
+                            }
+                            got.forEach(Message::close);
+                        } else {
+                            final List<Message> parts;
+                            try {
+                                parts = Payload.unit(survivor, random);
+                            } catch (io.shmq.transport.api.MessageBadAllocException e) {
+                                // the ring of a dead receiver holds the segment's memory now
+                                LockSupport.parkNanos(1_000_000L);
+                                continue;
+                            }
+                            if (own.send(parts, 20) >= 0) {
+                                units.incrementAndGet();
+                            } else {
+                                parts.forEach(Message::close);
+                            }
+                        }
+                    }
+                });
+                try (ChildJvm child = new ChildJvm(shm.name(), ShmSession.SEGMENT_SIZE)) {
+                    child.call((childSends ? "pushunits " : "pullunits ") + address, childSends ? "PUSHING"
+                            : "PULLING", 30);
+                    Thread.sleep(ThreadLocalRandom.current().nextInt(0, 300));
+                    child.process().destroyForcibly();
+                    assertTrue(child.process().waitFor(10, TimeUnit.SECONDS));
+                }
+                if (childSends) {
+                    Thread.sleep(100); // the pull takes what the dead sender published
+                }
+                stop.set(true);
+                peer.join();
+                if (childSends) {
+                    final List<Message> got = new ArrayList<>();
+                    while (own.receive(got, 0) >= 0) {
+                        got.forEach(Message::close);
+                    }
+                }
+            } // a bound push's close releases the records nobody took
+            final long killed = System.nanoTime();
+            while (start != survivor.freeMemory() && System.nanoTime() - killed < RECLAIM_BOUND_NANOS) {
+                Thread.sleep(5);
+            }
+            Thread.sleep(20);
+            final long deficit = start - survivor.freeMemory();
+            if (deficit != 0) {
+                failures.add("round " + round + " (child " + (childSends ? "sends" : "receives") + ", " + units.get()
+                        + " units): " + deficit + " bytes not reclaimed");
+                System.out.println("ReclaimTest: live blocks after round " + round + ": "
+                        + io.shmq.transport.shmem.internal.segment.HeapWalk.live(survivor.mappings().ownSegment()));
+                start = survivor.freeMemory(); // measure the next rounds on their own
+            }
+        }
+        System.out.println("ReclaimTest: " + rounds + " unit peers killed, rounds short: " + failures);
+        assertTrue(failures.isEmpty(), failures.toString());
     }
 
     /**

@@ -28,6 +28,18 @@ public final class ShmChild {
         System.out.flush();
     }
 
+    /** Runs {@code step} for ever on a daemon thread; prints {@code ready} after its 100th run. */
+    private static void forever(final String ready, final Runnable step) {
+        Thread.ofPlatform().daemon().start(() -> {
+            for (int i = 0; ; i++) {
+                step.run();
+                if (i == 100) {
+                    println(ready);
+                }
+            }
+        });
+    }
+
     /**
      * @param args session name, segment size, optionally the session directory
      * @throws Exception on I/O failure
@@ -145,6 +157,36 @@ public final class ShmChild {
                             }
                             println("PUSHED " + count);
                         }
+                    }
+                    case "pushunits" -> {
+                        // pushunits ADDRESS: a connected push sends units of 1-4 parts (0 B to 20 KB) until killed
+                        final io.shmq.transport.api.Socket push = factory.createSocket(
+                                io.shmq.transport.api.SocketType.PUSH, "units");
+                        push.connect(a[1]);
+                        final java.util.Random random = new java.util.Random();
+                        forever("PUSHING", () -> {
+                            final List<Message> parts;
+                            try {
+                                parts = Payload.unit(factory, random);
+                            } catch (io.shmq.transport.api.MessageBadAllocException e) {
+                                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000L);
+                                return;
+                            }
+                            if (push.send(parts, 30_000) < 0) {
+                                parts.forEach(Message::close);
+                            }
+                        });
+                    }
+                    case "pullunits" -> {
+                        // pullunits ADDRESS: a connected pull receives frames of units and closes them until killed
+                        final io.shmq.transport.api.Socket pull = factory.createSocket(
+                                io.shmq.transport.api.SocketType.PULL, "units");
+                        pull.connect(a[1]);
+                        forever("PULLING", () -> {
+                            try (Message message = factory.createMessage()) {
+                                pull.receive(message, 30_000);
+                            }
+                        });
                     }
                     case "pushforever" -> {
                         // pushforever ADDRESS: sends numbered 64-byte messages until the process is killed

@@ -134,6 +134,14 @@ final class Ledger {
         LedgerLayout.SHARED_H.setRelease(memory, ENTRIES_OFFSET, (long) index, inFlight);
     }
 
+    /**
+     * Marks managed entry {@code index} as the descriptor of a multipart unit being taken with the in-flight holder id
+     * {@code inFlight} (see {@link LedgerLayout#UNIT}), before the descriptor's holder word is taken.
+     */
+    void unit(final int index, final long inFlight) {
+        LedgerLayout.SHARED_H.setRelease(memory, ENTRIES_OFFSET, (long) index, LedgerLayout.UNIT | inFlight);
+    }
+
     /** Clears entry {@code index}. */
     void clear(final int index) {
         LedgerLayout.STATE_H.setRelease(memory, ENTRIES_OFFSET, (long) index, LedgerLayout.FREE);
@@ -158,6 +166,11 @@ final class Ledger {
     record Entry(int state, int id, long handle, long size, long hint, long shared) {
         boolean managed() {
             return state == LedgerLayout.MANAGED;
+        }
+
+        /** @return whether this managed entry is a unit's descriptor ({@link LedgerLayout#UNIT}) */
+        boolean unit() {
+            return managed() && shared >= 0 && (shared & LedgerLayout.UNIT) != 0;
         }
     }
 

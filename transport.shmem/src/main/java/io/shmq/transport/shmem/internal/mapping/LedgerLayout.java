@@ -25,7 +25,8 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  *       |   handle u64 (block offset, or offset in the region) | size u64                          |
  *       |   hint u64 (a block's generation, or the region message's hint)                            |
  *       |   shared u64 (a range's shared counter; a block's in-flight holder id while a send hands it  |
- *       |              over, else -1)                                                                |
+ *       |              over; UNIT | the unit's in-flight id for the descriptor of a multipart unit a    |
+ *       |              receive is taking; else -1)                                                   |
  *       | }                                                                          40 B each      |
  * </pre>
  * The caches are the free small blocks each stripe keeps ({@code BlockCacheLayout}): a survivor gives them back to
@@ -34,7 +35,14 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 public final class LedgerLayout {
     /** "SHMQOWN1" as a little-endian long. */
     static final long MAGIC = 0x314E574F514D4853L;
-    static final int VERSION = 3;
+    /** 4: the UNIT mark of a descriptor's entry. */
+    static final int VERSION = 4;
+    /**
+     * Marks a managed entry's {@code shared} as the descriptor of a unit this process took by its hand-over (bit 32,
+     * above the in-flight id in the low half): a survivor that reclaims the descriptor also reclaims the parts still
+     * in flight with that id.
+     */
+    static final long UNIT = 1L << 32;
     /** Stripes with a block cache each (the factory's {@code OpenMessages} stripes). */
     static final int STRIPES = 16;
     static final int FREE = 0;

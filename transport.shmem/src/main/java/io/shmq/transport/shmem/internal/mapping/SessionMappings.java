@@ -360,6 +360,55 @@ public final class SessionMappings {
      * @throws io.shmq.transport.api.SharedMemoryException when the header names no block of the session
      */
     public int claimInto(final ShmemMessage target, final MetaHeader meta, final int nonce) {
+        return claimInto(target, meta, nonce, false);
+    }
+
+    /**
+     * The receiver's half of a multipart unit's hand-over (every part and the descriptor in flight with one nonce):
+     * takes the descriptor as {@link #claimInto} takes a block, its ledger entry marked as a unit's first (so that a
+     * survivor of this process that reclaims the descriptor reclaims the parts still in flight too), then every part
+     * the same way, then releases the descriptor. Called while the record is at the ring's head.
+     *
+     * @param parts receives the parts, in order (empty parts as empty messages); left empty unless TAKEN
+     * @return TAKEN, BUSY or DEAD as {@link #claimInto}; DEAD too when a part was reclaimed meanwhile (a survivor of
+     * the dead sender took it): the unit is lost, the parts taken so far are released
+     * @throws SharedMemoryException when the record, the descriptor or a part names no block of the session
+     */
+    public int claimUnit(final List<ShmemMessage> parts, final MetaHeader meta, final int nonce) {
+        final ShmemMessage descriptor = emptyMessage();
+        final int decision = claimInto(descriptor, meta, nonce, true);
+        if (decision != SequencedRing.Claim.TAKEN) {
+            return decision;
+        }
+        try {
+            final List<MetaHeader> metas = MultipartLayout.read(descriptor.data());
+            for (int i = 0; i < metas.size(); i++) {
+                final MetaHeader part = metas.get(i);
+                final ShmemMessage message = emptyMessage();
+                parts.add(message);
+                if (part.managed() && part.size() == 0) {
+                    continue; // an empty part: nothing was handed over
+                }
+                if (claimInto(message, part, nonce, false) != SequencedRing.Claim.TAKEN) {
+                    // A survivor of the dead sender took this part: the unit is lost; the parts not looked at yet
+                    // are nobody else's (this process holds the descriptor), so they are released here.
+                    parts.forEach(ShmemMessage::close);
+                    parts.clear();
+                    reclaimInFlight(metas.subList(i + 1, metas.size()), Holder.inFlight(nonce));
+                    return SequencedRing.Claim.DEAD;
+                }
+            }
+            return SequencedRing.Claim.TAKEN;
+        } catch (RuntimeException e) {
+            parts.forEach(ShmemMessage::close);
+            parts.clear();
+            throw e;
+        } finally {
+            descriptor.close();
+        }
+    }
+
+    private int claimInto(final ShmemMessage target, final MetaHeader meta, final int nonce, final boolean unit) {
         checkOpen();
         if (!meta.managed() || meta.size() == 0 || meta.hint() == 0) {
             throw new SharedMemoryException("a hand-over record must name a managed block with its generation: "
@@ -384,6 +433,9 @@ public final class SessionMappings {
         }
         target.rebuild();
         target.setManaged(segment, meta.handle(), meta.size(), offset);
+        if (unit && target.ledgerEntry >= 0) {
+            ledger.unit(target.ledgerEntry, Holder.inFlight(nonce) & 0xFFFFFFFFL);
+        }
         if (segment.replaceHolder(meta.handle(), inFlight, Holder.word(meta.hint(), holderId))) {
             return SequencedRing.Claim.TAKEN;
         }
@@ -713,7 +765,7 @@ public final class SessionMappings {
      * {@link Holder#RECLAIMED}, so that a consumer that took it first keeps it; a shared block by its count; one that
      * somebody else holds is skipped (the dead device was receiving it and lost, or had passed it on).
      */
-    private static boolean releaseHeld(final ManagedSegment segment, final Ledger.Entry entry, final int holder) {
+    private boolean releaseHeld(final ManagedSegment segment, final Ledger.Entry entry, final int holder) {
         final long block = entry.handle();
         while (true) {
             final long word = segment.holder(block);
@@ -731,8 +783,49 @@ public final class SessionMappings {
                 return false;
             }
             if (segment.replaceHolder(block, word, Holder.word(entry.hint(), Holder.RECLAIMED))) {
+                if (entry.unit()) {
+                    reclaimParts(segment, entry);
+                }
                 segment.release(block);
                 return true;
+            }
+        }
+    }
+
+    /**
+     * The parts of a unit whose descriptor a dead receiver took ({@code entry}, marked {@link LedgerLayout#UNIT})
+     * that are still in flight with the unit's id: it died before it took them, and the sender forgot them at its
+     * publish, so they are taken (to {@code RECLAIMED}) and released here. Parts it took are its own entries'.
+     */
+    private void reclaimParts(final ManagedSegment segment, final Ledger.Entry entry) {
+        final List<MetaHeader> parts;
+        try {
+            final long offset = segment.checkedDataOffset(entry.handle(), entry.size(), entry.hint());
+            parts = MultipartLayout.read(segment.memory().asSlice(offset, entry.size()));
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot read the multipart descriptor of a dead receiver: " + entry
+                    + ": " + e.getMessage());
+            return;
+        }
+        reclaimInFlight(parts, (int) entry.shared());
+    }
+
+    /** Takes (to {@code RECLAIMED}) and releases every part whose holder word is still {@code inFlight}. */
+    private void reclaimInFlight(final List<MetaHeader> parts, final int inFlight) {
+        for (final MetaHeader part : parts) {
+            try {
+                if (!part.managed() || part.size() == 0) {
+                    continue;
+                }
+                final ManagedSegment of = segment(part.segmentId());
+                of.checkHandle(part.handle());
+                if (of.replaceHolder(part.handle(), Holder.word(part.hint(), inFlight),
+                        Holder.word(part.hint(), Holder.RECLAIMED))) {
+                    of.release(part.handle());
+                }
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "cannot reclaim a part in flight " + part + " of a unit: "
+                        + e.getMessage());
             }
         }
     }

@@ -304,9 +304,7 @@ public final class ShmemMessage implements SharedMemoryMessage {
         unshare();
         markCounted();
         final MetaHeader meta = meta();
-        if (segment != null || region != null) {
-            handedOver();
-        }
+        handedOver();
         return meta;
     }
 
@@ -315,6 +313,9 @@ public final class ShmemMessage implements SharedMemoryMessage {
      * it and its ledger entry goes, as a {@link #detach} would, without building a header nobody reads.
      */
     public void handedOver() {
+        if (!holdsPayload()) {
+            return; // an empty part of a unit: nothing went
+        }
         if (!mappings.openMessages().remove(this)) {
             clear();
             throw new TransportClosedException("message was released when its factory closed");
@@ -408,6 +409,11 @@ public final class ShmemMessage implements SharedMemoryMessage {
     /** Empties the message without releasing anything (its reference went elsewhere; the caller unlinked it). */
     void forget() {
         clear();
+    }
+
+    /** @return whether this message holds a payload (a managed block or a region range) */
+    public boolean holdsPayload() {
+        return segment != null || region != null;
     }
 
     /** @return whether the factory's close released this message's payload */

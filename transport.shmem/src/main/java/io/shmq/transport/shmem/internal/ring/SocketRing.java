@@ -216,7 +216,16 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
      * {@code nonce} (30 bits), the low half of the block's in-flight holder word.
      */
     public void writeHandover(final long position, final int correlation, final MetaHeader meta, final int nonce) {
-        writeKind(position, 1 | HANDOVER | (nonce & NONCE_MASK) << 2, correlation, meta);
+        writeHandover(position, correlation, meta, nonce, false);
+    }
+
+    /**
+     * {@link #writeHandover(long, int, MetaHeader, int)}, or with {@code unit} the record of a multipart unit whose
+     * descriptor and parts are all in flight with {@code nonce}: {@code meta} is the descriptor's.
+     */
+    public void writeHandover(final long position, final int correlation, final MetaHeader meta, final int nonce,
+                              final boolean unit) {
+        writeKind(position, (unit ? 0 : 1) | HANDOVER | (nonce & NONCE_MASK) << 2, correlation, meta);
     }
 
     private void writeKind(final long position, final int kind, final int correlation, final MetaHeader meta) {

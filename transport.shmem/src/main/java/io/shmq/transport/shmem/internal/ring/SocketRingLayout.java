@@ -26,7 +26,7 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  *        |   header (MetaHeaderLayout, 40 B) }   64 B each                                                      |
  * </pre>
  * {@code kind}: bit 0 is 1 for a single message, 0 for "the header is a multipart descriptor block" (the socket
- * package's {@code MultipartLayout}); bit 1 marks a hand-over record, whose single managed block a consumer takes by
+ * mapping package's {@code MultipartLayout}); bit 1 marks a hand-over record, whose single managed block a consumer takes by
  * one CAS of the block's holder word ({@code Holder}) from the in-flight id whose nonce bits 2-31 carry (30 bits). {@code correlation} is a req's request number, echoed by the rep in its reply
  * (a req drops a reply to a request it gave up on), 0 for every other socket type. {@code claimer} is written right
  * after the claim and names its lap, so that a consumer waiting on an unpublished record can tell a dead producer

@@ -6,6 +6,7 @@ import io.shmq.transport.api.Socket;
 import io.shmq.transport.api.SocketException;
 import io.shmq.transport.api.SocketType;
 import io.shmq.transport.api.TransportClosedException;
+import io.shmq.transport.shmem.internal.mapping.MultipartLayout;
 import io.shmq.transport.shmem.internal.mapping.SessionMappings;
 import io.shmq.transport.shmem.internal.mapping.ShmemMessage;
 import io.shmq.transport.shmem.internal.os.IdleStrategy;
@@ -80,12 +81,22 @@ public final class ShmemSocket implements Socket {
     private ShmemMessage claimTarget;
     /** The message holding the block the last hand-over record gave, until the receive takes it. */
     private ShmemMessage claimed;
+    /** The parts the last hand-over record of a unit gave, until the receive takes them. */
+    private List<ShmemMessage> claimedUnit;
     /** The consumer's half of a hand-over, asked about each record at a ring's head before the head moves. */
     private final SequencedRing.Claim<SocketRing.Entry> claim = new SequencedRing.Claim<>() {
         @Override
         public int claim(final SocketRing.Entry body) {
             if (!body.handover()) {
                 return ORDINARY;
+            }
+            if (body.count() == 0) {
+                final List<ShmemMessage> parts = new ArrayList<>();
+                final int decision = mappings.claimUnit(parts, body.meta(), body.nonce());
+                if (decision == TAKEN) {
+                    claimedUnit = parts;
+                }
+                return decision;
             }
             final ShmemMessage target = claimTarget != null ? claimTarget : mappings.emptyMessage();
             final int decision = mappings.claimInto(target, body.meta(), body.nonce());
@@ -104,6 +115,9 @@ public final class ShmemSocket implements Socket {
     private int receiveIndex = -1;
     private int sendHwm = DEFAULT_HIGH_WATER_MARK;
     private int receiveHwm = DEFAULT_HIGH_WATER_MARK;
+    /** The longest a drain waits out a record that holds its ring's head: the ring's unblock time and a second. */
+    private static final long DRAIN_NANOS = SocketRing.UNBLOCK_NANOS + 1_000_000_000L;
+    private static final long DRAIN_NAP_NANOS = 1_000_000L;
     private volatile Duration linger = DEFAULT_LINGER;
     private boolean awaitingReply;
     private boolean haveRequest;
@@ -680,8 +694,8 @@ public final class ShmemSocket implements Socket {
         for (final ShmemMessage part : parts) {
             part.unshare(); // a copy goes with a reference of its own, named by the header written below
         }
-        // One block to one consumer (push, pair, req, rep) is handed over by its holder word; a multipart unit
-        // takes the ordinary way (offer never serves pub).
+        // One block, or a unit of blocks and its descriptor, to one consumer (push, pair, req, rep) is handed over by
+        // the holder words (offer never serves pub).
         ShmemMessage descriptor = parts.size() > 1 ? descriptor(parts) : null;
         sendIdle.reset();
         try {
@@ -703,20 +717,24 @@ public final class ShmemSocket implements Socket {
                 if (ring != null && ring.consumers() > 0) {
                     final long position = ring.tryClaim();
                     if (position >= 0) {
-                        if (descriptor == null) {
-                            final ShmemMessage part = parts.get(0);
-                            final int n = ++nonce & SocketRing.NONCE_MASK;
-                            if (part.beginHandover(n)) {
-                                // The ledger entry stays until the publish: the holder word's CAS decides who
-                                // releases the block if this process dies in between, the consumer or a survivor.
-                                ring.writeHandover(position, correlation, part.meta(), n);
-                                if (ring.publish(position)) {
+                        final int n = ++nonce & SocketRing.NONCE_MASK;
+                        if (beginHandover(parts, descriptor, n)) {
+                            // The ledger entries stay until the publish: the holder words' CASes decide who releases
+                            // each block if this process dies in between, the consumer or a survivor.
+                            ring.writeHandover(position, correlation, (descriptor == null ? parts.get(0)
+                                    : descriptor).meta(), n, descriptor != null);
+                            if (ring.publish(position)) {
+                                for (final ShmemMessage part : parts) {
                                     part.handedOver();
-                                    return total;
                                 }
-                                part.handoverFailed(n);
-                                continue;
+                                if (descriptor != null) {
+                                    descriptor.handedOver();
+                                    descriptor = null;
+                                }
+                                return total;
                             }
+                            handoverFailed(parts, descriptor, n);
+                            continue;
                         }
                         if (descriptor == null) {
                             ring.write(position, 1, correlation, parts.get(0).meta());
@@ -764,6 +782,41 @@ public final class ShmemSocket implements Socket {
 
     /** @return nanoseconds left, {@link Long#MAX_VALUE} for infinite, 0 when the time is up */
     /** The ring's consumer owns what is published: no ledger may name it from the publish on. */
+    /**
+     * Puts a send's blocks in flight with nonce {@code n}: its one block, or every part of a unit (empty parts have
+     * none) and then its descriptor. All or nothing: when one cannot go (a region range, a block this process does
+     * not hold alone), those already in flight come back and the send takes the ordinary way.
+     */
+    private static boolean beginHandover(final List<ShmemMessage> parts, final ShmemMessage descriptor, final int n) {
+        if (descriptor == null) {
+            return parts.get(0).beginHandover(n);
+        }
+        for (int i = 0; i < parts.size(); i++) {
+            final ShmemMessage part = parts.get(i);
+            if (part.holdsPayload() && !part.beginHandover(n)) {
+                handoverFailed(parts.subList(0, i), null, n);
+                return false;
+            }
+        }
+        if (!descriptor.beginHandover(n)) {
+            handoverFailed(parts, null, n);
+            return false;
+        }
+        return true;
+    }
+
+    /** Takes back what {@link #beginHandover} put in flight (a publish that failed, or one that cannot go). */
+    private static void handoverFailed(final List<ShmemMessage> parts, final ShmemMessage descriptor, final int n) {
+        for (final ShmemMessage part : parts) {
+            if (part.holdsPayload()) {
+                part.handoverFailed(n);
+            }
+        }
+        if (descriptor != null) {
+            descriptor.handoverFailed(n);
+        }
+    }
+
     private static void unrecord(final List<ShmemMessage> parts, final ShmemMessage descriptor) {
         for (final ShmemMessage part : parts) {
             part.beforePublish();
@@ -923,7 +976,7 @@ public final class ShmemSocket implements Socket {
                 if (entry == null) {
                     return owner.interrupted() ? INTERRUPTED : TIMEOUT;
                 }
-                if (entry.handover()) {
+                if (entry.handover() && entry.count() == 1) {
                     takeClaimed(); // the claim put it into the target
                     bytesReceived += target.size();
                     unitReceived();
@@ -935,7 +988,7 @@ public final class ShmemSocket implements Socket {
                     unitReceived();
                     return target.size();
                 }
-                pending.addAll(adoptUnit(entry.meta()));
+                pending.addAll(entry.handover() ? takeClaimedUnit() : adoptUnit(entry.meta()));
             }
             // One frame per call of a multipart unit, as the zeromq transport does.
             mappings.moveInto(target, pending.poll());
@@ -975,7 +1028,7 @@ public final class ShmemSocket implements Socket {
                 if (entry == null) {
                     return owner.interrupted() ? INTERRUPTED : TIMEOUT;
                 }
-                if (entry.handover()) {
+                if (entry.handover() && entry.count() == 1) {
                     final ShmemMessage got = takeClaimed();
                     parts.clear();
                     parts.add(got);
@@ -983,7 +1036,8 @@ public final class ShmemSocket implements Socket {
                     unitReceived();
                     return got.size();
                 }
-                unit = entry.count() == 1 ? List.of(mappings.adopt(entry.meta())) : adoptUnit(entry.meta());
+                unit = entry.handover() ? takeClaimedUnit()
+                        : entry.count() == 1 ? List.of(mappings.adopt(entry.meta())) : adoptUnit(entry.meta());
             } else {
                 unit = new ArrayList<>(pending);
                 pending.clear();
@@ -1005,6 +1059,15 @@ public final class ShmemSocket implements Socket {
     }
 
     /** @return the message the last hand-over record's claim filled (taken from the socket) */
+    private List<ShmemMessage> takeClaimedUnit() {
+        final List<ShmemMessage> got = claimedUnit;
+        claimedUnit = null;
+        if (got == null) {
+            throw new IllegalStateException("a unit's hand-over record was received without its claim");
+        }
+        return got;
+    }
+
     private ShmemMessage takeClaimed() {
         final ShmemMessage got = claimed;
         claimed = null;
@@ -1467,13 +1530,27 @@ public final class ShmemSocket implements Socket {
         }
     }
 
+    /**
+     * Releases every record of a ring nobody will consume (a binder's close, a dead peer's slot). A record that
+     * holds the head without being taken (a consumer died between its claim and the head's CAS, a producer between
+     * its claim and its publish) is waited out, at most {@link #DRAIN_NANOS}: its dead party's survivor reclaims what
+     * it took, or the ring moves past it after its unblock time, and the records behind it are released too (giving
+     * up at the first would leave their payloads in flight with nothing naming them).
+     */
     private void drain(final SocketRing ring) {
-        SocketRing.Entry entry;
         final ShmemMessage target = claimTarget;
         claimTarget = null; // a drained hand-over goes into a message of its own, closed at once
+        final long until = System.nanoTime() + DRAIN_NANOS;
         try {
-            while ((entry = ring.poll(claim)) != null) {
-                release(entry);
+            while (true) {
+                final SocketRing.Entry entry = ring.poll(claim);
+                if (entry != null) {
+                    release(entry);
+                } else if ((ring.blocked() || ring.hasInput()) && System.nanoTime() - until < 0) {
+                    LockSupport.parkNanos(DRAIN_NAP_NANOS);
+                } else {
+                    return;
+                }
             }
         } finally {
             claimTarget = target;
@@ -1482,7 +1559,9 @@ public final class ShmemSocket implements Socket {
 
     private void release(final SocketRing.Entry entry) {
         try {
-            if (entry.handover()) {
+            if (entry.handover() && entry.count() == 0) {
+                takeClaimedUnit().forEach(ShmemMessage::close);
+            } else if (entry.handover()) {
                 final ShmemMessage got = takeClaimed();
                 if (got == claimTarget) {
                     got.rebuild(); // a stale reply claimed into the caller's message: released, the message stays

@@ -1,4 +1,4 @@
-package io.shmq.transport.shmem.internal.socket;
+package io.shmq.transport.shmem.internal.mapping;
 
 import io.shmq.transport.api.MetaHeader;
 import io.shmq.transport.api.MetaHeaderLayout;
@@ -38,7 +38,7 @@ public final class MultipartLayout {
     }
 
     /** Writes {@code parts} into {@code data} (of at least {@link #bytes} bytes). */
-    static void write(final MemorySegment data, final List<MetaHeader> parts) {
+    public static void write(final MemorySegment data, final List<MetaHeader> parts) {
         COUNT_H.set(data, 0L, (long) parts.size());
         for (int i = 0; i < parts.size(); i++) {
             MetaHeaderLayout.write(parts.get(i), data, PARTS_OFFSET + i * PART_BYTES);
@@ -50,7 +50,7 @@ public final class MultipartLayout {
      *
      * @throws SharedMemoryException when the count does not fit the block or a part is not a valid header
      */
-    static List<MetaHeader> read(final MemorySegment data) {
+    public static List<MetaHeader> read(final MemorySegment data) {
         final long count = data.byteSize() < PARTS_OFFSET ? -1 : (long) COUNT_H.get(data, 0L);
         if (count < 1 || count > (data.byteSize() - PARTS_OFFSET) / PART_BYTES) {
             throw new SharedMemoryException("corrupt multipart descriptor: count=" + count + ", size="

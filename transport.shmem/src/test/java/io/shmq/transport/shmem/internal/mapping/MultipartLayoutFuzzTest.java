@@ -1,4 +1,4 @@
-package io.shmq.transport.shmem.internal.socket;
+package io.shmq.transport.shmem.internal.mapping;
 
 import io.shmq.transport.api.MetaHeader;
 import io.shmq.transport.api.SharedMemoryException;

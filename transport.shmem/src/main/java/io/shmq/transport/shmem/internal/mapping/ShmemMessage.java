@@ -333,7 +333,7 @@ public final class ShmemMessage implements SharedMemoryMessage {
     }
 
     private void releasePayload() {
-        if (segment == null && region == null) {
+        if (!holdsPayload()) {
             return;
         }
         if (segment != null) {

@@ -780,8 +780,6 @@ public final class ShmemSocket implements Socket {
         }
     }
 
-    /** @return nanoseconds left, {@link Long#MAX_VALUE} for infinite, 0 when the time is up */
-    /** The ring's consumer owns what is published: no ledger may name it from the publish on. */
     /**
      * Puts a send's blocks in flight with nonce {@code n}: its one block, or every part of a unit (empty parts have
      * none) and then its descriptor. All or nothing: when one cannot go (a region range, a block this process does
@@ -817,6 +815,7 @@ public final class ShmemSocket implements Socket {
         }
     }
 
+    /** The ring's consumer owns what is published: no ledger may name it from the publish on. */
     private static void unrecord(final List<ShmemMessage> parts, final ShmemMessage descriptor) {
         for (final ShmemMessage part : parts) {
             part.beforePublish();
@@ -835,6 +834,7 @@ public final class ShmemSocket implements Socket {
         }
     }
 
+    /** @return nanoseconds left, {@link Long#MAX_VALUE} for infinite, 0 when the time is up */
     private static long remaining(final long timeoutMs, final long deadline) {
         if (timeoutMs < 0) {
             return Long.MAX_VALUE;
@@ -1059,20 +1059,21 @@ public final class ShmemSocket implements Socket {
     }
 
     /** @return the message the last hand-over record's claim filled (taken from the socket) */
-    private List<ShmemMessage> takeClaimedUnit() {
-        final List<ShmemMessage> got = claimedUnit;
-        claimedUnit = null;
-        if (got == null) {
-            throw new IllegalStateException("a unit's hand-over record was received without its claim");
-        }
-        return got;
-    }
-
     private ShmemMessage takeClaimed() {
         final ShmemMessage got = claimed;
         claimed = null;
         if (got == null) {
             throw new IllegalStateException("a hand-over record was received without its claim");
+        }
+        return got;
+    }
+
+    /** @return the parts the last hand-over record of a unit gave (taken from the socket) */
+    private List<ShmemMessage> takeClaimedUnit() {
+        final List<ShmemMessage> got = claimedUnit;
+        claimedUnit = null;
+        if (got == null) {
+            throw new IllegalStateException("a unit's hand-over record was received without its claim");
         }
         return got;
     }

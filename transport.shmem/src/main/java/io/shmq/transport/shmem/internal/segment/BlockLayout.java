@@ -4,6 +4,7 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 
 import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 
@@ -66,10 +67,37 @@ public final class BlockLayout {
     static final VarHandle CLASS_INDEX_H = field("classIndex");
     static final VarHandle GENERATION_H = field("generation");
     static final VarHandle HOLDER_H = field("holder");
+    /**
+     * {@code tag} and {@code generation} as one 8-byte load at {@link #TAG_GENERATION_OFFSET} (the resolve path reads
+     * both): split by {@link #tagOf} and {@link #generationOf}, in the machine's byte order.
+     */
+    static final VarHandle TAG_GENERATION_H = ValueLayout.JAVA_LONG.varHandle();
+    public static final long TAG_GENERATION_OFFSET = pair("tag", "generation");
     static final VarHandle FREE_NEXT_H = field("freeNext");
     static final VarHandle FREE_PREV_H = field("freePrev");
 
     private BlockLayout() {
+    }
+
+    /** @return the tag of a {@link #TAG_GENERATION_H} word */
+    static int tagOf(final long word) {
+        return (int) (LITTLE_ENDIAN ? word : word >>> 32);
+    }
+
+    /** @return the generation of a {@link #TAG_GENERATION_H} word, unsigned */
+    static long generationOf(final long word) {
+        return (LITTLE_ENDIAN ? word >>> 32 : word) & 0xFFFFFFFFL;
+    }
+
+    private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
+
+    /** @return the offset of two adjacent u32 fields that one aligned 8-byte load reads together */
+    private static long pair(final String first, final String second) {
+        final long offset = LAYOUT.byteOffset(groupElement(first));
+        if (offset % 8 != 0 || LAYOUT.byteOffset(groupElement(second)) != offset + 4) {
+            throw new ExceptionInInitializerError(first + " and " + second + " are no aligned 8-byte pair");
+        }
+        return offset;
     }
 
     private static VarHandle field(final String name) {

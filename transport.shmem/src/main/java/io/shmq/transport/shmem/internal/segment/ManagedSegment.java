@@ -804,30 +804,43 @@ public final class ManagedSegment {
      *                               generations when the block was freed and allocated again
      */
     public long checkedDataOffset(final long handle, final long payload, final long generation) {
-        checkHandle(handle);
+        // The hot path of every resolve and receive: compares only, the messages are built in badBlock.
+        if (handle < HEAP_OFFSET || handle > heapEnd - MIN_LARGE || (handle & 15) != 0) {
+            throw badHandle(handle);
+        }
+        final long sizeFlags = (long) SIZE_FLAGS_H.getAcquire(memory, handle);
+        final long tagGeneration = (long) BlockLayout.TAG_GENERATION_H.get(memory,
+                handle + BlockLayout.TAG_GENERATION_OFFSET);
+        final long blockSize = sizeFlags & ~FLAGS;
+        final long userOffset = (short) USER_OFFSET_H.get(memory, handle);
+        if ((sizeFlags & (FREE | CHUNK)) != 0 || BlockLayout.tagOf(tagGeneration) != tag || blockSize > heapEnd - handle
+                || userOffset < HEADER_BYTES || payload > blockSize - userOffset
+                || generation != 0 && generation != BlockLayout.generationOf(tagGeneration)) {
+            throw badBlock(handle, payload, generation);
+        }
+        return handle + userOffset;
+    }
+
+    /** @return what {@link #checkedDataOffset} throws for a block that fails its checks, reread to name the fault */
+    private SharedMemoryException badBlock(final long handle, final long payload, final long generation) {
         final long sizeFlags = (long) SIZE_FLAGS_H.getAcquire(memory, handle);
         final int blockTag = (int) TAG_H.getAcquire(memory, handle);
         final long blockSize = sizeFlags & ~FLAGS;
         if ((sizeFlags & (FREE | CHUNK)) != 0 || blockTag != tag || blockSize > heapEnd - handle) {
-            throw new SharedMemoryException("handle=" + handle + " is not a live block of segmentId=" + id
+            return new SharedMemoryException("handle=" + handle + " is not a live block of segmentId=" + id
                     + " in session " + session + ": flags=" + (sizeFlags & FLAGS) + ", tag="
                     + Integer.toHexString(blockTag) + ", blockSize=" + blockSize);
         }
         final long userOffset = (short) USER_OFFSET_H.get(memory, handle);
         if (userOffset < HEADER_BYTES || payload > blockSize - userOffset) {
-            throw new SharedMemoryException("size=" + payload + " outside the block at handle=" + handle
+            return new SharedMemoryException("size=" + payload + " outside the block at handle=" + handle
                     + " of segmentId=" + id + " in session " + session + ": userOffset=" + userOffset
                     + ", blockSize=" + blockSize);
         }
-        if (generation != 0) {
-            final long blockGeneration = (int) BlockLayout.GENERATION_H.get(memory, handle) & 0xFFFFFFFFL;
-            if (generation != blockGeneration) {
-                throw new SharedMemoryException("stale header: handle=" + handle + " of segmentId=" + id
-                        + " in session " + session + " has generation " + blockGeneration + ", the header "
-                        + generation + " (its block was freed and allocated again)");
-            }
-        }
-        return handle + userOffset;
+        final long blockGeneration = (int) BlockLayout.GENERATION_H.get(memory, handle) & 0xFFFFFFFFL;
+        return new SharedMemoryException("stale header: handle=" + handle + " of segmentId=" + id
+                + " in session " + session + " has generation " + blockGeneration + ", the header "
+                + generation + " (its block was freed and allocated again)");
     }
 
     /**
@@ -840,10 +853,14 @@ public final class ManagedSegment {
         // Every block is at least MIN_LARGE (80) bytes, and the header's VarHandles check that the whole
         // BlockLayout (64 bytes) fits: a handle nearer the end than that is no block (and would throw IOOBE).
         if (handle < HEAP_OFFSET || handle > heapEnd - MIN_LARGE || (handle & 15) != 0) {
-            throw new SharedMemoryException("handle=" + handle + " outside segmentId=" + id + " of session "
-                    + session + ": valid handles are 16-aligned in [" + HEAP_OFFSET + ", "
-                    + (heapEnd - MIN_LARGE) + "]");
+            throw badHandle(handle);
         }
+    }
+
+    private SharedMemoryException badHandle(final long handle) {
+        return new SharedMemoryException("handle=" + handle + " outside segmentId=" + id + " of session "
+                + session + ": valid handles are 16-aligned in [" + HEAP_OFFSET + ", "
+                + (heapEnd - MIN_LARGE) + "]");
     }
 
     /** @return the generation of the allocated block at {@code block}, carried in a managed header's hint */

@@ -48,6 +48,17 @@ final class OpenMessages {
         private final BlockCache cache;
         private final ManagedSegment cached;
 
+        /**
+         * Large blocks of {@link #cached} whose free is deferred, with the ledger entries that still record them
+         * ({@link #deferLarge}); {@link #deferredBytes} their block sizes.
+         */
+        private final long[] deferredBlocks = new long[DEFERRED_BLOCKS];
+        private final int[] deferredEntries = new int[DEFERRED_BLOCKS];
+        private int deferredCount;
+        private long deferredBytes;
+        /** When the oldest of the deferred frees was deferred ({@link System#nanoTime()}). */
+        private long deferredSince;
+
         /** 1 while a thread works in this stripe: a CAS to take, a release store to give back. */
         private final java.util.concurrent.atomic.AtomicInteger locked = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -140,8 +151,16 @@ final class OpenMessages {
         }
     }
 
+    /** The most large frees a stripe defers before it gives them back together. */
+    static final int DEFERRED_BLOCKS = 8;
+
     private final Stripe[] stripes = new Stripe[STRIPES];
     private final Ledger ledger;
+    /**
+     * Large frees deferred in all stripes (written under a stripe's lock, read without one): lets the receive path's
+     * idle step and the duty cycle skip {@link #flushDeferred} when there is nothing to flush.
+     */
+    private final java.util.concurrent.atomic.AtomicInteger deferred = new java.util.concurrent.atomic.AtomicInteger();
 
     /**
      * @param ledger the factory's ledger, or null to record nothing (and cache nothing)
@@ -321,6 +340,9 @@ final class OpenMessages {
                                   final ShmemMessage message, final int entry) {
         final BlockCache cache = segment == stripe.cached ? stripe.cache : null;
         final boolean exclusive = cache != null && segment.exclusive(block);
+        if (exclusive && message != null && deferLarge(stripe, segment, block, message)) {
+            return;
+        }
         if (exclusive) {
             segment.releaseExclusive(block, cache);
         }
@@ -334,6 +356,96 @@ final class OpenMessages {
                 segment.releaseCached(block, cache);
             } else {
                 segment.release(block);
+            }
+        }
+    }
+
+    /**
+     * Defers the free of {@code message}'s large exclusive block: the message is unlinked, its ledger entry stays
+     * (a survivor releases the block if this process dies before the free), and the block is freed with the
+     * stripe's others under one acquisition of the segment's lock once {@link #DEFERRED_BLOCKS} are pending. Only a
+     * received block (a process that frees what another allocates meets it on the lock at every free), only while
+     * half the heap is free when a batch starts, never beyond a sixteenth of the heap per stripe, and not while an
+     * allocation waits for room: then the block is freed at once, with the pending ones. So a deferral can make an
+     * allocation fail (with the default {@code THROW} policy) only when that allocation asks for more than 7/16 of
+     * the heap in one block. The caller holds the stripe's lock.
+     *
+     * @return false when the block is freed the usual way now (small, unrecorded, or not deferrable)
+     */
+    private boolean deferLarge(final Stripe stripe, final ManagedSegment segment, final long block,
+                               final ShmemMessage message) {
+        final int entry = message.ledgerEntry;
+        if (entry < 0 || !message.received) {
+            return false;
+        }
+        final long blockSize = segment.largeBlockSize(block);
+        if (blockSize < 0) {
+            return false;
+        }
+        if (segment.allocationWaiting() || stripe.deferredBytes + blockSize > segment.deferLimit()
+                || stripe.deferredCount == 0 && !segment.roomToDefer()) {
+            flush(stripe);
+            return false;
+        }
+        message.ledgerEntry = -1; // the entry moves to the stripe's deferred list
+        unlink(stripe, message);
+        if (stripe.deferredCount == 0) {
+            stripe.deferredSince = System.nanoTime();
+        }
+        stripe.deferredBlocks[stripe.deferredCount] = block;
+        stripe.deferredEntries[stripe.deferredCount] = entry;
+        stripe.deferredCount++;
+        stripe.deferredBytes += blockSize;
+        deferred.incrementAndGet();
+        if (stripe.deferredCount == DEFERRED_BLOCKS) {
+            flush(stripe);
+        }
+        return true;
+    }
+
+    /** Frees the stripe's deferred blocks, then clears their entries (a kill between leaks, never frees twice). */
+    private void flush(final Stripe stripe) {
+        final int count = stripe.deferredCount;
+        if (count == 0) {
+            return;
+        }
+        stripe.cached.releaseExclusiveLarge(stripe.deferredBlocks, count);
+        for (int i = 0; i < count; i++) {
+            clearEntry(stripe, stripe.deferredEntries[i]);
+        }
+        stripe.deferredCount = 0;
+        stripe.deferredBytes = 0;
+        deferred.addAndGet(-count);
+    }
+
+    /**
+     * Frees every stripe's deferred large blocks: when a receive finds nothing, before an allocation of this factory
+     * waits for room, and at close. Nothing to do costs one volatile load.
+     */
+    void flushDeferred() {
+        flushDeferred(Long.MIN_VALUE);
+    }
+
+    /**
+     * Frees the deferred large blocks of every stripe whose oldest was deferred at least {@code minAgeNanos} ago
+     * (the duty cycle's beat: a thread that stopped freeing and receiving holds them that long at most).
+     */
+    void flushDeferred(final long minAgeNanos) {
+        if (deferred.get() == 0) {
+            return;
+        }
+        final long now = System.nanoTime();
+        for (final Stripe stripe : stripes) {
+            if (stripe.deferredCount == 0) {
+                continue;
+            }
+            stripe.lock();
+            try {
+                if (minAgeNanos == Long.MIN_VALUE || now - stripe.deferredSince >= minAgeNanos) {
+                    flush(stripe);
+                }
+            } finally {
+                stripe.unlock();
             }
         }
     }
@@ -487,11 +599,12 @@ final class OpenMessages {
         }
     }
 
-    /** Gives every stripe's cached blocks back to the segment (the factory closes). */
+    /** Gives every stripe's deferred and cached blocks back to the segment (the factory closes). */
     void drainCaches() {
         for (final Stripe stripe : stripes) {
             stripe.lock();
             try {
+                flush(stripe);
                 if (stripe.cache != null) {
                     stripe.cached.drainAll(stripe.cache);
                 }
@@ -501,7 +614,10 @@ final class OpenMessages {
         }
     }
 
-    /** @return bytes of free blocks the stripes cache (free memory only this factory can allocate) */
+    /**
+     * @return bytes of free blocks the stripes cache (free memory only this factory can allocate) and of the large
+     * blocks whose frees they defer (free once flushed)
+     */
     long cachedBytes() {
         long bytes = 0;
         for (final Stripe stripe : stripes) {
@@ -510,11 +626,17 @@ final class OpenMessages {
                 if (stripe.cache != null) {
                     bytes += stripe.cache.cachedBytes();
                 }
+                bytes += stripe.deferredBytes;
             } finally {
                 stripe.unlock();
             }
         }
         return bytes;
+    }
+
+    /** @return the ledger entries that record deferred frees, not references of messages */
+    int deferredEntries() {
+        return deferred.get();
     }
 
     /** @return how many stripes (ledger ranges) there are */

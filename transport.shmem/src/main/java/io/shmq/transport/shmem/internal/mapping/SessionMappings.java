@@ -200,6 +200,10 @@ public final class SessionMappings {
         if (allocateRecorded(message, size, align) >= 0) {
             return;
         }
+        openMessages.flushDeferred(); // this factory's deferred frees first: they may be the room it needs
+        if (allocateRecorded(message, size, align) >= 0) {
+            return;
+        }
         retry(size, align, () -> allocateRecorded(message, size, align));
     }
 
@@ -865,6 +869,24 @@ public final class SessionMappings {
     /** The first step of the factory's close: new calls throw {@link TransportClosedException}. */
     public void markClosed() {
         closed = true;
+    }
+
+    /**
+     * Frees the large blocks whose frees this factory's stripes deferred (see {@code OpenMessages}): called when a
+     * receive finds nothing; one volatile load when there are none.
+     */
+    public void flushDeferred() {
+        openMessages.flushDeferred();
+    }
+
+    /** Frees the deferred large blocks of the stripes that hold them for {@code minAgeNanos} or longer. */
+    public void flushDeferred(final long minAgeNanos) {
+        openMessages.flushDeferred(minAgeNanos);
+    }
+
+    /** @return the ledger entries that record deferred frees (part of {@link #recordedReferences()}) */
+    public int deferredFrees() {
+        return openMessages.deferredEntries();
     }
 
     /** Releases every message still open; the regions then receive their acknowledgements while they linger. */

@@ -37,6 +37,12 @@ public final class ShmemMessage implements SharedMemoryMessage {
     /** This message's entry in the factory's ledger, -1 when none (guarded by the stripe's lock). */
     int ledgerEntry = -1;
     /**
+     * Whether the managed block came from a header (a receive, an adopt, a copy) rather than from this message's own
+     * allocation: only such a block's free may be deferred ({@code OpenMessages}), for a process that frees what
+     * another allocates meets that one on the segment's lock at every free.
+     */
+    boolean received;
+    /**
      * The reference this message shares with copies in this process, or null when it holds one of its own (see
      * {@link OpenMessages.Share}); its entry is then the share's and {@link #ledgerEntry} is -1.
      */
@@ -55,6 +61,7 @@ public final class ShmemMessage implements SharedMemoryMessage {
     /** Takes ownership of a managed block (one reference) whose payload starts at the checked {@code offset}. */
     void setManaged(final ManagedSegment value, final long block, final long payload, final long offset) {
         takeAllocated(value, block, payload, offset);
+        received = true;
         mappings.openMessages().add(this);
     }
 
@@ -66,6 +73,7 @@ public final class ShmemMessage implements SharedMemoryMessage {
         this.dataOffset = offset;
         this.size = payload;
         this.shared = MetaHeader.NOT_SHARED;
+        this.received = false;
     }
 
     ManagedSegment managedSegment() {
@@ -439,6 +447,7 @@ public final class ShmemMessage implements SharedMemoryMessage {
         size = source.size;
         hint = source.hint;
         shared = source.shared;
+        received = source.received;
         source.discard();
     }
 

@@ -382,23 +382,73 @@ public final class ManagedSegment {
         final long blockSize = sizeFlags & ~FLAGS;
         lock.lock();
         try {
-            final long usedAfter = (long) USED_BYTES_H.get(memory, 0L) - blockSize;
             if ((sizeFlags & SMALL) != 0) {
                 final int cls = (short) CLASS_INDEX_H.get(memory, block);
                 SIZE_FLAGS_H.setRelease(memory, block, blockSize | SMALL | FREE);
                 transferToList(cls, 0, block, block, 1, blockSize);
             } else {
-                // Recorded before anything changes: a repair marks the block free, whatever step the kill hit.
-                beginTransfer(SegmentLayout.GIVE, 0, 0, 0, block, 0L, usedAfter);
-                TAG_H.set(memory, block, 0);
-                freeLarge(block, blockSize);
-                USED_BYTES_H.set(memory, 0L, usedAfter);
-                endTransfer();
+                giveLarge(block, blockSize);
             }
         } finally {
             lock.unlock();
         }
         // One acquire load of a line nobody writes while no allocation waits: the common free pays nothing more.
+        if (freed.hasSleepers()) {
+            freed.ring();
+        }
+    }
+
+    /** Gives the large block at {@code block} back to the heap; the caller holds the lock. */
+    private void giveLarge(final long block, final long blockSize) {
+        final long usedAfter = (long) USED_BYTES_H.get(memory, 0L) - blockSize;
+        // Recorded before anything changes: a repair marks the block free, whatever step the kill hit.
+        beginTransfer(SegmentLayout.GIVE, 0, 0, 0, block, 0L, usedAfter);
+        TAG_H.set(memory, block, 0);
+        freeLarge(block, blockSize);
+        USED_BYTES_H.set(memory, 0L, usedAfter);
+        endTransfer();
+    }
+
+    /**
+     * @return the size of the allocated large block at {@code block} (a block of the heap, not of a size class), or
+     * -1 for a small one
+     */
+    public long largeBlockSize(final long block) {
+        final long sizeFlags = (long) SIZE_FLAGS_H.getAcquire(memory, block);
+        return (sizeFlags & SMALL) != 0 ? -1 : sizeFlags & ~FLAGS;
+    }
+
+    /** @return bytes of large blocks one thread stripe may hold back as deferred frees: a sixteenth of the heap */
+    public long deferLimit() {
+        return (heapEnd - HEAP_OFFSET) >>> 4;
+    }
+
+    /** @return whether half the heap or more is free: a batch of deferred frees may start (one volatile load) */
+    public boolean roomToDefer() {
+        return freeMemory() >= (heapEnd - HEAP_OFFSET) >>> 1;
+    }
+
+    /** @return whether an allocation of any process waits for a free in this segment now (one acquire load) */
+    public boolean allocationWaiting() {
+        return freed.hasSleepers();
+    }
+
+    /**
+     * Frees {@code count} large blocks whose only references the caller holds ({@link #exclusive}), without
+     * touching their counts, under one acquisition of the lock: the deferred frees of a consumer of large messages,
+     * so that its frees and a producer's allocations meet on the lock once per batch instead of once per message. A
+     * process killed before a block is marked free leaves a live block with one reference, which its ledger entry
+     * releases; the caller clears the entries after this.
+     */
+    public void releaseExclusiveLarge(final long[] blocks, final int count) {
+        lock.lock();
+        try {
+            for (int i = 0; i < count; i++) {
+                giveLarge(blocks[i], (long) SIZE_FLAGS_H.getAcquire(memory, blocks[i]) & ~FLAGS);
+            }
+        } finally {
+            lock.unlock();
+        }
         if (freed.hasSleepers()) {
             freed.ring();
         }

@@ -1159,6 +1159,8 @@ public final class ShmemSocket implements Socket {
                     return entry;
                 }
             }
+            // Nothing to receive: the large frees this factory deferred go back now, not at the next batch.
+            mappings.flushDeferred();
             final long remaining = remaining(timeoutMs, deadline);
             if (remaining == 0) {
                 return null;

@@ -24,6 +24,8 @@ class DeferredFreeTest {
     private static final long LARGE = 100_000;
     /** {@code OpenMessages.DEFERRED_BLOCKS}. */
     private static final int BATCH = 8;
+    /** {@code OpenMessages.AHEAD_BLOCKS}. */
+    private static final int AHEAD = 7;
     private static final long RECLAIM_BOUND_NANOS = 5_000_000_000L;
 
     @RegisterExtension
@@ -99,6 +101,72 @@ class DeferredFreeTest {
             assertEquals(0, p.b.mappings().deferredFrees(), "no deferral while less than half the heap is free");
             assertTrue(filler.size() > 0);
         }
+    }
+
+    @Test
+    void shouldAllocateAheadForTheSecondLargeAllocationOfASize() {
+        final ShmemFactory a = shm.factory("a");
+        final long start = a.freeMemory();
+        final long other = LARGE + 4096;
+        try (Message first = a.createMessage(LARGE)) {
+            assertEquals(0, a.mappings().blocksAhead(), "one allocation of a size allocates one block");
+            final java.util.List<Message> stream = new java.util.ArrayList<>();
+            stream.add(a.createMessage(LARGE));
+            assertEquals(AHEAD, a.mappings().blocksAhead(), "the second of a size allocates ahead");
+            for (int i = 1; i <= AHEAD; i++) {
+                stream.add(a.createMessage(LARGE));
+                assertEquals(AHEAD - i, a.mappings().blocksAhead(), "taken from those ahead");
+            }
+            assertEquals(start, a.freeMemory() + (first.size() + stream.size() * LARGE) + overhead(2 + AHEAD),
+                    "blocks ahead are free memory of the factory's");
+            stream.add(a.createMessage(LARGE)); // a new batch
+            assertEquals(AHEAD, a.mappings().blocksAhead());
+            stream.add(a.createMessage(other)); // another size: those ahead go back
+            assertEquals(0, a.mappings().blocksAhead());
+            stream.forEach(Message::close);
+            assertTrue(a.freeMemory() < start, "the first message still holds its block");
+        }
+        assertEquals(start, a.freeMemory());
+    }
+
+    @Test
+    void shouldGiveBlocksAheadBackAtTheBeatOfAThreadThatStopped() throws Exception {
+        final ShmemFactory a = shm.factory("a");
+        final ShmemFactory b = shm.factory("b");
+        final long start = b.freeMemory();
+        a.createMessage(LARGE).close();
+        a.createMessage(LARGE).close();
+        assertEquals(AHEAD, a.mappings().blocksAhead());
+        assertTrue(b.freeMemory() < start, "another factory sees the blocks ahead as used");
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (b.freeMemory() != start && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(start, b.freeMemory());
+        assertEquals(0, a.mappings().blocksAhead());
+    }
+
+    @Test
+    void shouldReclaimTheBlocksAheadOfAKilledProcess() throws Exception {
+        final ShmemFactory parent = shm.factory("parent");
+        final long start = parent.freeMemory();
+        try (ChildJvm child = new ChildJvm(shm.name(), ShmSession.SEGMENT_SIZE)) {
+            child.call("alloc " + LARGE + " 1", "META", 30);
+            child.call("alloc " + LARGE + " 2", "META", 30);
+            assertTrue(Long.parseLong(child.call("cached", "CACHED", 30)) >= AHEAD * LARGE, "the child holds them");
+            child.process().destroyForcibly();
+            assertTrue(child.process().waitFor(10, TimeUnit.SECONDS));
+            final long deadline = System.nanoTime() + RECLAIM_BOUND_NANOS;
+            while (parent.freeMemory() != start && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(start, parent.freeMemory(), "the survivor released the dead child's blocks");
+        }
+    }
+
+    /** @return the header and rounding bytes of {@code blocks} large blocks of {@link #LARGE} bytes */
+    private static long overhead(final int blocks) {
+        return blocks * (io.shmq.transport.shmem.internal.segment.ManagedSegment.largeBlockBytes(LARGE, 0) - LARGE);
     }
 
     @Test

@@ -58,6 +58,20 @@ final class OpenMessages {
         private long deferredBytes;
         /** When the oldest of the deferred frees was deferred ({@link System#nanoTime()}). */
         private long deferredSince;
+        /**
+         * Large blocks of {@link #cached} allocated ahead for the next allocations of {@link #aheadPayload} bytes at
+         * {@link #aheadAlignment}, with the ledger entries that record them ({@link #allocateLarge}).
+         */
+        private final long[] aheadBlocks = new long[AHEAD_BLOCKS + 1];
+        private final int[] aheadEntries = new int[AHEAD_BLOCKS + 1];
+        private int aheadCount;
+        private long aheadBytes;
+        private long aheadSince;
+        private long aheadPayload = -1;
+        private long aheadAlignment;
+        /** The payload and alignment of the stripe's last large allocation: the same again allocates ahead. */
+        private long lastPayload = -1;
+        private long lastAlignment;
 
         /** 1 while a thread works in this stripe: a CAS to take, a release store to give back. */
         private final java.util.concurrent.atomic.AtomicInteger locked = new java.util.concurrent.atomic.AtomicInteger();
@@ -153,14 +167,17 @@ final class OpenMessages {
 
     /** The most large frees a stripe defers before it gives them back together. */
     static final int DEFERRED_BLOCKS = 8;
+    /** The most large blocks a stripe allocates ahead, with the one asked for, under one acquisition of the lock. */
+    static final int AHEAD_BLOCKS = 7;
 
     private final Stripe[] stripes = new Stripe[STRIPES];
     private final Ledger ledger;
     /**
-     * Large frees deferred in all stripes (written under a stripe's lock, read without one): lets the receive path's
-     * idle step and the duty cycle skip {@link #flushDeferred} when there is nothing to flush.
+     * Large blocks held back in all stripes, deferred frees and blocks allocated ahead (written under a stripe's
+     * lock, read without one): lets the receive path's idle step and the duty cycle skip {@link #flushDeferred} when
+     * there is nothing to flush.
      */
-    private final java.util.concurrent.atomic.AtomicInteger deferred = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger held = new java.util.concurrent.atomic.AtomicInteger();
 
     /**
      * @param ledger the factory's ledger, or null to record nothing (and cache nothing)
@@ -220,31 +237,105 @@ final class OpenMessages {
         return true;
     }
 
+    /**
+     * A large block: the next of those allocated ahead when it has the size asked for; else from the heap, and when
+     * the stripe's last large allocation asked for the same size (a stream of equal messages), up to
+     * {@link #AHEAD_BLOCKS} more under the same acquisition of the segment's lock, each with its ledger entry, so that
+     * a producer meets its consumer's frees on that lock once per batch (as {@link #deferLarge} makes the consumer
+     * do). Not while an allocation waits, nor beyond a sixteenth of the heap per stripe, nor with less than half the
+     * heap free; the blocks allocated ahead go back with the deferred frees ({@link #flush}), and at the next
+     * allocation of another size.
+     */
     private boolean allocateLarge(final Stripe stripe, final ShmemMessage message, final ManagedSegment segment,
                                   final long payload, final long alignment) {
         stripe.lock();
         try {
-            final int entry = stripe.claim(ledger);
-            long block = -1;
+            if (stripe.aheadCount > 0) {
+                if (stripe.aheadPayload == payload && stripe.aheadAlignment == alignment) {
+                    final int i = --stripe.aheadCount;
+                    final long block = stripe.aheadBlocks[i];
+                    stripe.aheadBytes -= segment.largeBlockSize(block);
+                    held.decrementAndGet();
+                    message.takeAllocated(segment, block, payload, segment.dataOffset(block));
+                    link(stripe, message);
+                    message.ledgerEntry = stripe.aheadEntries[i];
+                    return true;
+                }
+                releaseAhead(stripe);
+            }
+            final boolean again = payload == stripe.lastPayload && alignment == stripe.lastAlignment;
+            stripe.lastPayload = payload;
+            stripe.lastAlignment = alignment;
+            int want = 1;
+            if (again && !segment.allocationWaiting() && segment.roomToDefer()) {
+                want += (int) Math.min(AHEAD_BLOCKS, segment.deferLimit() / ManagedSegment.largeBlockBytes(payload,
+                        alignment));
+            }
+            final int[] entries = stripe.aheadEntries;
+            int recorded = 0;
+            while (recorded < want && (entries[recorded] = stripe.claim(ledger)) >= 0) {
+                recorded++;
+            }
+            int taken = 0;
             try {
-                block = segment.allocate(payload, alignment, entry < 0 ? null
-                        : (handle, generation) -> ledger.managed(entry, segment.id(), handle, payload, generation));
+                if (recorded == 0) {
+                    // No entry to record it in: one block, unrecorded.
+                    stripe.aheadBlocks[0] = segment.allocate(payload, alignment, null);
+                    taken = stripe.aheadBlocks[0] < 0 ? 0 : 1;
+                    entries[0] = -1;
+                } else {
+                    taken = segment.allocateLarge(payload, alignment, stripe.aheadBlocks, recorded,
+                            (index, handle, generation) -> ledger.managed(entries[index], segment.id(), handle,
+                                    payload, generation));
+                }
             } finally {
-                if (block < 0 && entry >= 0) {
-                    ledger.clear(entry);
-                    stripe.giveBack(entry);
+                for (int i = taken; i < recorded; i++) {
+                    ledger.clear(entries[i]);
+                    stripe.giveBack(entries[i]);
                 }
             }
-            if (block < 0) {
+            if (taken == 0) {
                 return false;
             }
+            // The message gets the first (the heap's first fit: a block just freed comes back at once); the others
+            // wait for the next allocations of this size.
+            final long block = stripe.aheadBlocks[0];
             message.takeAllocated(segment, block, payload, segment.dataOffset(block));
             link(stripe, message);
-            message.ledgerEntry = entry;
+            message.ledgerEntry = entries[0];
+            if (taken > 1) {
+                System.arraycopy(stripe.aheadBlocks, 1, stripe.aheadBlocks, 0, taken - 1);
+                System.arraycopy(entries, 1, entries, 0, taken - 1);
+                stripe.aheadCount = taken - 1;
+                stripe.aheadPayload = payload;
+                stripe.aheadAlignment = alignment;
+                stripe.aheadSince = System.nanoTime();
+                long bytes = 0;
+                for (int i = 0; i < taken - 1; i++) {
+                    bytes += segment.largeBlockSize(stripe.aheadBlocks[i]);
+                }
+                stripe.aheadBytes = bytes;
+                held.addAndGet(taken - 1);
+            }
         } finally {
             stripe.unlock();
         }
         return true;
+    }
+
+    /** Frees the blocks the stripe allocated ahead, then clears their entries; the caller holds the stripe's lock. */
+    private void releaseAhead(final Stripe stripe) {
+        final int count = stripe.aheadCount;
+        if (count == 0) {
+            return;
+        }
+        stripe.cached.releaseExclusiveLarge(stripe.aheadBlocks, count);
+        for (int i = 0; i < count; i++) {
+            clearEntry(stripe, stripe.aheadEntries[i]);
+        }
+        stripe.aheadCount = 0;
+        stripe.aheadBytes = 0;
+        held.addAndGet(-count);
     }
 
     /**
@@ -396,15 +487,24 @@ final class OpenMessages {
         stripe.deferredEntries[stripe.deferredCount] = entry;
         stripe.deferredCount++;
         stripe.deferredBytes += blockSize;
-        deferred.incrementAndGet();
+        held.incrementAndGet();
         if (stripe.deferredCount == DEFERRED_BLOCKS) {
-            flush(stripe);
+            flushFrees(stripe);
         }
         return true;
     }
 
-    /** Frees the stripe's deferred blocks, then clears their entries (a kill between leaks, never frees twice). */
+    /**
+     * Frees the stripe's deferred blocks and those it allocated ahead, then clears their entries (a kill between
+     * leaks, never frees twice).
+     */
     private void flush(final Stripe stripe) {
+        releaseAhead(stripe);
+        flushFrees(stripe);
+    }
+
+    /** Frees the stripe's deferred blocks, then clears their entries. */
+    private void flushFrees(final Stripe stripe) {
         final int count = stripe.deferredCount;
         if (count == 0) {
             return;
@@ -415,7 +515,7 @@ final class OpenMessages {
         }
         stripe.deferredCount = 0;
         stripe.deferredBytes = 0;
-        deferred.addAndGet(-count);
+        held.addAndGet(-count);
     }
 
     /**
@@ -431,17 +531,19 @@ final class OpenMessages {
      * (the duty cycle's beat: a thread that stopped freeing and receiving holds them that long at most).
      */
     void flushDeferred(final long minAgeNanos) {
-        if (deferred.get() == 0) {
+        if (held.get() == 0) {
             return;
         }
         final long now = System.nanoTime();
         for (final Stripe stripe : stripes) {
-            if (stripe.deferredCount == 0) {
+            if (stripe.deferredCount == 0 && stripe.aheadCount == 0) {
                 continue;
             }
             stripe.lock();
             try {
-                if (minAgeNanos == Long.MIN_VALUE || now - stripe.deferredSince >= minAgeNanos) {
+                if (minAgeNanos == Long.MIN_VALUE
+                        || stripe.deferredCount > 0 && now - stripe.deferredSince >= minAgeNanos
+                        || stripe.aheadCount > 0 && now - stripe.aheadSince >= minAgeNanos) {
                     flush(stripe);
                 }
             } finally {
@@ -626,7 +728,7 @@ final class OpenMessages {
                 if (stripe.cache != null) {
                     bytes += stripe.cache.cachedBytes();
                 }
-                bytes += stripe.deferredBytes;
+                bytes += stripe.deferredBytes + stripe.aheadBytes;
             } finally {
                 stripe.unlock();
             }
@@ -636,7 +738,25 @@ final class OpenMessages {
 
     /** @return the ledger entries that record deferred frees, not references of messages */
     int deferredEntries() {
-        return deferred.get();
+        return sum(stripe -> stripe.deferredCount);
+    }
+
+    /** @return the ledger entries that record blocks allocated ahead, not references of messages */
+    int aheadEntries() {
+        return sum(stripe -> stripe.aheadCount);
+    }
+
+    private int sum(final java.util.function.ToIntFunction<Stripe> count) {
+        int sum = 0;
+        for (final Stripe stripe : stripes) {
+            stripe.lock();
+            try {
+                sum += count.applyAsInt(stripe);
+            } finally {
+                stripe.unlock();
+            }
+        }
+        return sum;
     }
 
     /** @return how many stripes (ledger ranges) there are */

@@ -889,6 +889,11 @@ public final class SessionMappings {
         return openMessages.deferredEntries();
     }
 
+    /** @return the ledger entries that record blocks allocated ahead (part of {@link #recordedReferences()}) */
+    public int blocksAhead() {
+        return openMessages.aheadEntries();
+    }
+
     /** Releases every message still open; the regions then receive their acknowledgements while they linger. */
     public void releaseOpenMessages() {
         openMessages.releaseAll();

@@ -280,30 +280,94 @@ public final class ManagedSegment {
         final long total = Math.max(MIN_LARGE, align(HEADER_BYTES + padding + payload, 16));
         lock.lock();
         try {
-            final int generation = nextGeneration();
-            final long block = allocateLarge(total, false, (candidate, size) -> {
-                // The header first, while the block is still free, then the caller's record: a process killed
-                // before the heap marks the block leaves a record of a free block (skipped), after it a live one.
-                USER_OFFSET_H.set(memory, candidate, (short) (align(candidate + HEADER_BYTES, alignment) - candidate));
-                BlockLayout.HOLDER_H.set(memory, candidate, Holder.word(generation & 0xFFFFFFFFL, holderId));
-                TAG_H.set(memory, candidate, tag);
-                CLASS_INDEX_H.set(memory, candidate, (short) -1);
-                BlockLayout.GENERATION_H.set(memory, candidate, generation);
-                REF_COUNT_H.set(memory, candidate, 1);
-                if (recorder != null) {
-                    recorder.record(candidate, generation & 0xFFFFFFFFL);
-                }
-                beginTransfer(SegmentLayout.TAKE, 0, 0, 0, candidate, 0L, (long) USED_BYTES_H.get(memory, 0L) + size);
-            });
-            if (block < 0) {
-                return -1;
-            }
-            USED_BYTES_H.set(memory, 0L, (long) SegmentLayout.T_USED_AFTER_H.get(memory, 0L));
-            endTransfer();
-            return block;
+            return takeLarge(total, alignment, recorder);
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Allocates up to {@code count} large blocks for {@code payload} bytes under one acquisition of the lock (a
+     * producer of large messages that allocates ahead), each recorded by {@code recorder} with its index before the
+     * heap gives it, as {@link #allocate(long, long, Recorder)} records one.
+     *
+     * @param payload   more than a size class holds
+     * @param blocks    receives the handles
+     * @param count     at most {@code blocks.length}
+     * @return how many it allocated (it stops at the first that finds no room), 0 when none
+     */
+    public int allocateLarge(final long payload, final long alignment, final long[] blocks, final int count,
+                             final IndexedRecorder recorder) {
+        if (payload <= SMALL_LIMIT - userOffset(alignment)) {
+            throw new IllegalArgumentException("not a large block: payload=" + payload + ", alignment=" + alignment);
+        }
+        if (payload > heapEnd) {
+            return 0;
+        }
+        final long total = largeBlockBytes(payload, alignment);
+        lock.lock();
+        try {
+            for (int i = 0; i < count; i++) {
+                final int index = i;
+                try {
+                    blocks[i] = takeLarge(total, alignment, (block, generation) -> recorder.record(index, block,
+                            generation));
+                } catch (RuntimeException e) {
+                    if (i == 0) {
+                        throw e;
+                    }
+                    return i; // e.g. the file system is full: the first ones were taken, the caller keeps them
+                }
+                if (blocks[i] < 0) {
+                    return i;
+                }
+            }
+            return count;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** @return the bytes a large block for {@code payload} bytes at {@code alignment} takes at least */
+    public static long largeBlockBytes(final long payload, final long alignment) {
+        final long padding = alignment > 16 ? alignment - 16 : 0;
+        return Math.max(MIN_LARGE, align(HEADER_BYTES + padding + payload, 16));
+    }
+
+    /** Takes a large block of {@code total} bytes from the heap; the caller holds the lock. @return it, or -1 */
+    private long takeLarge(final long total, final long alignment, final Recorder recorder) {
+        final int generation = nextGeneration();
+        final long block = allocateLarge(total, false, (candidate, size) -> {
+            // The header first, while the block is still free, then the caller's record: a process killed
+            // before the heap marks the block leaves a record of a free block (skipped), after it a live one.
+            USER_OFFSET_H.set(memory, candidate, (short) (align(candidate + HEADER_BYTES, alignment) - candidate));
+            BlockLayout.HOLDER_H.set(memory, candidate, Holder.word(generation & 0xFFFFFFFFL, holderId));
+            TAG_H.set(memory, candidate, tag);
+            CLASS_INDEX_H.set(memory, candidate, (short) -1);
+            BlockLayout.GENERATION_H.set(memory, candidate, generation);
+            REF_COUNT_H.set(memory, candidate, 1);
+            if (recorder != null) {
+                recorder.record(candidate, generation & 0xFFFFFFFFL);
+            }
+            beginTransfer(SegmentLayout.TAKE, 0, 0, 0, candidate, 0L, (long) USED_BYTES_H.get(memory, 0L) + size);
+        });
+        if (block < 0) {
+            return -1;
+        }
+        USED_BYTES_H.set(memory, 0L, (long) SegmentLayout.T_USED_AFTER_H.get(memory, 0L));
+        endTransfer();
+        return block;
+    }
+
+    /** {@link Recorder} of one of the blocks {@link #allocateLarge(long, long, long[], int, IndexedRecorder)} takes. */
+    @FunctionalInterface
+    public interface IndexedRecorder {
+        /**
+         * @param index      which of the blocks
+         * @param block      the block about to be allocated
+         * @param generation its generation
+         */
+        void record(int index, long block, long generation);
     }
 
     /** What the heap calls with the block it is about to take. */

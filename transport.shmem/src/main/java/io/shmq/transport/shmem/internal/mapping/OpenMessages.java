@@ -325,16 +325,22 @@ final class OpenMessages {
 
     /** Frees the blocks the stripe allocated ahead, then clears their entries; the caller holds the stripe's lock. */
     private void releaseAhead(final Stripe stripe) {
-        final int count = stripe.aheadCount;
-        if (count == 0) {
-            return;
+        if (stripe.aheadCount > 0) {
+            release(stripe, stripe.aheadBlocks, stripe.aheadEntries, stripe.aheadCount);
+            stripe.aheadCount = 0;
+            stripe.aheadBytes = 0;
         }
-        stripe.cached.releaseExclusiveLarge(stripe.aheadBlocks, count);
+    }
+
+    /**
+     * Frees {@code count} large blocks the stripe held back (deferred or allocated ahead) under one acquisition of the
+     * segment's lock, then clears their entries (a kill between leaks, never frees twice).
+     */
+    private void release(final Stripe stripe, final long[] blocks, final int[] entries, final int count) {
+        stripe.cached.releaseExclusiveLarge(blocks, count);
         for (int i = 0; i < count; i++) {
-            clearEntry(stripe, stripe.aheadEntries[i]);
+            clearEntry(stripe, entries[i]);
         }
-        stripe.aheadCount = 0;
-        stripe.aheadBytes = 0;
         held.addAndGet(-count);
     }
 
@@ -505,17 +511,11 @@ final class OpenMessages {
 
     /** Frees the stripe's deferred blocks, then clears their entries. */
     private void flushFrees(final Stripe stripe) {
-        final int count = stripe.deferredCount;
-        if (count == 0) {
-            return;
+        if (stripe.deferredCount > 0) {
+            release(stripe, stripe.deferredBlocks, stripe.deferredEntries, stripe.deferredCount);
+            stripe.deferredCount = 0;
+            stripe.deferredBytes = 0;
         }
-        stripe.cached.releaseExclusiveLarge(stripe.deferredBlocks, count);
-        for (int i = 0; i < count; i++) {
-            clearEntry(stripe, stripe.deferredEntries[i]);
-        }
-        stripe.deferredCount = 0;
-        stripe.deferredBytes = 0;
-        held.addAndGet(-count);
     }
 
     /**

@@ -463,9 +463,9 @@ final class OpenMessages {
      * stripe's others under one acquisition of the segment's lock once {@link #DEFERRED_BLOCKS} are pending. Only a
      * received block (a process that frees what another allocates meets it on the lock at every free), only while
      * half the heap is free when a batch starts, never beyond a sixteenth of the heap per stripe, and not while an
-     * allocation waits for room: then the block is freed at once, with the pending ones. So a deferral can make an
-     * allocation fail (with the default {@code THROW} policy) only when that allocation asks for more than 7/16 of
-     * the heap in one block. The caller holds the stripe's lock.
+     * allocation waits for room: then the block is freed at once, with the pending ones. So held-back blocks can make
+     * an allocation fail (with the default {@code THROW} policy) only when it asks for more than half the heap less
+     * what they hold. The caller holds the stripe's lock.
      *
      * @return false when the block is freed the usual way now (small, unrecorded, or not deferrable)
      */

@@ -48,25 +48,13 @@ final class OpenMessages {
         private final BlockCache cache;
         private final ManagedSegment cached;
 
-        /**
-         * Large blocks of {@link #cached} whose free is deferred, with the ledger entries that still record them
-         * ({@link #deferLarge}); {@link #deferredBytes} their block sizes.
-         */
-        private final long[] deferredBlocks = new long[DEFERRED_BLOCKS];
-        private final int[] deferredEntries = new int[DEFERRED_BLOCKS];
-        private int deferredCount;
-        private long deferredBytes;
-        /** When the oldest of the deferred frees was deferred ({@link System#nanoTime()}). */
-        private long deferredSince;
+        /** Received large blocks of {@link #cached} whose frees are deferred ({@link #deferLarge}). */
+        private final Held deferred = new Held(DEFERRED_BLOCKS);
         /**
          * Large blocks of {@link #cached} allocated ahead for the next allocations of {@link #aheadPayload} bytes at
-         * {@link #aheadAlignment}, with the ledger entries that record them ({@link #allocateLarge}).
+         * {@link #aheadAlignment} ({@link #allocateLarge}); one slot more, the batch's scratch.
          */
-        private final long[] aheadBlocks = new long[AHEAD_BLOCKS + 1];
-        private final int[] aheadEntries = new int[AHEAD_BLOCKS + 1];
-        private int aheadCount;
-        private long aheadBytes;
-        private long aheadSince;
+        private final Held ahead = new Held(AHEAD_BLOCKS + 1);
         private long aheadPayload = -1;
         private long aheadAlignment;
         /** The payload and alignment of the stripe's last large allocation: the same again allocates ahead. */
@@ -165,6 +153,40 @@ final class OpenMessages {
         }
     }
 
+    /**
+     * Large blocks a stripe holds back, each with the ledger entry that still records it: the deferred frees, or
+     * the blocks allocated ahead. Written under the stripe's lock.
+     */
+    private static final class Held {
+        final long[] blocks;
+        final int[] entries;
+        int count;
+        /** Their block sizes. */
+        long bytes;
+        /** When the first of them was added ({@link System#nanoTime()}). */
+        long since;
+
+        Held(final int capacity) {
+            blocks = new long[capacity];
+            entries = new int[capacity];
+        }
+
+        void add(final long block, final int entry, final long blockSize) {
+            if (count == 0) {
+                since = System.nanoTime();
+            }
+            blocks[count] = block;
+            entries[count] = entry;
+            count++;
+            bytes += blockSize;
+        }
+
+        /** @return whether it holds blocks since {@code minAgeNanos} before {@code now} or longer */
+        boolean heldFor(final long now, final long minAgeNanos) {
+            return count > 0 && now - since >= minAgeNanos;
+        }
+    }
+
     /** The most large frees a stripe defers before it gives them back together. */
     static final int DEFERRED_BLOCKS = 8;
     /** The most large blocks a stripe allocates ahead, with the one asked for, under one acquisition of the lock. */
@@ -250,18 +272,19 @@ final class OpenMessages {
                                   final long payload, final long alignment) {
         stripe.lock();
         try {
-            if (stripe.aheadCount > 0) {
+            final Held ahead = stripe.ahead;
+            if (ahead.count > 0) {
                 if (stripe.aheadPayload == payload && stripe.aheadAlignment == alignment) {
-                    final int i = --stripe.aheadCount;
-                    final long block = stripe.aheadBlocks[i];
-                    stripe.aheadBytes -= segment.largeBlockSize(block);
+                    final int i = --ahead.count;
+                    final long block = ahead.blocks[i];
+                    ahead.bytes -= segment.largeBlockSize(block);
                     held.decrementAndGet();
                     message.takeAllocated(segment, block, payload, segment.dataOffset(block));
                     link(stripe, message);
-                    message.ledgerEntry = stripe.aheadEntries[i];
+                    message.ledgerEntry = ahead.entries[i];
                     return true;
                 }
-                releaseAhead(stripe);
+                release(stripe, ahead);
             }
             final boolean again = payload == stripe.lastPayload && alignment == stripe.lastAlignment;
             stripe.lastPayload = payload;
@@ -271,7 +294,8 @@ final class OpenMessages {
                 want += (int) Math.min(AHEAD_BLOCKS, segment.deferLimit() / ManagedSegment.largeBlockBytes(payload,
                         alignment));
             }
-            final int[] entries = stripe.aheadEntries;
+            final long[] blocks = ahead.blocks;
+            final int[] entries = ahead.entries;
             int recorded = 0;
             while (recorded < want && (entries[recorded] = stripe.claim(ledger)) >= 0) {
                 recorded++;
@@ -280,11 +304,11 @@ final class OpenMessages {
             try {
                 if (recorded == 0) {
                     // No entry to record it in: one block, unrecorded.
-                    stripe.aheadBlocks[0] = segment.allocate(payload, alignment, null);
-                    taken = stripe.aheadBlocks[0] < 0 ? 0 : 1;
+                    blocks[0] = segment.allocate(payload, alignment, null);
+                    taken = blocks[0] < 0 ? 0 : 1;
                     entries[0] = -1;
                 } else {
-                    taken = segment.allocateLarge(payload, alignment, stripe.aheadBlocks, recorded,
+                    taken = segment.allocateLarge(payload, alignment, blocks, recorded,
                             (index, handle, generation) -> ledger.managed(entries[index], segment.id(), handle,
                                     payload, generation));
                 }
@@ -299,48 +323,38 @@ final class OpenMessages {
             }
             // The message gets the first (the heap's first fit: a block just freed comes back at once); the others
             // wait for the next allocations of this size.
-            final long block = stripe.aheadBlocks[0];
+            final long block = blocks[0];
             message.takeAllocated(segment, block, payload, segment.dataOffset(block));
             link(stripe, message);
             message.ledgerEntry = entries[0];
-            if (taken > 1) {
-                System.arraycopy(stripe.aheadBlocks, 1, stripe.aheadBlocks, 0, taken - 1);
-                System.arraycopy(entries, 1, entries, 0, taken - 1);
-                stripe.aheadCount = taken - 1;
-                stripe.aheadPayload = payload;
-                stripe.aheadAlignment = alignment;
-                stripe.aheadSince = System.nanoTime();
-                long bytes = 0;
-                for (int i = 0; i < taken - 1; i++) {
-                    bytes += segment.largeBlockSize(stripe.aheadBlocks[i]);
-                }
-                stripe.aheadBytes = bytes;
-                held.addAndGet(taken - 1);
+            stripe.aheadPayload = payload;
+            stripe.aheadAlignment = alignment;
+            for (int i = 1; i < taken; i++) {
+                ahead.add(blocks[i], entries[i], segment.largeBlockSize(blocks[i])); // moves them down by one
             }
+            held.addAndGet(taken - 1);
         } finally {
             stripe.unlock();
         }
         return true;
     }
 
-    /** Frees the blocks the stripe allocated ahead, then clears their entries; the caller holds the stripe's lock. */
-    private void releaseAhead(final Stripe stripe) {
-        if (stripe.aheadCount > 0) {
-            release(stripe, stripe.aheadBlocks, stripe.aheadEntries, stripe.aheadCount);
-            stripe.aheadCount = 0;
-            stripe.aheadBytes = 0;
-        }
-    }
-
     /**
-     * Frees {@code count} large blocks the stripe held back (deferred or allocated ahead) under one acquisition of the
-     * segment's lock, then clears their entries (a kill between leaks, never frees twice).
+     * Frees the large blocks the stripe holds back in {@code blocks} (deferred or allocated ahead) under one
+     * acquisition of the segment's lock, then clears their entries (a kill between leaks, never frees twice). The
+     * caller holds the stripe's lock.
      */
-    private void release(final Stripe stripe, final long[] blocks, final int[] entries, final int count) {
-        stripe.cached.releaseExclusiveLarge(blocks, count);
-        for (int i = 0; i < count; i++) {
-            clearEntry(stripe, entries[i]);
+    private void release(final Stripe stripe, final Held blocks) {
+        final int count = blocks.count;
+        if (count == 0) {
+            return;
         }
+        stripe.cached.releaseExclusiveLarge(blocks.blocks, count);
+        for (int i = 0; i < count; i++) {
+            clearEntry(stripe, blocks.entries[i]);
+        }
+        blocks.count = 0;
+        blocks.bytes = 0;
         held.addAndGet(-count);
     }
 
@@ -479,56 +493,40 @@ final class OpenMessages {
         if (blockSize < 0) {
             return false;
         }
-        if (segment.allocationWaiting() || stripe.deferredBytes + blockSize > segment.deferLimit()
-                || stripe.deferredCount == 0 && !segment.roomToDefer()) {
+        final Held deferred = stripe.deferred;
+        if (segment.allocationWaiting() || deferred.bytes + blockSize > segment.deferLimit()
+                || deferred.count == 0 && !segment.roomToDefer()) {
             flush(stripe);
             return false;
         }
         message.ledgerEntry = -1; // the entry moves to the stripe's deferred list
         unlink(stripe, message);
-        if (stripe.deferredCount == 0) {
-            stripe.deferredSince = System.nanoTime();
-        }
-        stripe.deferredBlocks[stripe.deferredCount] = block;
-        stripe.deferredEntries[stripe.deferredCount] = entry;
-        stripe.deferredCount++;
-        stripe.deferredBytes += blockSize;
+        deferred.add(block, entry, blockSize);
         held.incrementAndGet();
-        if (stripe.deferredCount == DEFERRED_BLOCKS) {
-            flushFrees(stripe);
+        if (deferred.count == DEFERRED_BLOCKS) {
+            release(stripe, deferred);
         }
         return true;
     }
 
-    /**
-     * Frees the stripe's deferred blocks and those it allocated ahead, then clears their entries (a kill between
-     * leaks, never frees twice).
-     */
+    /** Frees the stripe's deferred blocks and those it allocated ahead, then clears their entries. */
     private void flush(final Stripe stripe) {
-        releaseAhead(stripe);
-        flushFrees(stripe);
-    }
-
-    /** Frees the stripe's deferred blocks, then clears their entries. */
-    private void flushFrees(final Stripe stripe) {
-        if (stripe.deferredCount > 0) {
-            release(stripe, stripe.deferredBlocks, stripe.deferredEntries, stripe.deferredCount);
-            stripe.deferredCount = 0;
-            stripe.deferredBytes = 0;
-        }
+        release(stripe, stripe.ahead);
+        release(stripe, stripe.deferred);
     }
 
     /**
-     * Frees every stripe's deferred large blocks: when a receive finds nothing, before an allocation of this factory
-     * waits for room, and at close. Nothing to do costs one volatile load.
+     * Frees every stripe's held-back large blocks (deferred frees, blocks allocated ahead): when a receive finds
+     * nothing, before an allocation of this factory waits for room, and at close. Nothing to do costs one volatile
+     * load.
      */
     void flushDeferred() {
         flushDeferred(Long.MIN_VALUE);
     }
 
     /**
-     * Frees the deferred large blocks of every stripe whose oldest was deferred at least {@code minAgeNanos} ago
-     * (the duty cycle's beat: a thread that stopped freeing and receiving holds them that long at most).
+     * Frees the held-back large blocks of every stripe that holds some for {@code minAgeNanos} or longer (the duty
+     * cycle's beat: a thread that stopped holds them that long at most).
      */
     void flushDeferred(final long minAgeNanos) {
         if (held.get() == 0) {
@@ -536,14 +534,13 @@ final class OpenMessages {
         }
         final long now = System.nanoTime();
         for (final Stripe stripe : stripes) {
-            if (stripe.deferredCount == 0 && stripe.aheadCount == 0) {
+            if (stripe.deferred.count == 0 && stripe.ahead.count == 0) {
                 continue;
             }
             stripe.lock();
             try {
-                if (minAgeNanos == Long.MIN_VALUE
-                        || stripe.deferredCount > 0 && now - stripe.deferredSince >= minAgeNanos
-                        || stripe.aheadCount > 0 && now - stripe.aheadSince >= minAgeNanos) {
+                if (minAgeNanos == Long.MIN_VALUE || stripe.deferred.heldFor(now, minAgeNanos)
+                        || stripe.ahead.heldFor(now, minAgeNanos)) {
                     flush(stripe);
                 }
             } finally {
@@ -718,7 +715,7 @@ final class OpenMessages {
 
     /**
      * @return bytes of free blocks the stripes cache (free memory only this factory can allocate) and of the large
-     * blocks whose frees they defer (free once flushed)
+     * blocks they hold back (free once flushed, or the next allocations of their size)
      */
     long cachedBytes() {
         long bytes = 0;
@@ -728,7 +725,7 @@ final class OpenMessages {
                 if (stripe.cache != null) {
                     bytes += stripe.cache.cachedBytes();
                 }
-                bytes += stripe.deferredBytes + stripe.aheadBytes;
+                bytes += stripe.deferred.bytes + stripe.ahead.bytes;
             } finally {
                 stripe.unlock();
             }
@@ -738,12 +735,12 @@ final class OpenMessages {
 
     /** @return the ledger entries that record deferred frees, not references of messages */
     int deferredEntries() {
-        return sum(stripe -> stripe.deferredCount);
+        return sum(stripe -> stripe.deferred.count);
     }
 
     /** @return the ledger entries that record blocks allocated ahead, not references of messages */
     int aheadEntries() {
-        return sum(stripe -> stripe.aheadCount);
+        return sum(stripe -> stripe.ahead.count);
     }
 
     private int sum(final java.util.function.ToIntFunction<Stripe> count) {

@@ -61,8 +61,8 @@ final class DutyCycle {
         if (now - nextBeat >= 0) {
             session.beat();
             nextBeat = now + BEAT_NANOS;
-            // A thread that stopped freeing and receiving holds its deferred frees about two beats at most.
-            mappings.flushDeferred(BEAT_NANOS);
+            // A thread that stopped holds its deferred frees and blocks allocated ahead about two beats at most.
+            mappings.flushHeld(BEAT_NANOS);
         }
         if (now - nextReclaim >= 0) {
             nextReclaim = now + RECLAIM_NANOS;

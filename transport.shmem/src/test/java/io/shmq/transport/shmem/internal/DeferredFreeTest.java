@@ -130,6 +130,20 @@ class DeferredFreeTest {
     }
 
     @Test
+    void shouldKeepTheBlocksAheadWhenAReceiveFindsNothing() {
+        final Pair p = pair("ahead-idle", shm.factory("a"));
+        try (Socket pull = p.a.createSocket(SocketType.PULL, "own-pull");
+             Message into = p.a.createMessage()) {
+            pull.bind("ipc://deferred-own-pull-" + shm.name());
+            p.a.createMessage(LARGE).close();
+            p.a.createMessage(LARGE).close();
+            assertEquals(AHEAD, p.a.mappings().blocksAhead());
+            assertEquals(Socket.TIMEOUT, pull.receive(into, 0));
+            assertEquals(AHEAD, p.a.mappings().blocksAhead(), "they are the process's next allocations");
+        }
+    }
+
+    @Test
     void shouldGiveBlocksAheadBackAtTheBeatOfAThreadThatStopped() throws Exception {
         final ShmemFactory a = shm.factory("a");
         final ShmemFactory b = shm.factory("b");

@@ -196,7 +196,7 @@ final class OpenMessages {
     private final Ledger ledger;
     /**
      * Large blocks held back in all stripes, deferred frees and blocks allocated ahead (written under a stripe's
-     * lock, read without one): lets the receive path's idle step and the duty cycle skip {@link #flushDeferred} when
+     * lock, read without one): lets the receive path's idle step and the duty cycle skip {@link #flushHeld} when
      * there is nothing to flush.
      */
     private final java.util.concurrent.atomic.AtomicInteger held = new java.util.concurrent.atomic.AtomicInteger();
@@ -516,30 +516,43 @@ final class OpenMessages {
     }
 
     /**
-     * Frees every stripe's held-back large blocks (deferred frees, blocks allocated ahead): when a receive finds
-     * nothing, before an allocation of this factory waits for room, and at close. Nothing to do costs one volatile
-     * load.
+     * Frees every stripe's held-back large blocks (deferred frees and blocks allocated ahead): before an allocation
+     * of this factory waits for room or throws, and at close. Nothing to do costs one volatile load.
      */
-    void flushDeferred() {
-        flushDeferred(Long.MIN_VALUE);
+    void flushHeld() {
+        flushHeld(Long.MIN_VALUE, true);
     }
 
     /**
      * Frees the held-back large blocks of every stripe that holds some for {@code minAgeNanos} or longer (the duty
      * cycle's beat: a thread that stopped holds them that long at most).
      */
-    void flushDeferred(final long minAgeNanos) {
+    void flushHeld(final long minAgeNanos) {
+        flushHeld(minAgeNanos, true);
+    }
+
+    /**
+     * Frees every stripe's deferred frees, not its blocks allocated ahead (those are this process's next
+     * allocations): when a receive finds nothing. Nothing to do costs one volatile load.
+     */
+    void flushFrees() {
+        flushHeld(Long.MIN_VALUE, false);
+    }
+
+    private void flushHeld(final long minAgeNanos, final boolean ahead) {
         if (held.get() == 0) {
             return;
         }
         final long now = System.nanoTime();
         for (final Stripe stripe : stripes) {
-            if (stripe.deferred.count == 0 && stripe.ahead.count == 0) {
+            if (stripe.deferred.count == 0 && (!ahead || stripe.ahead.count == 0)) {
                 continue;
             }
             stripe.lock();
             try {
-                if (minAgeNanos == Long.MIN_VALUE || stripe.deferred.heldFor(now, minAgeNanos)
+                if (!ahead) {
+                    release(stripe, stripe.deferred);
+                } else if (minAgeNanos == Long.MIN_VALUE || stripe.deferred.heldFor(now, minAgeNanos)
                         || stripe.ahead.heldFor(now, minAgeNanos)) {
                     flush(stripe);
                 }

@@ -200,7 +200,7 @@ public final class SessionMappings {
         if (allocateRecorded(message, size, align) >= 0) {
             return;
         }
-        openMessages.flushDeferred(); // this factory's deferred frees first: they may be the room it needs
+        openMessages.flushHeld(); // the large blocks this factory holds back first: they may be the room it needs
         if (allocateRecorded(message, size, align) >= 0) {
             return;
         }
@@ -872,16 +872,19 @@ public final class SessionMappings {
     }
 
     /**
-     * Frees the large blocks whose frees this factory's stripes deferred (see {@code OpenMessages}): called when a
-     * receive finds nothing; one volatile load when there are none.
+     * Frees the large blocks whose frees this factory's stripes deferred (see {@code OpenMessages}), not those they
+     * allocated ahead: called when a receive finds nothing; one volatile load when there are none.
      */
     public void flushDeferred() {
-        openMessages.flushDeferred();
+        openMessages.flushFrees();
     }
 
-    /** Frees the deferred large blocks of the stripes that hold them for {@code minAgeNanos} or longer. */
-    public void flushDeferred(final long minAgeNanos) {
-        openMessages.flushDeferred(minAgeNanos);
+    /**
+     * Frees the large blocks the stripes hold back (deferred frees, blocks allocated ahead) for {@code minAgeNanos}
+     * or longer: the duty cycle's beat.
+     */
+    public void flushHeld(final long minAgeNanos) {
+        openMessages.flushHeld(minAgeNanos);
     }
 
     /** @return the ledger entries that record deferred frees (part of {@link #recordedReferences()}) */

@@ -273,11 +273,10 @@ public final class ManagedSegment {
                 return block;
             }
         }
-        final long padding = alignment > 16 ? alignment - 16 : 0;
         if (payload > heapEnd) {
             return -1;
         }
-        final long total = Math.max(MIN_LARGE, align(HEADER_BYTES + padding + payload, 16));
+        final long total = largeBlockBytes(payload, alignment);
         lock.lock();
         try {
             return takeLarge(total, alignment, recorder);
@@ -482,12 +481,15 @@ public final class ManagedSegment {
         return (sizeFlags & SMALL) != 0 ? -1 : sizeFlags & ~FLAGS;
     }
 
-    /** @return bytes of large blocks one thread stripe may hold back as deferred frees: a sixteenth of the heap */
+    /**
+     * @return bytes of large blocks one thread stripe may hold back, as deferred frees and again as blocks allocated
+     * ahead: a sixteenth of the heap
+     */
     public long deferLimit() {
         return (heapEnd - HEAP_OFFSET) >>> 4;
     }
 
-    /** @return whether half the heap or more is free: a batch of deferred frees may start (one volatile load) */
+    /** @return whether half the heap or more is free: a batch of held-back blocks may start (one volatile load) */
     public boolean roomToDefer() {
         return freeMemory() >= (heapEnd - HEAP_OFFSET) >>> 1;
     }
@@ -919,9 +921,7 @@ public final class ManagedSegment {
      */
     public long checkedDataOffset(final long handle, final long payload, final long generation) {
         // The hot path of every resolve and receive: compares only, the messages are built in badBlock.
-        if (handle < HEAP_OFFSET || handle > heapEnd - MIN_LARGE || (handle & 15) != 0) {
-            throw badHandle(handle);
-        }
+        checkHandle(handle);
         final long sizeFlags = (long) SIZE_FLAGS_H.getAcquire(memory, handle);
         final long tagGeneration = (long) BlockLayout.TAG_GENERATION_H.get(memory,
                 handle + BlockLayout.TAG_GENERATION_OFFSET);

@@ -102,7 +102,7 @@ public final class Product {
             }
             final String rate = property("rate-logging", "");
             final int rateLogging = rate.isEmpty() ? (shell ? 0 : 1) : Integer.parseInt(rate);
-            final Topology topology = Topology.of(transport, session, processors, rateLogging);
+            final Topology topology = Topology.of(transport, session, processors, rateLogging, size);
             printHeader(topology);
             startNanos = System.nanoTime();
             for (final Map.Entry<String, Topology.Device> e : topology.devices().entrySet()) {

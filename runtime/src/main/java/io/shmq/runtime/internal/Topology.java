@@ -1,5 +1,7 @@
 package io.shmq.runtime.internal;
 
+import io.shmq.transport.api.FactoryConfig;
+import io.shmq.transport.api.Socket;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -28,6 +30,16 @@ record Topology(Map<String, Device> devices) {
     }
 
     static Topology of(final String transport, final String session, final int processors, final int rateLogging) {
+        return of(transport, session, processors, rateLogging, 0);
+    }
+
+    /**
+     * @param msgSize the payload bytes of each message: over shared memory the high-water marks shrink below
+     *                zeromq's 1000 when that many messages on every link would fill more than half of a
+     *                default segment ({@link #highWaterMark}); 0 keeps the default
+     */
+    static Topology of(final String transport, final String session, final int processors, final int rateLogging,
+                       final long msgSize) {
         final int paths = Math.max(1, processors);
         final List<String> first = new ArrayList<>();
         final List<String> second = new ArrayList<>();
@@ -35,7 +47,10 @@ record Topology(Map<String, Device> devices) {
             first.add(address(transport, session, "a" + i));
             second.add(processors == 0 ? first.get(i) : address(transport, session, "b" + i));
         }
-        final String log = ",rateLogging=" + rateLogging;
+        final int links = processors == 0 ? 1 : 2 * processors;
+        final int hwm = transport.equals("shmem") ? highWaterMark(msgSize, links) : Socket.DEFAULT_HIGH_WATER_MARK;
+        final String log = ",rateLogging=" + rateLogging + (hwm == Socket.DEFAULT_HIGH_WATER_MARK ? ""
+                : ",sndBufSize=" + hwm + ",rcvBufSize=" + hwm);
         final Map<String, Device> devices = new LinkedHashMap<>();
         devices.put("sampler", new Device("io.shmq.devices.sampler", "sampler", List.of(
                 "name=data1,type=push,method=bind" + log + ",address=" + String.join(";", first))));
@@ -47,6 +62,19 @@ record Topology(Map<String, Device> devices) {
         devices.put("sink", new Device("io.shmq.devices.sink", "sink", List.of(
                 "name=data2,type=pull,method=connect" + log + ",address=" + String.join(";", second))));
         return new Topology(devices);
+    }
+
+    /**
+     * The high-water mark that keeps {@code links} shared-memory links of messages of {@code msgSize} bytes within
+     * half of a default segment (FairMQ #432: a count of 40-byte headers bounds no memory; 1000 messages of 1 MiB on
+     * each of two links fill a 2 GiB segment, and the sampler's allocation failed): at most zeromq's 1000, at least 2.
+     */
+    static int highWaterMark(final long msgSize, final int links) {
+        if (msgSize <= 0) {
+            return Socket.DEFAULT_HIGH_WATER_MARK;
+        }
+        final long perLink = FactoryConfig.DEFAULT_SEGMENT_SIZE / 2 / links;
+        return (int) Math.max(2, Math.min(Socket.DEFAULT_HIGH_WATER_MARK, perLink / msgSize));
     }
 
     private static String address(final String transport, final String session, final String name) {

@@ -58,6 +58,27 @@ class TopologyTest {
         assertOnePusherAndOnePullerPerAddress(t);
     }
 
+    @Test
+    void shouldBoundWhatTheSharedMemoryLinksHoldForLargeMessages() {
+        // 1 KiB: zeromq's 1000 (no key added); 1 MiB on two links: 512 each, 1 GiB in all, half the segment.
+        assertEquals(1000, Topology.highWaterMark(1024, 2));
+        assertEquals(512, Topology.highWaterMark(1 << 20, 2));
+        assertEquals(2, Topology.highWaterMark(1L << 30, 2));
+        final Topology large = Topology.of("shmem", "s", 1, 1, 1 << 20);
+        for (final String id : large.devices().keySet()) {
+            for (final ChannelSpec c : specs(large, id)) {
+                assertEquals(512, c.config().sendHighWaterMark(), id);
+                assertEquals(512, c.config().receiveHighWaterMark(), id);
+            }
+        }
+        for (final ChannelSpec c : specs(Topology.of("shmem", "s", 1, 1, 1024), "sink")) {
+            assertEquals(1000, c.config().receiveHighWaterMark());
+        }
+        for (final ChannelSpec c : specs(Topology.of("zeromq", "s", 1, 1, 1 << 20), "sink")) {
+            assertEquals(1000, c.config().receiveHighWaterMark(), "zeromq keeps its default");
+        }
+    }
+
     private static void assertOnePusherAndOnePullerPerAddress(final Topology t) {
         final Map<String, Integer> binds = new HashMap<>();
         final Map<String, Integer> connects = new HashMap<>();

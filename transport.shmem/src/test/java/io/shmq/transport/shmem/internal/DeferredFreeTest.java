@@ -60,11 +60,7 @@ class DeferredFreeTest {
         final Pair p = pair("beat", shm.factory("a"));
         p.deferOne();
         // Nothing of b runs any more but its duty cycle, which flushes what is older than one beat (100 ms).
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (p.a.freeMemory() != p.start && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertEquals(p.start, p.a.freeMemory());
+        assertEquals(p.start, awaitFreeMemory(p.a, p.start));
         assertEquals(0, p.b.mappings().deferredFrees());
     }
 
@@ -152,11 +148,7 @@ class DeferredFreeTest {
         a.createMessage(LARGE).close();
         assertEquals(AHEAD, a.mappings().blocksAhead());
         assertTrue(b.freeMemory() < start, "another factory sees the blocks ahead as used");
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (b.freeMemory() != start && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertEquals(start, b.freeMemory());
+        assertEquals(start, awaitFreeMemory(b, start));
         assertEquals(0, a.mappings().blocksAhead());
     }
 
@@ -170,11 +162,7 @@ class DeferredFreeTest {
             assertTrue(Long.parseLong(child.call("cached", "CACHED", 30)) >= AHEAD * LARGE, "the child holds them");
             child.process().destroyForcibly();
             assertTrue(child.process().waitFor(10, TimeUnit.SECONDS));
-            final long deadline = System.nanoTime() + RECLAIM_BOUND_NANOS;
-            while (parent.freeMemory() != start && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
-            assertEquals(start, parent.freeMemory(), "the survivor released the dead child's blocks");
+            assertEquals(start, awaitFreeMemory(parent, start), "the survivor released the dead child's blocks");
         }
     }
 
@@ -205,12 +193,22 @@ class DeferredFreeTest {
             assertTrue(Long.parseLong(child.call("cached", "CACHED", 30)) >= LARGE, "the child holds it back");
             child.process().destroyForcibly();
             assertTrue(child.process().waitFor(10, TimeUnit.SECONDS));
-            final long deadline = System.nanoTime() + RECLAIM_BOUND_NANOS;
-            while (parent.freeMemory() != start && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
-            assertEquals(start, parent.freeMemory(), "the survivor released the dead child's deferred block");
+            assertEquals(start, awaitFreeMemory(parent, start), "the survivor released the dead child's deferred block");
         }
+    }
+
+    /**
+     * Waits up to {@link #RECLAIM_BOUND_NANOS} for {@code factory}'s free memory to come back to {@code expected} (a
+     * beat, or a survivor's reclamation after a kill).
+     *
+     * @return the free memory then
+     */
+    private static long awaitFreeMemory(final ShmemFactory factory, final long expected) throws InterruptedException {
+        final long deadline = System.nanoTime() + RECLAIM_BOUND_NANOS;
+        while (factory.freeMemory() != expected && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        return factory.freeMemory();
     }
 
     /** A push in {@code a} connected to a pull in {@code b}; the session's close closes them with the factories. */

@@ -4,6 +4,7 @@ import io.shmq.transport.api.TransportClosedException;
 import io.shmq.transport.shmem.internal.segment.BlockCache;
 import io.shmq.transport.shmem.internal.segment.Holder;
 import io.shmq.transport.shmem.internal.segment.ManagedSegment;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The messages of one factory that hold a payload, so that closing the factory releases them (the API's promise;
@@ -49,12 +50,12 @@ final class OpenMessages {
         private final ManagedSegment cached;
 
         /** Received large blocks of {@link #cached} whose frees are deferred ({@link #deferLarge}). */
-        private final Held deferred = new Held(DEFERRED_BLOCKS);
+        private final Held deferred;
         /**
          * Large blocks of {@link #cached} allocated ahead for the next allocations of {@link #aheadPayload} bytes at
          * {@link #aheadAlignment} ({@link #allocateLarge}); one slot more, the batch's scratch.
          */
-        private final Held ahead = new Held(AHEAD_BLOCKS + 1);
+        private final Held ahead;
         private long aheadPayload = -1;
         private long aheadAlignment;
         /** The payload and alignment of the stripe's last large allocation: the same again allocates ahead. */
@@ -62,12 +63,15 @@ final class OpenMessages {
         private long lastAlignment;
 
         /** 1 while a thread works in this stripe: a CAS to take, a release store to give back. */
-        private final java.util.concurrent.atomic.AtomicInteger locked = new java.util.concurrent.atomic.AtomicInteger();
+        private final AtomicInteger locked = new AtomicInteger();
 
-        Stripe(final int base, final BlockCache cache, final ManagedSegment cached) {
+        Stripe(final int base, final BlockCache cache, final ManagedSegment cached, final AtomicInteger frees,
+               final AtomicInteger aheads) {
             this.base = base;
             this.cache = cache;
             this.cached = cached;
+            this.deferred = new Held(DEFERRED_BLOCKS, frees);
+            this.ahead = new Held(AHEAD_BLOCKS + 1, aheads);
         }
 
         /**
@@ -155,20 +159,23 @@ final class OpenMessages {
 
     /**
      * Large blocks a stripe holds back, each with the ledger entry that still records it: the deferred frees, or
-     * the blocks allocated ahead. Written under the stripe's lock.
+     * the blocks allocated ahead. Written under the stripe's lock; {@link #total} counts those of every stripe.
      */
     private static final class Held {
         final long[] blocks;
         final int[] entries;
+        /** The factory's count of this kind over all stripes (read without a lock: a hint to skip a flush). */
+        final AtomicInteger total;
         int count;
         /** Their block sizes. */
         long bytes;
         /** When the first of them was added ({@link System#nanoTime()}). */
         long since;
 
-        Held(final int capacity) {
+        Held(final int capacity, final AtomicInteger total) {
             blocks = new long[capacity];
             entries = new int[capacity];
+            this.total = total;
         }
 
         void add(final long block, final int entry, final long blockSize) {
@@ -179,6 +186,21 @@ final class OpenMessages {
             entries[count] = entry;
             count++;
             bytes += blockSize;
+            total.incrementAndGet();
+        }
+
+        /** Takes the last block out ({@link #blocks} and {@link #entries} keep it at {@link #count}). */
+        void takeLast(final long blockSize) {
+            count--;
+            bytes -= blockSize;
+            total.decrementAndGet();
+        }
+
+        /** Forgets every block (the caller released them). */
+        void clear() {
+            total.addAndGet(-count);
+            count = 0;
+            bytes = 0;
         }
 
         /** @return whether it holds blocks since {@code minAgeNanos} before {@code now} or longer */
@@ -195,11 +217,11 @@ final class OpenMessages {
     private final Stripe[] stripes = new Stripe[STRIPES];
     private final Ledger ledger;
     /**
-     * Large blocks held back in all stripes, deferred frees and blocks allocated ahead (written under a stripe's
-     * lock, read without one): lets the receive path's idle step and the duty cycle skip {@link #flushHeld} when
-     * there is nothing to flush.
+     * Deferred frees and blocks allocated ahead in all stripes ({@link Held#total}): let the receive path's idle step
+     * and the duty cycle skip {@link #flushHeld} and {@link #flushFrees} when there is nothing to flush.
      */
-    private final java.util.concurrent.atomic.AtomicInteger held = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger frees = new AtomicInteger();
+    private final AtomicInteger aheads = new AtomicInteger();
 
     /**
      * @param ledger the factory's ledger, or null to record nothing (and cache nothing)
@@ -209,7 +231,7 @@ final class OpenMessages {
         this.ledger = ledger;
         for (int i = 0; i < STRIPES; i++) {
             stripes[i] = new Stripe(i * Ledger.STRIPE_ENTRIES, ledger == null ? null : ledger.cache(i, own.id()),
-                    own);
+                    own, frees, aheads);
         }
     }
 
@@ -275,13 +297,11 @@ final class OpenMessages {
             final Held ahead = stripe.ahead;
             if (ahead.count > 0) {
                 if (stripe.aheadPayload == payload && stripe.aheadAlignment == alignment) {
-                    final int i = --ahead.count;
-                    final long block = ahead.blocks[i];
-                    ahead.bytes -= segment.largeBlockSize(block);
-                    held.decrementAndGet();
+                    final long block = ahead.blocks[ahead.count - 1];
+                    message.ledgerEntry = ahead.entries[ahead.count - 1];
+                    ahead.takeLast(segment.largeBlockSize(block));
                     message.takeAllocated(segment, block, payload, segment.dataOffset(block));
                     link(stripe, message);
-                    message.ledgerEntry = ahead.entries[i];
                     return true;
                 }
                 release(stripe, ahead);
@@ -332,7 +352,6 @@ final class OpenMessages {
             for (int i = 1; i < taken; i++) {
                 ahead.add(blocks[i], entries[i], segment.largeBlockSize(blocks[i])); // moves them down by one
             }
-            held.addAndGet(taken - 1);
         } finally {
             stripe.unlock();
         }
@@ -353,9 +372,7 @@ final class OpenMessages {
         for (int i = 0; i < count; i++) {
             clearEntry(stripe, blocks.entries[i]);
         }
-        blocks.count = 0;
-        blocks.bytes = 0;
-        held.addAndGet(-count);
+        blocks.clear();
     }
 
     /**
@@ -502,7 +519,6 @@ final class OpenMessages {
         message.ledgerEntry = -1; // the entry moves to the stripe's deferred list
         unlink(stripe, message);
         deferred.add(block, entry, blockSize);
-        held.incrementAndGet();
         if (deferred.count == DEFERRED_BLOCKS) {
             release(stripe, deferred);
         }
@@ -540,7 +556,7 @@ final class OpenMessages {
     }
 
     private void flushHeld(final long minAgeNanos, final boolean ahead) {
-        if (held.get() == 0) {
+        if (frees.get() == 0 && (!ahead || aheads.get() == 0)) {
             return;
         }
         final long now = System.nanoTime();
@@ -748,25 +764,12 @@ final class OpenMessages {
 
     /** @return the ledger entries that record deferred frees, not references of messages */
     int deferredEntries() {
-        return sum(stripe -> stripe.deferred.count);
+        return frees.get();
     }
 
     /** @return the ledger entries that record blocks allocated ahead, not references of messages */
     int aheadEntries() {
-        return sum(stripe -> stripe.ahead.count);
-    }
-
-    private int sum(final java.util.function.ToIntFunction<Stripe> count) {
-        int sum = 0;
-        for (final Stripe stripe : stripes) {
-            stripe.lock();
-            try {
-                sum += count.applyAsInt(stripe);
-            } finally {
-                stripe.unlock();
-            }
-        }
-        return sum;
+        return aheads.get();
     }
 
     /** @return how many stripes (ledger ranges) there are */

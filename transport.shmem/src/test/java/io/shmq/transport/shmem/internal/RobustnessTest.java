@@ -44,7 +44,7 @@ class RobustnessTest {
         try (Arena arena = Arena.ofConfined()) {
             final MemorySegment memory = arena.allocate(ManagementLayout.LAYOUT);
             final AtomicInteger repairs = new AtomicInteger();
-            final RobustLock lock = new RobustLock(memory, 0L, ManagementLayout.LAYOUT.varHandle(
+            final RobustLock lock = new RobustLock(memory, ManagementLayout.LAYOUT.byteOffset(
                     java.lang.foreign.MemoryLayout.PathElement.groupElement("lock")), repairs::incrementAndGet);
             // pid_max on Linux is at most 2^22: this pid cannot exist.
             final long dead = (1L << 30) << 32 | 12345;

@@ -1,6 +1,7 @@
 package io.shmq.transport.shmem.internal.os;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.util.function.BooleanSupplier;
 
@@ -12,25 +13,27 @@ import java.util.function.BooleanSupplier;
  * and the segment allocator (a block was freed) each have theirs; {@code futex_waitv} sleeps on several at once.
  */
 public final class Doorbell {
+    /**
+     * Both words' one handle, (segment, offset): a static constant, so that the JIT inlines every access (a handle
+     * held in a field is not constant, and each access through it is an out-of-line call).
+     */
+    private static final VarHandle WORD = ValueLayout.JAVA_INT.varHandle();
+
     private final MemorySegment memory;
-    private final long base;
-    private final VarHandle bell;
-    private final VarHandle sleepers;
+    private final long bellOffset;
+    private final long sleepersOffset;
     private final long address;
 
     /**
-     * @param memory     the mapping that holds both words
-     * @param base       the coordinate the handles take after the segment
-     * @param bell       a VarHandle of the u32 futex word (naturally aligned), coordinates (segment, long)
-     * @param sleepers   a VarHandle of the u32 sleeper count, coordinates (segment, long)
-     * @param bellOffset the futex word's byte offset in {@code memory}
+     * @param memory         the mapping that holds both words
+     * @param bellOffset     the byte offset in {@code memory} of the u32 futex word (naturally aligned), taken from
+     *                       its structure's layout
+     * @param sleepersOffset the byte offset of the u32 sleeper count (naturally aligned)
      */
-    public Doorbell(final MemorySegment memory, final long base, final VarHandle bell, final VarHandle sleepers,
-                    final long bellOffset) {
+    public Doorbell(final MemorySegment memory, final long bellOffset, final long sleepersOffset) {
         this.memory = memory;
-        this.base = base;
-        this.bell = bell;
-        this.sleepers = sleepers;
+        this.bellOffset = bellOffset;
+        this.sleepersOffset = sleepersOffset;
         this.address = memory.address() + bellOffset;
     }
 
@@ -42,15 +45,15 @@ public final class Doorbell {
      * gets the word changed and a wake, one not seen yet sees the condition and does not sleep.
      */
     public void ring() {
-        if ((int) sleepers.getVolatile(memory, base) > 0) {
-            bell.getAndAdd(memory, base, 1);
+        if ((int) WORD.getVolatile(memory, sleepersOffset) > 0) {
+            WORD.getAndAdd(memory, bellOffset, 1);
             Native.futexWakeAll(address);
         }
     }
 
     /** @return whether somebody sleeps on this bell now (a waker may skip work nobody waits for) */
     public boolean hasSleepers() {
-        return (int) sleepers.getAcquire(memory, base) > 0;
+        return (int) WORD.getAcquire(memory, sleepersOffset) > 0;
     }
 
     /**
@@ -58,13 +61,13 @@ public final class Doorbell {
      * after this and before sleeping (for sleeping on several bells at once).
      */
     public int enter() {
-        sleepers.getAndAdd(memory, base, 1);
-        return (int) bell.getVolatile(memory, base);
+        WORD.getAndAdd(memory, sleepersOffset, 1);
+        return (int) WORD.getVolatile(memory, bellOffset);
     }
 
     /** Ends a registration of {@link #enter}. */
     public void exit() {
-        sleepers.getAndAdd(memory, base, -1);
+        WORD.getAndAdd(memory, sleepersOffset, -1);
     }
 
     /** @return the futex word's address */

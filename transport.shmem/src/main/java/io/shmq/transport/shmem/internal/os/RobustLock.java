@@ -1,6 +1,7 @@
 package io.shmq.transport.shmem.internal.os;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 
 /**
@@ -22,36 +23,36 @@ public final class RobustLock {
     private static final int YIELDS = 50;
     private static final long PARK_NANOS = 50_000L;
 
+    /** The lock word's handle, (segment, offset): a static constant, so that the JIT inlines every access. */
+    private static final VarHandle WORD = ValueLayout.JAVA_LONG.varHandle();
+
     private final MemorySegment memory;
     private final long offset;
-    private final VarHandle word;
     private final Runnable repair;
 
     /**
      * @param memory the mapping that holds the lock word
-     * @param offset the word's offset; the handle must take (segment, offset) coordinates
-     * @param word   a VarHandle of a naturally aligned long field, derived from the structure's layout
+     * @param offset the byte offset of the naturally aligned u64 lock word, taken from its structure's layout
      * @param repair the check-and-repair pass run after stealing the lock from a dead owner
      */
-    public RobustLock(final MemorySegment memory, final long offset, final VarHandle word, final Runnable repair) {
+    public RobustLock(final MemorySegment memory, final long offset, final Runnable repair) {
         this.memory = memory;
         this.offset = offset;
-        this.word = word;
         this.repair = repair;
     }
 
     /** Takes the lock; steals it (and repairs) when the owner died. */
     public void lock() {
         final long me = ProcessIdentity.lockWord();
-        if (word.compareAndSet(memory, offset, 0L, me)) {
+        if (WORD.compareAndSet(memory, offset, 0L, me)) {
             return;
         }
         final IdleStrategy idle = new IdleStrategy(SPINS, YIELDS, PARK_NANOS, PARK_NANOS);
         long nextCheck = System.nanoTime() + CHECK_INTERVAL_NANOS;
         while (true) {
-            final long owner = (long) word.getAcquire(memory, offset);
+            final long owner = (long) WORD.getAcquire(memory, offset);
             if (owner == 0) {
-                if (word.compareAndSet(memory, offset, 0L, me)) {
+                if (WORD.compareAndSet(memory, offset, 0L, me)) {
                     return;
                 }
                 continue;
@@ -60,7 +61,7 @@ public final class RobustLock {
             final long now = System.nanoTime();
             if (now - nextCheck >= 0) {
                 nextCheck = now + CHECK_INTERVAL_NANOS;
-                if (!ProcessIdentity.alive(owner) && word.compareAndSet(memory, offset, owner, me)) {
+                if (!ProcessIdentity.alive(owner) && WORD.compareAndSet(memory, offset, owner, me)) {
                     repair.run();
                     return;
                 }
@@ -70,11 +71,11 @@ public final class RobustLock {
 
     /** Releases the lock (release store). */
     public void unlock() {
-        word.setRelease(memory, offset, 0L);
+        WORD.setRelease(memory, offset, 0L);
     }
 
     /** @return the current owner word, 0 when free (for diagnostics and tests) */
     public long owner() {
-        return (long) word.getAcquire(memory, offset);
+        return (long) WORD.getAcquire(memory, offset);
     }
 }

@@ -48,9 +48,8 @@ public final class AckRingLayout {
     public static final long RECORDS_OFFSET = HEADER.byteSize();
 
     static final VarHandle CAPACITY_H = HEADER.varHandle(groupElement("capacity"));
-    static final VarHandle NOT_EMPTY_H = HEADER.varHandle(groupElement("notEmpty"));
-    static final VarHandle SLEEPERS_H = HEADER.varHandle(groupElement("sleepers"));
     static final long NOT_EMPTY_OFFSET = HEADER.byteOffset(groupElement("notEmpty"));
+    static final long SLEEPERS_OFFSET = HEADER.byteOffset(groupElement("sleepers"));
     /** (segment, recordOffset). */
     static final VarHandle OFFSET_H = RECORD.varHandle(groupElement("offset"));
     static final VarHandle SIZE_H = RECORD.varHandle(groupElement("size"));

@@ -13,11 +13,7 @@ import java.util.concurrent.locks.LockSupport;
 
 import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.CAPACITY_H;
 import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.COUNT_H;
-import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.EMPTY_WAITERS_H;
-import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.FULL_WAITERS_H;
 import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.HEADER_IN_RECORD;
-import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.NOT_EMPTY_H;
-import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.NOT_FULL_H;
 import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.RECORDS_OFFSET;
 import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.RECORD_BYTES;
 import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.TOPIC_COUNT_H;
@@ -79,9 +75,10 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
         super(memory, base + SocketRingLayout.CURSORS_OFFSET, base + RECORDS_OFFSET, RECORD_BYTES,
                 (int) CAPACITY_H.get(memory, base), UNBLOCK_NANOS, what);
         this.base = base;
-        this.notEmpty = new Doorbell(memory, base, NOT_EMPTY_H, EMPTY_WAITERS_H,
-                base + SocketRingLayout.NOT_EMPTY_OFFSET);
-        this.notFull = new Doorbell(memory, base, NOT_FULL_H, FULL_WAITERS_H, base + SocketRingLayout.NOT_FULL_OFFSET);
+        this.notEmpty = new Doorbell(memory, base + SocketRingLayout.NOT_EMPTY_OFFSET,
+                base + SocketRingLayout.EMPTY_WAITERS_OFFSET);
+        this.notFull = new Doorbell(memory, base + SocketRingLayout.NOT_FULL_OFFSET,
+                base + SocketRingLayout.FULL_WAITERS_OFFSET);
     }
 
     /** Formats a fresh ring at {@code base}; the memory is zero (a new file). */

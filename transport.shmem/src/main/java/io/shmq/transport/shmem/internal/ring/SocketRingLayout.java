@@ -77,6 +77,8 @@ public final class SocketRingLayout {
     static final long HEADER_IN_RECORD = RECORD.byteOffset(groupElement("header"));
     static final long NOT_EMPTY_OFFSET = HEADER.byteOffset(groupElement("notEmpty"));
     static final long NOT_FULL_OFFSET = HEADER.byteOffset(groupElement("notFull"));
+    static final long EMPTY_WAITERS_OFFSET = HEADER.byteOffset(groupElement("emptyWaiters"));
+    static final long FULL_WAITERS_OFFSET = HEADER.byteOffset(groupElement("fullWaiters"));
     static final long TOPICS_OFFSET = HEADER.byteOffset(groupElement("topics"));
     static final long PREFIX_IN_TOPIC = TOPIC.byteOffset(groupElement("prefix"));
 
@@ -86,10 +88,6 @@ public final class SocketRingLayout {
     static final VarHandle CONSUMERS_H = HEADER.varHandle(groupElement("consumers"));
     static final VarHandle OWNER_H = HEADER.varHandle(groupElement("owner"));
     static final VarHandle PARKERS_H = HEADER.varHandle(groupElement("parkers"));
-    static final VarHandle NOT_EMPTY_H = HEADER.varHandle(groupElement("notEmpty"));
-    static final VarHandle EMPTY_WAITERS_H = HEADER.varHandle(groupElement("emptyWaiters"));
-    static final VarHandle NOT_FULL_H = HEADER.varHandle(groupElement("notFull"));
-    static final VarHandle FULL_WAITERS_H = HEADER.varHandle(groupElement("fullWaiters"));
     static final VarHandle TOPIC_SEQ_H = HEADER.varHandle(groupElement("topicSeq"));
     static final VarHandle TOPIC_COUNT_H = HEADER.varHandle(groupElement("topicCount"));
     /** (segment, TOPICS_OFFSET + ringBase, index). */

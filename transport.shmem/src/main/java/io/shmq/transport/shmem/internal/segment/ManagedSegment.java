@@ -95,9 +95,8 @@ public final class ManagedSegment {
         this.heapEnd = size & ~15L;
         this.tag = tag;
         this.session = session;
-        this.lock = new RobustLock(memory, 0L, SegmentLayout.LOCK_H, this::repair);
-        this.freed = new Doorbell(memory, 0L, SegmentLayout.FREE_BELL_H, SegmentLayout.FREE_SLEEPERS_H,
-                SegmentLayout.FREE_BELL_OFFSET);
+        this.lock = new RobustLock(memory, SegmentLayout.LOCK_OFFSET, this::repair);
+        this.freed = new Doorbell(memory, SegmentLayout.FREE_BELL_OFFSET, SegmentLayout.FREE_SLEEPERS_OFFSET);
     }
 
     /** Creates and formats a new segment file of {@code size} bytes (the file must not exist). */

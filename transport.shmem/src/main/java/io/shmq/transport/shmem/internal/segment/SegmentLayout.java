@@ -91,15 +91,14 @@ public final class SegmentLayout {
     public static final long BINS_OFFSET = LAYOUT.byteOffset(groupElement("bins"));
 
     /** The large-block allocator's robust lock word: (segment, 0). */
-    static final VarHandle LOCK_H = field("lock");
     static final VarHandle TAG_H = field("tag");
     static final VarHandle SIZE_H = field("size");
     static final VarHandle USED_BYTES_H = field("usedBytes");
     static final VarHandle RESERVED_END_H = field("reservedEnd");
     /** The doorbell a free rings while an allocation waits for room: (segment, 0). */
-    static final VarHandle FREE_BELL_H = field("freeBell");
-    static final VarHandle FREE_SLEEPERS_H = field("freeSleepers");
     static final long FREE_BELL_OFFSET = LAYOUT.byteOffset(groupElement("freeBell"));
+    static final long FREE_SLEEPERS_OFFSET = LAYOUT.byteOffset(groupElement("freeSleepers"));
+    static final long LOCK_OFFSET = LAYOUT.byteOffset(groupElement("lock"));
     /** The next generation of a large block or a new chunk (under the lock). */
     static final VarHandle GENERATION_H = field("generation");
     public static final VarHandle BIN_BITMAP_H = field("binBitmap");

@@ -110,10 +110,10 @@ public final class ManagementLayout {
     static final VarHandle EVENT_COUNTER_H = field("eventCounter");
     static final VarHandle DEVICE_COUNTER_H = field("deviceCounter");
     static final VarHandle REGION_ID_COUNTER_H = field("regionIdCounter");
-    static final VarHandle EVENT_BELL_H = field("eventBell");
-    static final VarHandle EVENT_SLEEPERS_H = field("eventSleepers");
     static final VarHandle HOLDER_COUNTER_H = field("holderCounter");
     static final long EVENT_BELL_OFFSET = LAYOUT.byteOffset(groupElement("eventBell"));
+    static final long EVENT_SLEEPERS_OFFSET = LAYOUT.byteOffset(groupElement("eventSleepers"));
+    static final long LOCK_OFFSET = LAYOUT.byteOffset(groupElement("lock"));
 
     /** Element handles take (segment, baseOffset, index); pass the table's offset as base. */
     public static final VarHandle DEVICE_PID_H = DEVICE.arrayElementVarHandle(groupElement("pid"));

@@ -83,13 +83,12 @@ public final class Session {
         this.memory = memory;
         this.lock = lockOf(memory);
         this.deviceSlot = deviceSlot;
-        this.events = new Doorbell(memory, 0L, ManagementLayout.EVENT_BELL_H, ManagementLayout.EVENT_SLEEPERS_H,
-                ManagementLayout.EVENT_BELL_OFFSET);
+        this.events = new Doorbell(memory, ManagementLayout.EVENT_BELL_OFFSET, ManagementLayout.EVENT_SLEEPERS_OFFSET);
     }
 
     static RobustLock lockOf(final MemorySegment memory) {
         // Nothing under the session lock needs repair: every table write is a single store of a state word.
-        return new RobustLock(memory, 0L, ManagementLayout.LOCK_H, () -> { });
+        return new RobustLock(memory, ManagementLayout.LOCK_OFFSET, () -> { });
     }
 
     /**

@@ -612,16 +612,24 @@ public final class ShmemSocket implements Socket {
         if (linked()) {
             return linked.send(List.of(message), false, timeoutMs);
         }
-        return sendUnit(List.of(own(message)), timeoutMs);
+        return sendUnit(own(message), null, timeoutMs);
     }
 
     /** The send of this socket's own endpoint (one message, or a unit when {@code multipart}). */
     long sendOwn(final List<Message> parts, final long timeoutMs) {
+        return sendUnit(parts, timeoutMs);
+    }
+
+    /** The send of one message or of a unit of several: a single one takes the path without a list. */
+    private long sendUnit(final List<Message> parts, final long timeoutMs) {
+        if (parts.size() == 1) {
+            return sendUnit(own(parts.getFirst()), null, timeoutMs);
+        }
         final List<ShmemMessage> owned = new ArrayList<>(parts.size());
         for (final Message part : parts) {
             owned.add(own(part));
         }
-        return sendUnit(owned, timeoutMs);
+        return sendUnit(null, owned, timeoutMs);
     }
 
     @Override
@@ -633,21 +641,25 @@ public final class ShmemSocket implements Socket {
         if (linked()) {
             return linked.send(parts, true, timeoutMs);
         }
-        final List<ShmemMessage> owned = new ArrayList<>(parts.size());
-        for (final Message part : parts) {
-            owned.add(own(part));
-        }
-        return sendUnit(owned, timeoutMs);
+        return sendUnit(parts, timeoutMs);
     }
 
-    private long sendUnit(final List<ShmemMessage> parts, final long timeoutMs) {
+    /**
+     * @param one   the message of a single send, or null for a unit
+     * @param parts the parts of a unit (two or more), or null for a single send
+     */
+    private long sendUnit(final ShmemMessage one, final List<ShmemMessage> parts, final long timeoutMs) {
         checkTimeout(timeoutMs);
         if ((type == SocketType.REQ && awaitingReply && !replyTimedOut) || (type == SocketType.REP && !haveRequest)) {
             return ERROR;
         }
         long total = 0;
-        for (final ShmemMessage part : parts) {
-            total += part.size();
+        if (one != null) {
+            total = one.size();
+        } else {
+            for (final ShmemMessage part : parts) {
+                total += part.size();
+            }
         }
         busy.incrementAndGet();
         try {
@@ -659,8 +671,8 @@ public final class ShmemSocket implements Socket {
                 case REP -> replyTo;
                 default -> 0;
             };
-            final long result = type == SocketType.PUB ? publish(parts, total)
-                    : offer(parts, total, correlation, timeoutMs);
+            final long result = type == SocketType.PUB ? publish(one != null ? List.of(one) : parts, total)
+                    : offer(one, parts, total, correlation, timeoutMs);
             if (result >= 0) {
                 bytesSent += total;
                 messagesSent++;
@@ -689,14 +701,23 @@ public final class ShmemSocket implements Socket {
         }
     }
 
-    private long offer(final List<ShmemMessage> parts, final long total, final int correlation, final long timeoutMs) {
+    /**
+     * The send to one consumer (push, pair, req, rep; never pub) of a single message ({@code one}, {@code parts}
+     * null: no list on the way) or of a unit ({@code parts}, two or more, {@code one} null).
+     */
+    private long offer(final ShmemMessage one, final List<ShmemMessage> parts, final long total, final int correlation,
+                       final long timeoutMs) {
         final long deadline = timeoutMs > 0 ? System.nanoTime() + timeoutMs * 1_000_000L : 0;
-        for (final ShmemMessage part : parts) {
-            part.unshare(); // a copy goes with a reference of its own, named by the header written below
+        // A copy goes with a reference of its own, named by the header written below.
+        if (one != null) {
+            one.unshare();
+        } else {
+            for (final ShmemMessage part : parts) {
+                part.unshare();
+            }
         }
-        // One block, or a unit of blocks and its descriptor, to one consumer (push, pair, req, rep) is handed over by
-        // the holder words (offer never serves pub).
-        ShmemMessage descriptor = parts.size() > 1 ? descriptor(parts) : null;
+        // One block, or a unit of blocks and its descriptor, is handed over by the holder words.
+        ShmemMessage descriptor = one == null ? descriptor(parts) : null;
         sendIdle.reset();
         try {
             while (true) {
@@ -709,8 +730,12 @@ public final class ShmemSocket implements Socket {
                 final SocketRing ring = !peer || sendIndex < 0 ? null : current.ring(sendIndex);
                 if (ring != null && multiPeer() && type == SocketType.REP && current.ring(sendIndex - 1).owner() == 0) {
                     // The requester is gone (its slot was freed): its reply is dropped, as ZeroMQ's rep does.
-                    for (final ShmemMessage part : parts) {
-                        part.rebuild();
+                    if (one != null) {
+                        one.rebuild();
+                    } else {
+                        for (final ShmemMessage part : parts) {
+                            part.rebuild();
+                        }
                     }
                     return total;
                 }
@@ -718,38 +743,48 @@ public final class ShmemSocket implements Socket {
                     final long position = ring.tryClaim();
                     if (position >= 0) {
                         final int n = ++nonce & SocketRing.NONCE_MASK;
-                        if (beginHandover(parts, descriptor, n)) {
+                        if (one != null ? one.beginHandover(n) : beginHandover(parts, descriptor, n)) {
                             // The ledger entries stay until the publish: the holder words' CASes decide who releases
                             // each block if this process dies in between, the consumer or a survivor.
-                            ring.writeHandover(position, correlation, (descriptor == null ? parts.get(0)
-                                    : descriptor).meta(), n, descriptor != null);
+                            ring.writeHandover(position, correlation, (one != null ? one : descriptor).meta(), n,
+                                    one == null);
                             if (ring.publish(position)) {
+                                if (one != null) {
+                                    one.handedOver();
+                                    return total;
+                                }
                                 for (final ShmemMessage part : parts) {
                                     part.handedOver();
                                 }
-                                if (descriptor != null) {
-                                    descriptor.handedOver();
-                                    descriptor = null;
-                                }
+                                descriptor.handedOver();
+                                descriptor = null;
                                 return total;
                             }
-                            handoverFailed(parts, descriptor, n);
+                            if (one != null) {
+                                one.handoverFailed(n);
+                            } else {
+                                handoverFailed(parts, descriptor, n);
+                            }
                             continue;
                         }
-                        if (descriptor == null) {
-                            ring.write(position, 1, correlation, parts.get(0).meta());
-                        } else {
-                            ring.write(position, 0, correlation, descriptor.meta());
+                        if (one != null) {
+                            ring.write(position, 1, correlation, one.meta());
+                            one.beforePublish();
+                            if (ring.publish(position)) {
+                                one.detach();
+                                return total;
+                            }
+                            one.publishFailed();
+                            continue;
                         }
+                        ring.write(position, 0, correlation, descriptor.meta());
                         unrecord(parts, descriptor);
                         if (ring.publish(position)) {
                             for (final ShmemMessage part : parts) {
                                 part.detach();
                             }
-                            if (descriptor != null) {
-                                descriptor.detach();
-                                descriptor = null;
-                            }
+                            descriptor.detach();
+                            descriptor = null;
                             return total;
                         }
                         rerecord(parts, descriptor);
@@ -781,14 +816,12 @@ public final class ShmemSocket implements Socket {
     }
 
     /**
-     * Puts a send's blocks in flight with nonce {@code n}: its one block, or every part of a unit (empty parts have
-     * none) and then its descriptor. All or nothing: when one cannot go (a region range, a block this process does
-     * not hold alone), those already in flight come back and the send takes the ordinary way.
+     * Puts a unit's blocks in flight with nonce {@code n}: every part (empty parts have none), then its descriptor (a
+     * single message's block goes by {@link ShmemMessage#beginHandover} alone). All or nothing: when one cannot go (a
+     * region range, a block this process does not hold alone), those already in flight come back and the send takes
+     * the ordinary way.
      */
     private static boolean beginHandover(final List<ShmemMessage> parts, final ShmemMessage descriptor, final int n) {
-        if (descriptor == null) {
-            return parts.get(0).beginHandover(n);
-        }
         for (int i = 0; i < parts.size(); i++) {
             final ShmemMessage part = parts.get(i);
             if (part.holdsPayload() && !part.beginHandover(n)) {

@@ -615,13 +615,11 @@ public final class ShmemSocket implements Socket {
         return sendUnit(own(message), null, timeoutMs);
     }
 
-    /** The send of this socket's own endpoint (one message, or a unit when {@code multipart}). */
+    /**
+     * The send of this socket's own endpoint: one message, or a unit of several; a single one takes the path without
+     * a list.
+     */
     long sendOwn(final List<Message> parts, final long timeoutMs) {
-        return sendUnit(parts, timeoutMs);
-    }
-
-    /** The send of one message or of a unit of several: a single one takes the path without a list. */
-    private long sendUnit(final List<Message> parts, final long timeoutMs) {
         if (parts.size() == 1) {
             return sendUnit(own(parts.getFirst()), null, timeoutMs);
         }
@@ -641,7 +639,7 @@ public final class ShmemSocket implements Socket {
         if (linked()) {
             return linked.send(parts, true, timeoutMs);
         }
-        return sendUnit(parts, timeoutMs);
+        return sendOwn(parts, timeoutMs);
     }
 
     /**

@@ -11,6 +11,7 @@ import io.shmq.transport.shmem.internal.os.ShmFiles;
 import io.shmq.transport.shmem.internal.region.RegionView;
 import io.shmq.transport.shmem.internal.region.Regions;
 import io.shmq.transport.shmem.internal.ring.SequencedRing;
+import io.shmq.transport.shmem.internal.ring.SocketRing;
 import io.shmq.transport.shmem.internal.segment.Holder;
 import io.shmq.transport.shmem.internal.segment.ManagedSegment;
 import io.shmq.transport.shmem.internal.session.Session;
@@ -368,6 +369,20 @@ public final class SessionMappings {
     }
 
     /**
+     * {@link #claimInto(ShmemMessage, MetaHeader, int)} of the record a ring view just read (its header's fields,
+     * no {@link MetaHeader} made on the way).
+     */
+    public int claimInto(final ShmemMessage target, final SocketRing.Entry record) {
+        return claimInto(target, record.managed(), record.size(), record.hint(), record.segmentId(), record.handle(),
+                record.nonce(), false);
+    }
+
+    private int claimInto(final ShmemMessage target, final MetaHeader meta, final int nonce, final boolean unit) {
+        return claimInto(target, meta.managed(), meta.size(), meta.hint(), meta.segmentId(), meta.handle(), nonce,
+                unit);
+    }
+
+    /**
      * The receiver's half of a multipart unit's hand-over (every part and the descriptor in flight with one nonce):
      * takes the descriptor as {@link #claimInto} takes a block, its ledger entry marked as a unit's first (so that a
      * survivor of this process that reclaims the descriptor reclaims the parts still in flight too), then every part
@@ -412,39 +427,40 @@ public final class SessionMappings {
         }
     }
 
-    private int claimInto(final ShmemMessage target, final MetaHeader meta, final int nonce, final boolean unit) {
+    private int claimInto(final ShmemMessage target, final boolean managed, final long size, final long hint,
+                          final int segmentId, final long handle, final int nonce, final boolean unit) {
         checkOpen();
-        if (!meta.managed() || meta.size() == 0 || meta.hint() == 0) {
+        if (!managed || size == 0 || hint == 0) {
             throw new SharedMemoryException("a hand-over record must name a managed block with its generation: "
-                    + meta);
+                    + new MetaHeader(size, hint, handle, MetaHeader.NOT_SHARED, 0, segmentId, managed));
         }
-        final ManagedSegment segment = segment(meta.segmentId());
-        segment.checkHandle(meta.handle());
-        final long inFlight = Holder.word(meta.hint(), Holder.inFlight(nonce));
-        final long word = segment.holder(meta.handle());
+        final ManagedSegment segment = segment(segmentId);
+        segment.checkHandle(handle);
+        final long inFlight = Holder.word(hint, Holder.inFlight(nonce));
+        final long word = segment.holder(handle);
         if (word != inFlight) {
-            return decide(word, meta.hint());
+            return decide(word, hint);
         }
         final long offset;
         try {
-            offset = checkedOffset(segment, meta);
+            offset = segment.checkedDataOffset(handle, size, hint);
         } catch (SharedMemoryException e) {
-            final long now = segment.holder(meta.handle());
+            final long now = segment.holder(handle);
             if (now != inFlight) {
-                return decide(now, meta.hint()); // another consumer took it (and freed it) since the look above
+                return decide(now, hint); // another consumer took it (and freed it) since the look above
             }
             throw e; // in flight, yet no live block of that size: a forged header
         }
         target.rebuild();
-        target.setManaged(segment, meta.handle(), meta.size(), offset);
+        target.setManaged(segment, handle, size, offset);
         if (unit && target.ledgerEntry >= 0) {
             ledger.unit(target.ledgerEntry, Holder.inFlight(nonce) & 0xFFFFFFFFL);
         }
-        if (segment.replaceHolder(meta.handle(), inFlight, Holder.word(meta.hint(), holderId))) {
+        if (segment.replaceHolder(handle, inFlight, Holder.word(hint, holderId))) {
             return SequencedRing.Claim.TAKEN;
         }
         forget(target);
-        return decide(segment.holder(meta.handle()), meta.hint());
+        return decide(segment.holder(handle), hint);
     }
 
     /** @return what a consumer does with a hand-over record whose block's holder word is {@code word} */

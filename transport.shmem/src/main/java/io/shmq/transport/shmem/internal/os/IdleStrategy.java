@@ -83,6 +83,11 @@ public final class IdleStrategy {
         idle(1, sleeper);
     }
 
+    /** Idles one step of up to {@code pauses} spin rounds as {@link #idle(int, Sleeper)}, parking in the park phase. */
+    public void pause(final int pauses) {
+        idle(pauses, PARK);
+    }
+
     /**
      * Idles one step of up to {@code pauses} spin rounds at once, counted against the spin budget like as many
      * single steps (a backoff: fewer looks at a contended line, never a longer spin phase); past the spin phase, one

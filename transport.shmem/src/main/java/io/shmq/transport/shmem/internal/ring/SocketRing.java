@@ -1,7 +1,6 @@
 package io.shmq.transport.shmem.internal.ring;
 
 import io.shmq.transport.api.MetaHeader;
-import io.shmq.transport.api.MetaHeaderLayout;
 import io.shmq.transport.shmem.internal.os.Doorbell;
 import io.shmq.transport.shmem.internal.os.Native;
 import java.lang.foreign.MemorySegment;
@@ -13,7 +12,6 @@ import java.util.concurrent.locks.LockSupport;
 
 import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.CAPACITY_H;
 import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.COUNT_H;
-import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.HEADER_IN_RECORD;
 import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.RECORDS_OFFSET;
 import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.RECORD_BYTES;
 import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.TOPIC_COUNT_H;
@@ -42,16 +40,74 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
     /**
      * A consumed record: {@code count} 1 for one message, 0 for a multipart descriptor; {@code correlation} a req's
      * request number (0 for other sockets); {@code nonce} the hand-over nonce of a record that hands its managed
-     * block over through the block's holder word ({@code Holder}), -1 for an ordinary record.
+     * block over through the block's holder word ({@code Holder}), -1 for an ordinary record; and the fields of the
+     * record's {@link MetaHeader}.
+     *
+     * <p>Each ring view has one, which every {@link #poll} overwrites: a receive allocates no body (a record read as
+     * a {@link MetaHeader} and a record object cost 80 bytes a message). It is read before the view's next poll, by
+     * the one thread that polls the view ({@link SequencedRing} views are not thread-safe); {@link #meta()} makes the
+     * header an object for the paths that keep it.
      */
-    public record Entry(int count, int correlation, MetaHeader meta, int nonce) {
-        public Entry(final int count, final int correlation, final MetaHeader meta) {
-            this(count, correlation, meta, -1);
+    public static final class Entry {
+        private int count;
+        private int correlation;
+        private int nonce;
+        private long size;
+        private long hint;
+        private long handle;
+        private long shared;
+        private int regionId;
+        private int segmentId;
+        private boolean managed;
+
+        /** @return 1 for one message, 0 for a multipart unit's descriptor */
+        public int count() {
+            return count;
+        }
+
+        /** @return a req's request number, 0 for other sockets */
+        public int correlation() {
+            return correlation;
+        }
+
+        /** @return the hand-over nonce, -1 for an ordinary record */
+        public int nonce() {
+            return nonce;
         }
 
         /** @return whether the record hands its block over by the holder word's CAS */
         public boolean handover() {
             return nonce >= 0;
+        }
+
+        /** @return the header's payload size */
+        public long size() {
+            return size;
+        }
+
+        /** @return the header's hint (a managed block's generation) */
+        public long hint() {
+            return hint;
+        }
+
+        /** @return the header's handle */
+        public long handle() {
+            return handle;
+        }
+
+        /** @return the header's segment id */
+        public int segmentId() {
+            return segmentId;
+        }
+
+        /** @return whether the header names a managed block */
+        public boolean managed() {
+            return managed;
+        }
+
+        /** @return the record's header as an object */
+        public MetaHeader meta() {
+            return new MetaHeader(size, hint, handle, shared, regionId, segmentId, managed);
         }
     }
 
@@ -61,6 +117,8 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
     public static final int NONCE_MASK = 0x3FFFFFFF;
 
     private final long base;
+    /** The body every poll of this view fills ({@link Entry}). */
+    private final Entry body = new Entry();
     /** Rung on publish and consumer attach: something may be there to poll. */
     private final Doorbell notEmpty;
     /** Rung on release and peer attach: a record may be free, a consumer may be there. */
@@ -229,19 +287,36 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
         final long record = record(position);
         COUNT_H.set(memory, record, kind);
         SocketRingLayout.CORRELATION_H.set(memory, record, correlation);
-        MetaHeaderLayout.write(meta, memory, record + HEADER_IN_RECORD);
+        // The header's fields through the record's own layout (its padding is never read); no slice, no copy.
+        SocketRingLayout.META_SIZE_H.set(memory, record, meta.size());
+        SocketRingLayout.META_HINT_H.set(memory, record, meta.hint());
+        SocketRingLayout.META_HANDLE_H.set(memory, record, meta.handle());
+        SocketRingLayout.META_SHARED_H.set(memory, record, meta.shared());
+        SocketRingLayout.META_REGION_ID_H.set(memory, record, (short) meta.regionId());
+        SocketRingLayout.META_SEGMENT_ID_H.set(memory, record, (short) meta.segmentId());
+        SocketRingLayout.META_MANAGED_H.set(memory, record, (byte) (meta.managed() ? 1 : 0));
     }
 
     @Override
     protected Entry readBody(final long record) {
-        try {
-            final int kind = (int) COUNT_H.get(memory, record);
-            return new Entry(kind & 1, (int) SocketRingLayout.CORRELATION_H.get(memory, record),
-                    MetaHeaderLayout.read(memory, record + HEADER_IN_RECORD),
-                    (kind & HANDOVER) != 0 ? kind >>> 2 : -1);
-        } catch (IllegalArgumentException e) {
-            return null;
+        final long size = (long) SocketRingLayout.META_SIZE_H.get(memory, record);
+        final byte managed = (byte) SocketRingLayout.META_MANAGED_H.get(memory, record);
+        if (size < 0 || (managed & ~1) != 0) {
+            return null; // not a header (the checks of MetaHeaderLayout.read): the ring drops the record
         }
+        final int kind = (int) COUNT_H.get(memory, record);
+        final Entry entry = body;
+        entry.count = kind & 1;
+        entry.correlation = (int) SocketRingLayout.CORRELATION_H.get(memory, record);
+        entry.nonce = (kind & HANDOVER) != 0 ? kind >>> 2 : -1;
+        entry.size = size;
+        entry.hint = (long) SocketRingLayout.META_HINT_H.get(memory, record);
+        entry.handle = (long) SocketRingLayout.META_HANDLE_H.get(memory, record);
+        entry.shared = (long) SocketRingLayout.META_SHARED_H.get(memory, record);
+        entry.regionId = Short.toUnsignedInt((short) SocketRingLayout.META_REGION_ID_H.get(memory, record));
+        entry.segmentId = Short.toUnsignedInt((short) SocketRingLayout.META_SEGMENT_ID_H.get(memory, record));
+        entry.managed = managed == 1;
+        return entry;
     }
 
     @Override

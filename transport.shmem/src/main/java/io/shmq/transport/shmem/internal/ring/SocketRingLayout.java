@@ -95,8 +95,20 @@ public final class SocketRingLayout {
     /** (segment, recordOffset). */
     static final VarHandle COUNT_H = RECORD.varHandle(groupElement("kind"));
     static final VarHandle CORRELATION_H = RECORD.varHandle(groupElement("correlation"));
+    /** The fields of the record's {@code MetaHeaderLayout.LAYOUT} header (segment, recordOffset). */
+    static final VarHandle META_SIZE_H = header("size");
+    static final VarHandle META_HINT_H = header("hint");
+    static final VarHandle META_HANDLE_H = header("handle");
+    static final VarHandle META_SHARED_H = header("shared");
+    static final VarHandle META_REGION_ID_H = header("regionId");
+    static final VarHandle META_SEGMENT_ID_H = header("segmentId");
+    static final VarHandle META_MANAGED_H = header("managed");
 
     private SocketRingLayout() {
+    }
+
+    private static VarHandle header(final String field) {
+        return RECORD.varHandle(groupElement("header"), groupElement(field));
     }
 
     /** @return the bytes of a ring of {@code capacity} records */

@@ -99,7 +99,7 @@ public final class ShmemSocket implements Socket {
                 return decision;
             }
             final ShmemMessage target = claimTarget != null ? claimTarget : mappings.emptyMessage();
-            final int decision = mappings.claimInto(target, body.meta(), body.nonce());
+            final int decision = mappings.claimInto(target, body);
             if (decision == TAKEN) {
                 claimed = target;
             }
@@ -800,7 +800,10 @@ public final class ShmemSocket implements Socket {
                         freeDeadPeers(current);
                     }
                 }
-                if (ring != null && endpoint == current) {
+                if (!sendIdle.parking()) {
+                    // Spin or yield: no sleeper is made (a lambda per look at a full ring).
+                    sendIdle.pause(ring != null && endpoint == current ? FULL_BACKOFF : 1);
+                } else if (ring != null && endpoint == current) {
                     sendIdle.idle(FULL_BACKOFF, nanos -> ring.awaitNotFull(Math.min(remaining, nanos), true));
                 } else {
                     sendIdle.idle(nanos -> LockSupport.parkNanos(Math.min(remaining, NO_ENDPOINT_NANOS)));
@@ -1203,7 +1206,9 @@ public final class ShmemSocket implements Socket {
                     freeDeadPeers(current);
                 }
             }
-            if (server) {
+            if (!receiveIdle.parking()) {
+                receiveIdle.pause(1); // spin or yield: no sleeper is made (a lambda per look at an empty ring)
+            } else if (server) {
                 receiveIdle.idle(nanos -> awaitPeers(current, Math.min(remaining, nanos)));
             } else if (ring != null && endpoint == current) {
                 receiveIdle.idle(nanos -> ring.awaitNotEmpty(Math.min(remaining, nanos)));

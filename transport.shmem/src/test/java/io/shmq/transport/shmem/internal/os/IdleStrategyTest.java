@@ -45,6 +45,26 @@ class IdleStrategyTest {
     }
 
     @Test
+    void aPauseSpendsTheSpinBudgetLikeAStepWithASleeper() {
+        // The wait loops pause without a sleeper until parking(): the same budget, so the same step sleeps first.
+        final IdleStrategy paused = new IdleStrategy(10, 1, 100, 100);
+        final IdleStrategy stepped = new IdleStrategy(10, 1, 100, 100);
+        final List<Long> sleeps = new ArrayList<>();
+        int steps = 0;
+        while (!paused.parking()) {
+            paused.pause(4);
+            stepped.idle(4, sleeps::add);
+            steps++;
+            assertEquals(paused.parking(), stepped.parking(), "step " + steps);
+        }
+        assertEquals(4, steps, "4 + 4 + 2 spins, then the one yield");
+        assertEquals(List.of(), sleeps);
+        final long before = System.nanoTime();
+        paused.pause(4);
+        assertTrue(System.nanoTime() - before >= 100, "past the spin and yield phases a pause parks");
+    }
+
+    @Test
     void refusesABadShape() {
         assertThrows(IllegalArgumentException.class, () -> new IdleStrategy(-1, 0, 1, 1));
         assertThrows(IllegalArgumentException.class, () -> new IdleStrategy(0, 0, 0, 1));

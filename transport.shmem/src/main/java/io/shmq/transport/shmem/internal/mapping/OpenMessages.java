@@ -273,6 +273,7 @@ final class OpenMessages {
             }
             final long offset = segment.activateSmall(block, ManagedSegment.userOffset(alignment), generation);
             message.takeAllocated(segment, block, payload, offset);
+            message.knownGeneration(generation);
             link(stripe, message);
             message.ledgerEntry = entry;
         } finally {
@@ -819,7 +820,7 @@ final class OpenMessages {
         }
         final ManagedSegment segment = message.managedSegment();
         final long block = message.managedHandle();
-        final long own = segment.ownHolder(block);
+        final long own = segment.ownHolderOf(message.generation());
         if (segment.holder(block) != own || !segment.exclusive(block)) {
             return false;
         }

@@ -453,6 +453,7 @@ public final class SessionMappings {
         }
         target.rebuild();
         target.setManaged(segment, handle, size, offset);
+        target.knownGeneration(hint); // checked against the block's above
         if (unit && target.ledgerEntry >= 0) {
             ledger.unit(target.ledgerEntry, Holder.inFlight(nonce) & 0xFFFFFFFFL);
         }

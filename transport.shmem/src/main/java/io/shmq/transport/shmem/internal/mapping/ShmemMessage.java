@@ -6,6 +6,7 @@ import io.shmq.transport.api.SharedMemoryMessage;
 import io.shmq.transport.api.TransportClosedException;
 import io.shmq.transport.api.TransportKind;
 import io.shmq.transport.shmem.internal.region.RegionView;
+import io.shmq.transport.shmem.internal.ring.SocketRing;
 import io.shmq.transport.shmem.internal.segment.Holder;
 import io.shmq.transport.shmem.internal.segment.ManagedSegment;
 import java.lang.foreign.MemorySegment;
@@ -23,6 +24,7 @@ public final class ShmemMessage implements SharedMemoryMessage {
     private long handle = -1;
     private long dataOffset;
     private long size;
+    /** A region message's hint; a managed message's block generation once known (0 until then: never a generation). */
     private long hint;
     private long shared = MetaHeader.NOT_SHARED;
     private boolean closed;
@@ -73,7 +75,34 @@ public final class ShmemMessage implements SharedMemoryMessage {
         this.dataOffset = offset;
         this.size = payload;
         this.shared = MetaHeader.NOT_SHARED;
+        this.hint = 0; // the generation, read when first asked ({@link #generation})
         this.received = false;
+    }
+
+    /**
+     * @return the generation of the managed block this message holds, read from the block once (it changes only when
+     * the block is allocated again, never while a message holds it)
+     */
+    long generation() {
+        long generation = hint;
+        if (generation == 0) {
+            generation = segment.generation(handle);
+            hint = generation;
+        }
+        return generation;
+    }
+
+    /** Notes the generation of the managed block just taken, known to the caller (an allocation, a claim). */
+    void knownGeneration(final long generation) {
+        hint = generation;
+    }
+
+    /**
+     * Writes the record of this message's hand-over (a single managed block put in flight by {@link #beginHandover})
+     * into the claimed record at {@code position} of {@code ring}, with no {@link MetaHeader} made on the way.
+     */
+    public void writeHandover(final SocketRing ring, final long position, final int correlation, final int nonce) {
+        ring.writeHandover(position, correlation, nonce, size, generation(), handle, segment.id());
     }
 
     ManagedSegment managedSegment() {
@@ -292,8 +321,7 @@ public final class ShmemMessage implements SharedMemoryMessage {
         checkOpen();
         if (segment != null) {
             // hint: the block's generation (FairMQ leaves it 0 for managed messages), so a stale header is refused
-            return new MetaHeader(size, segment.generation(handle), handle, MetaHeader.NOT_SHARED, 0, segment.id(),
-                    true);
+            return new MetaHeader(size, generation(), handle, MetaHeader.NOT_SHARED, 0, segment.id(), true);
         }
         if (region != null) {
             final OpenMessages.Share s = share;

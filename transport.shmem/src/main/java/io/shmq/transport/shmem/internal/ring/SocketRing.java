@@ -283,18 +283,34 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
         writeKind(position, (unit ? 0 : 1) | HANDOVER | (nonce & NONCE_MASK) << 2, correlation, meta);
     }
 
+    /**
+     * {@link #writeHandover(long, int, MetaHeader, int)} of a single managed block, from its fields (no
+     * {@link MetaHeader} made on the way): not shared, region 0, {@code generation} its hint.
+     */
+    public void writeHandover(final long position, final int correlation, final int nonce, final long size,
+                              final long generation, final long handle, final int segmentId) {
+        writeRecord(record(position), 1 | HANDOVER | (nonce & NONCE_MASK) << 2, correlation, size, generation, handle,
+                MetaHeader.NOT_SHARED, 0, segmentId, true);
+    }
+
     private void writeKind(final long position, final int kind, final int correlation, final MetaHeader meta) {
-        final long record = record(position);
+        writeRecord(record(position), kind, correlation, meta.size(), meta.hint(), meta.handle(), meta.shared(),
+                meta.regionId(), meta.segmentId(), meta.managed());
+    }
+
+    /** The one writer of a record's body; its header's fields go through the record's own layout (no slice). */
+    private void writeRecord(final long record, final int kind, final int correlation, final long size,
+                             final long hint, final long handle, final long shared, final int regionId,
+                             final int segmentId, final boolean managed) {
         COUNT_H.set(memory, record, kind);
         SocketRingLayout.CORRELATION_H.set(memory, record, correlation);
-        // The header's fields through the record's own layout (its padding is never read); no slice, no copy.
-        SocketRingLayout.META_SIZE_H.set(memory, record, meta.size());
-        SocketRingLayout.META_HINT_H.set(memory, record, meta.hint());
-        SocketRingLayout.META_HANDLE_H.set(memory, record, meta.handle());
-        SocketRingLayout.META_SHARED_H.set(memory, record, meta.shared());
-        SocketRingLayout.META_REGION_ID_H.set(memory, record, (short) meta.regionId());
-        SocketRingLayout.META_SEGMENT_ID_H.set(memory, record, (short) meta.segmentId());
-        SocketRingLayout.META_MANAGED_H.set(memory, record, (byte) (meta.managed() ? 1 : 0));
+        SocketRingLayout.META_SIZE_H.set(memory, record, size);
+        SocketRingLayout.META_HINT_H.set(memory, record, hint);
+        SocketRingLayout.META_HANDLE_H.set(memory, record, handle);
+        SocketRingLayout.META_SHARED_H.set(memory, record, shared);
+        SocketRingLayout.META_REGION_ID_H.set(memory, record, (short) regionId);
+        SocketRingLayout.META_SEGMENT_ID_H.set(memory, record, (short) segmentId);
+        SocketRingLayout.META_MANAGED_H.set(memory, record, (byte) (managed ? 1 : 0));
     }
 
     @Override

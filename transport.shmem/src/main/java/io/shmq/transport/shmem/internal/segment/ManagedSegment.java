@@ -412,7 +412,12 @@ public final class ManagedSegment {
 
     /** @return this process's holder word for the allocated block at {@code block} */
     public long ownHolder(final long block) {
-        return Holder.word(generation(block), holderId);
+        return ownHolderOf(generation(block));
+    }
+
+    /** @return this process's holder word for an allocated block of generation {@code generation} */
+    public long ownHolderOf(final long generation) {
+        return Holder.word(generation, holderId);
     }
 
     /**

@@ -744,8 +744,11 @@ public final class ShmemSocket implements Socket {
                         if (one != null ? one.beginHandover(n) : beginHandover(parts, descriptor, n)) {
                             // The ledger entries stay until the publish: the holder words' CASes decide who releases
                             // each block if this process dies in between, the consumer or a survivor.
-                            ring.writeHandover(position, correlation, (one != null ? one : descriptor).meta(), n,
-                                    one == null);
+                            if (one != null) {
+                                one.writeHandover(ring, position, correlation, n);
+                            } else {
+                                ring.writeHandover(position, correlation, descriptor.meta(), n, true);
+                            }
                             if (ring.publish(position)) {
                                 if (one != null) {
                                     one.handedOver();

@@ -236,6 +236,8 @@ class LayoutTest {
         assertEquals(20, at(r, "correlation"));
         assertEquals(24, at(r, "header"));
         assertEquals(24 + 32, r.byteOffset(groupElement("header"), groupElement("regionId")));
+        assertEquals(16, SocketRingLayout.KIND_CORRELATION_OFFSET, "kind and correlation: one aligned 8-byte word");
+        assertEquals(24 + 32, SocketRingLayout.META_IDS_OFFSET, "the header's ids, managed, padding: one word");
         assertEquals(64, r.byteSize());
         assertEquals(1664 + 4 * 64, SocketRingLayout.bytes(4));
     }

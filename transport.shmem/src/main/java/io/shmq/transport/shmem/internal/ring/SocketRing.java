@@ -11,7 +11,21 @@ import java.util.function.IntPredicate;
 import java.util.concurrent.locks.LockSupport;
 
 import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.CAPACITY_H;
-import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.COUNT_H;
+import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.KIND_CORRELATION_H;
+import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.KIND_CORRELATION_OFFSET;
+import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.META_HANDLE_H;
+import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.META_HINT_H;
+import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.META_IDS_H;
+import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.META_IDS_OFFSET;
+import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.META_SHARED_H;
+import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.META_SIZE_H;
+import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.correlationOf;
+import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.ids;
+import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.kindCorrelation;
+import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.kindOf;
+import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.managedOf;
+import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.regionIdOf;
+import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.segmentIdOf;
 import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.RECORDS_OFFSET;
 import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.RECORD_BYTES;
 import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.TOPIC_COUNT_H;
@@ -302,36 +316,34 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
     private void writeRecord(final long record, final int kind, final int correlation, final long size,
                              final long hint, final long handle, final long shared, final int regionId,
                              final int segmentId, final boolean managed) {
-        COUNT_H.set(memory, record, kind);
-        SocketRingLayout.CORRELATION_H.set(memory, record, correlation);
-        SocketRingLayout.META_SIZE_H.set(memory, record, size);
-        SocketRingLayout.META_HINT_H.set(memory, record, hint);
-        SocketRingLayout.META_HANDLE_H.set(memory, record, handle);
-        SocketRingLayout.META_SHARED_H.set(memory, record, shared);
-        SocketRingLayout.META_REGION_ID_H.set(memory, record, (short) regionId);
-        SocketRingLayout.META_SEGMENT_ID_H.set(memory, record, (short) segmentId);
-        SocketRingLayout.META_MANAGED_H.set(memory, record, (byte) (managed ? 1 : 0));
+        KIND_CORRELATION_H.set(memory, record + KIND_CORRELATION_OFFSET, kindCorrelation(kind, correlation));
+        META_SIZE_H.set(memory, record, size);
+        META_HINT_H.set(memory, record, hint);
+        META_HANDLE_H.set(memory, record, handle);
+        META_SHARED_H.set(memory, record, shared);
+        META_IDS_H.set(memory, record + META_IDS_OFFSET, ids(regionId, segmentId, managed));
     }
 
     @Override
     protected Entry readBody(final long record) {
-        final long size = (long) SocketRingLayout.META_SIZE_H.get(memory, record);
-        final byte managed = (byte) SocketRingLayout.META_MANAGED_H.get(memory, record);
-        if (size < 0 || (managed & ~1) != 0) {
+        final long size = (long) META_SIZE_H.get(memory, record);
+        final long ids = (long) META_IDS_H.get(memory, record + META_IDS_OFFSET);
+        if (size < 0 || (managedOf(ids) & ~1) != 0) {
             return null; // not a header (the checks of MetaHeaderLayout.read): the ring drops the record
         }
-        final int kind = (int) COUNT_H.get(memory, record);
+        final long kindCorrelation = (long) KIND_CORRELATION_H.get(memory, record + KIND_CORRELATION_OFFSET);
+        final int kind = kindOf(kindCorrelation);
         final Entry entry = body;
         entry.count = kind & 1;
-        entry.correlation = (int) SocketRingLayout.CORRELATION_H.get(memory, record);
+        entry.correlation = correlationOf(kindCorrelation);
         entry.nonce = (kind & HANDOVER) != 0 ? kind >>> 2 : -1;
         entry.size = size;
-        entry.hint = (long) SocketRingLayout.META_HINT_H.get(memory, record);
-        entry.handle = (long) SocketRingLayout.META_HANDLE_H.get(memory, record);
-        entry.shared = (long) SocketRingLayout.META_SHARED_H.get(memory, record);
-        entry.regionId = Short.toUnsignedInt((short) SocketRingLayout.META_REGION_ID_H.get(memory, record));
-        entry.segmentId = Short.toUnsignedInt((short) SocketRingLayout.META_SEGMENT_ID_H.get(memory, record));
-        entry.managed = managed == 1;
+        entry.hint = (long) META_HINT_H.get(memory, record);
+        entry.handle = (long) META_HANDLE_H.get(memory, record);
+        entry.shared = (long) META_SHARED_H.get(memory, record);
+        entry.regionId = regionIdOf(ids);
+        entry.segmentId = segmentIdOf(ids);
+        entry.managed = managedOf(ids) == 1;
         return entry;
     }
 

@@ -5,6 +5,7 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 
 import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 
@@ -92,24 +93,90 @@ public final class SocketRingLayout {
     static final VarHandle TOPIC_COUNT_H = HEADER.varHandle(groupElement("topicCount"));
     /** (segment, TOPICS_OFFSET + ringBase, index). */
     static final VarHandle TOPIC_LENGTH_H = TOPIC.arrayElementVarHandle(groupElement("length"));
-    /** (segment, recordOffset). */
-    static final VarHandle COUNT_H = RECORD.varHandle(groupElement("kind"));
-    static final VarHandle CORRELATION_H = RECORD.varHandle(groupElement("correlation"));
-    /** The fields of the record's {@code MetaHeaderLayout.LAYOUT} header (segment, recordOffset). */
+    /**
+     * {@code kind} and {@code correlation} as one native-order 8-byte word at {@link #KIND_CORRELATION_OFFSET} of a
+     * record (segment, recordOffset + offset): a record's body is written and read in five more such stores and
+     * loads (four header words and {@link #META_IDS_H}), not nine field by field. Split by {@link #kindOf} and
+     * {@link #correlationOf}, made by {@link #kindCorrelation}.
+     */
+    static final VarHandle KIND_CORRELATION_H = ValueLayout.JAVA_LONG.varHandle();
+    public static final long KIND_CORRELATION_OFFSET = pair(RECORD, groupElement("kind"), groupElement("correlation"), 4);
+    /** The header's {@code size}, {@code hint}, {@code handle}, {@code shared} (segment, recordOffset). */
     static final VarHandle META_SIZE_H = header("size");
     static final VarHandle META_HINT_H = header("hint");
     static final VarHandle META_HANDLE_H = header("handle");
     static final VarHandle META_SHARED_H = header("shared");
-    static final VarHandle META_REGION_ID_H = header("regionId");
-    static final VarHandle META_SEGMENT_ID_H = header("segmentId");
-    static final VarHandle META_MANAGED_H = header("managed");
+    /**
+     * The header's last 8 bytes as one little-endian word at {@link #META_IDS_OFFSET} of a record (segment,
+     * recordOffset + offset): {@code regionId} bits 0-15, {@code segmentId} 16-31, {@code managed} 32-39, the
+     * padding (written 0) above. Made by {@link #ids}.
+     */
+    static final VarHandle META_IDS_H = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
+    public static final long META_IDS_OFFSET = idsOffset();
+
+    private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
 
     private SocketRingLayout() {
+    }
+
+    /** @return the word of {@link #KIND_CORRELATION_H} */
+    static long kindCorrelation(final int kind, final int correlation) {
+        final long low = LITTLE_ENDIAN ? kind : correlation;
+        final long high = LITTLE_ENDIAN ? correlation : kind;
+        return high << 32 | low & 0xFFFFFFFFL;
+    }
+
+    static int kindOf(final long word) {
+        return (int) (LITTLE_ENDIAN ? word : word >>> 32);
+    }
+
+    static int correlationOf(final long word) {
+        return (int) (LITTLE_ENDIAN ? word >>> 32 : word);
+    }
+
+    /** @return the word of {@link #META_IDS_H}: the two u16 ids and {@code managed} (0 or 1) */
+    static long ids(final int regionId, final int segmentId, final boolean managed) {
+        return (regionId & 0xFFFFL) | (segmentId & 0xFFFFL) << 16 | (managed ? 1L : 0L) << 32;
+    }
+
+    static int regionIdOf(final long ids) {
+        return (int) (ids & 0xFFFF);
+    }
+
+    static int segmentIdOf(final long ids) {
+        return (int) (ids >>> 16 & 0xFFFF);
+    }
+
+    /** @return the {@code managed} byte of an ids word (0 or 1 in a valid header) */
+    static int managedOf(final long ids) {
+        return (int) (ids >>> 32 & 0xFF);
     }
 
     private static VarHandle header(final String field) {
         return RECORD.varHandle(groupElement("header"), groupElement(field));
     }
+
+    /** @return the offset of two adjacent fields that one aligned 8-byte access reads together */
+    private static long pair(final StructLayout layout, final MemoryLayout.PathElement first,
+                             final MemoryLayout.PathElement second, final long firstBytes) {
+        final long offset = layout.byteOffset(first);
+        if (offset % 8 != 0 || layout.byteOffset(second) != offset + firstBytes) {
+            throw new ExceptionInInitializerError("no aligned 8-byte pair at offset " + offset);
+        }
+        return offset;
+    }
+
+    /** @return the offset in a record of the header's regionId, segmentId, managed and padding: its last 8 bytes */
+    private static long idsOffset() {
+        final long offset = HEADER_IN_RECORD + MetaHeaderLayout.REGION_ID_OFFSET;
+        if (offset % 8 != 0 || MetaHeaderLayout.SEGMENT_ID_OFFSET != MetaHeaderLayout.REGION_ID_OFFSET + 2
+                || MetaHeaderLayout.MANAGED_OFFSET != MetaHeaderLayout.REGION_ID_OFFSET + 4
+                || MetaHeaderLayout.BYTES != MetaHeaderLayout.REGION_ID_OFFSET + 8) {
+            throw new ExceptionInInitializerError("the header's ids are no aligned 8-byte word of the record");
+        }
+        return offset;
+    }
+
 
     /** @return the bytes of a ring of {@code capacity} records */
     public static long bytes(final int capacity) {

@@ -2,6 +2,7 @@ package io.shmq.transport.shmem.internal.ring;
 
 import io.shmq.transport.api.MetaHeader;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import org.junit.jupiter.api.Test;
 
@@ -30,6 +31,43 @@ class SocketRingTest {
         assertTrue(position >= 0, "room for handle=" + handle);
         ring.write(position, 1, 0, MetaHeader.managed(8, handle, 0));
         assertTrue(ring.publish(position));
+    }
+
+    @Test
+    void aRecordIsWrittenAndReadInWideWordsThatAreItsFieldsBytes() {
+        // The body goes in six 8-byte words; the bytes must be the layout's: kind and correlation as native ints at
+        // 16 and 20, the header as MetaHeaderLayout's little-endian fields at 24, its padding zero.
+        try (Arena arena = Arena.ofConfined()) {
+            final SocketRing ring = ring(arena, 4);
+            final MetaHeader meta = new MetaHeader(0x1122334455L, 0x66778899AAL, 0x1000L, 0x2000L, 0xBEEF, 0xCAFE,
+                    false);
+            final long record = SocketRingLayout.RECORDS_OFFSET;
+            final long body = SocketRingLayout.RECORD.byteOffset(MemoryLayout.PathElement.groupElement("kind"));
+            ring.memory.asSlice(record + body, SocketRingLayout.RECORD_BYTES - body).fill((byte) 0x5A);
+            final long position = ring.tryClaim();
+            ring.write(position, 1, 0x7654321, meta);
+            assertEquals(1, ring.memory.get(java.lang.foreign.ValueLayout.JAVA_INT, record + 16));
+            assertEquals(0x7654321, ring.memory.get(java.lang.foreign.ValueLayout.JAVA_INT, record + 20));
+            final long header = record + SocketRingLayout.HEADER_IN_RECORD;
+            assertEquals(meta, io.shmq.transport.api.MetaHeaderLayout.read(ring.memory, header));
+            for (long padding = 37; padding < 40; padding++) {
+                assertEquals(0, ring.memory.get(java.lang.foreign.ValueLayout.JAVA_BYTE, header + padding));
+            }
+            assertTrue(ring.publish(position));
+            final SocketRing.Entry entry = ring.poll();
+            assertEquals(meta, entry.meta());
+            assertEquals(0x7654321, entry.correlation());
+            assertEquals(1, entry.count());
+            assertEquals(-1, entry.nonce());
+            // A header whose managed byte is neither 0 nor 1 is no header: the record is dropped.
+            final long next = ring.tryClaim();
+            ring.write(next, 1, 0, meta);
+            ring.memory.set(java.lang.foreign.ValueLayout.JAVA_BYTE, SocketRingLayout.RECORDS_OFFSET
+                    + SocketRingLayout.RECORD_BYTES + SocketRingLayout.HEADER_IN_RECORD + 36, (byte) 2);
+            assertTrue(ring.publish(next));
+            assertNull(ring.poll());
+            assertFalse(ring.hasInput());
+        }
     }
 
     @Test

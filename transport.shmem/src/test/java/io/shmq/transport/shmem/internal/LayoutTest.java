@@ -157,6 +157,7 @@ class LayoutTest {
         assertEquals(48, at(l, "freeNext"));
         assertEquals(56, at(l, "freePrev"));
         assertEquals(24, BlockLayout.TAG_GENERATION_OFFSET, "tag and generation: one aligned 8-byte load");
+        assertEquals(16, BlockLayout.COUNTS_OFFSET, "refCount, userOffset, classIndex: one aligned 8-byte store");
         assertEquals(48, BlockLayout.HEADER_BYTES);
         assertEquals(80, BlockLayout.MIN_LARGE);
         assertEquals(0x7FFFFFEF, io.shmq.transport.shmem.internal.segment.Holder.MAX_DEVICE);

@@ -118,12 +118,12 @@ final class Ledger {
     private void write(final int index, final int state, final int id, final long handle, final long size,
                        final long hint, final long shared) {
         final long i = index;
-        LedgerLayout.ID_H.set(memory, ENTRIES_OFFSET, i, id);
         LedgerLayout.HANDLE_H.set(memory, ENTRIES_OFFSET, i, handle);
         LedgerLayout.SIZE_H.set(memory, ENTRIES_OFFSET, i, size);
         LedgerLayout.HINT_H.set(memory, ENTRIES_OFFSET, i, hint);
         LedgerLayout.SHARED_H.set(memory, ENTRIES_OFFSET, i, shared);
-        LedgerLayout.STATE_H.setRelease(memory, ENTRIES_OFFSET, i, state);
+        // The state last, with the id in the same release store: a reader that sees the state sees the entry.
+        LedgerLayout.STATE_ID_H.setRelease(memory, LedgerLayout.stateIdOffset(i), LedgerLayout.stateId(state, id));
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.shmq.transport.shmem.internal.mapping;
 
 import io.shmq.transport.shmem.internal.os.FileHeaderLayout;
+import io.shmq.transport.shmem.internal.os.PairWord;
 import io.shmq.transport.shmem.internal.segment.BlockCacheLayout;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.SequenceLayout;
@@ -87,7 +88,31 @@ public final class LedgerLayout {
     static final VarHandle HINT_H = ENTRY.arrayElementVarHandle(groupElement("hint"));
     static final VarHandle SHARED_H = ENTRY.arrayElementVarHandle(groupElement("shared"));
 
+    /**
+     * An entry's {@code state} and {@code id} as one native-order 8-byte word at {@link #stateIdOffset} (segment,
+     * offset): an entry is published by one release store of both, made by {@link #stateId}.
+     */
+    static final VarHandle STATE_ID_H = ValueLayout.JAVA_LONG.varHandle();
+    private static final long STATE_IN_ENTRY = ENTRY.byteOffset(groupElement("state"));
+
+    static {
+        if (STATE_IN_ENTRY % 8 != 0 || ENTRY.byteOffset(groupElement("id")) != STATE_IN_ENTRY + 4
+                || ENTRY.byteSize() % 8 != 0 || ENTRIES_OFFSET % 8 != 0) {
+            throw new ExceptionInInitializerError("an entry's state and id are no aligned 8-byte word");
+        }
+    }
+
     private LedgerLayout() {
+    }
+
+    /** @return the offset of entry {@code index}'s {@link #STATE_ID_H} word */
+    static long stateIdOffset(final long index) {
+        return ENTRIES_OFFSET + index * ENTRY.byteSize() + STATE_IN_ENTRY;
+    }
+
+    /** @return the {@link #STATE_ID_H} word of {@code state} and {@code id} */
+    static long stateId(final int state, final int id) {
+        return PairWord.of(state, id);
     }
 
     /** @return the offset of stripe {@code stripe}'s block caches */

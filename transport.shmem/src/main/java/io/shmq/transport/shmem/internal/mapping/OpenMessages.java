@@ -271,7 +271,7 @@ final class OpenMessages {
             if (entry >= 0) {
                 ledger.managed(entry, segment.id(), block, payload, generation);
             }
-            final long offset = segment.activateSmall(block, ManagedSegment.userOffset(alignment), generation);
+            final long offset = segment.activateSmall(block, cls, ManagedSegment.userOffset(alignment), generation);
             message.takeAllocated(segment, block, payload, offset);
             message.knownGeneration(generation);
             link(stripe, message);

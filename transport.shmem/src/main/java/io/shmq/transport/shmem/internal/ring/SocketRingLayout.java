@@ -1,6 +1,7 @@
 package io.shmq.transport.shmem.internal.ring;
 
 import io.shmq.transport.api.MetaHeaderLayout;
+import io.shmq.transport.shmem.internal.os.PairWord;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
@@ -114,24 +115,20 @@ public final class SocketRingLayout {
     static final VarHandle META_IDS_H = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
     public static final long META_IDS_OFFSET = idsOffset();
 
-    private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
-
     private SocketRingLayout() {
     }
 
     /** @return the word of {@link #KIND_CORRELATION_H} */
     static long kindCorrelation(final int kind, final int correlation) {
-        final long low = LITTLE_ENDIAN ? kind : correlation;
-        final long high = LITTLE_ENDIAN ? correlation : kind;
-        return high << 32 | low & 0xFFFFFFFFL;
+        return PairWord.of(kind, correlation);
     }
 
     static int kindOf(final long word) {
-        return (int) (LITTLE_ENDIAN ? word : word >>> 32);
+        return PairWord.first(word);
     }
 
     static int correlationOf(final long word) {
-        return (int) (LITTLE_ENDIAN ? word >>> 32 : word);
+        return PairWord.second(word);
     }
 
     /** @return the word of {@link #META_IDS_H}: the two u16 ids and {@code managed} (0 or 1) */

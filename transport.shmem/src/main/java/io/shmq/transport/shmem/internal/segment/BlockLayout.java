@@ -3,6 +3,7 @@ package io.shmq.transport.shmem.internal.segment;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
+import io.shmq.transport.shmem.internal.os.PairWord;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
@@ -73,6 +74,12 @@ public final class BlockLayout {
      */
     static final VarHandle TAG_GENERATION_H = ValueLayout.JAVA_LONG.varHandle();
     public static final long TAG_GENERATION_OFFSET = pair("tag", "generation");
+    /**
+     * {@code refCount}, {@code userOffset} and {@code classIndex} as one 8-byte word at {@link #COUNTS_OFFSET} (an
+     * allocation writes all three with one store), made by {@link #counts}, in the machine's byte order.
+     */
+    static final VarHandle COUNTS_H = ValueLayout.JAVA_LONG.varHandle();
+    public static final long COUNTS_OFFSET = countsOffset();
     static final VarHandle FREE_NEXT_H = field("freeNext");
     static final VarHandle FREE_PREV_H = field("freePrev");
 
@@ -81,15 +88,37 @@ public final class BlockLayout {
 
     /** @return the tag of a {@link #TAG_GENERATION_H} word */
     static int tagOf(final long word) {
-        return (int) (LITTLE_ENDIAN ? word : word >>> 32);
+        return PairWord.first(word);
     }
 
     /** @return the generation of a {@link #TAG_GENERATION_H} word, unsigned */
     static long generationOf(final long word) {
-        return (LITTLE_ENDIAN ? word >>> 32 : word) & 0xFFFFFFFFL;
+        return PairWord.second(word) & 0xFFFFFFFFL;
+    }
+
+    /** @return the {@link #TAG_GENERATION_H} word of {@code tag} and {@code generation} */
+    static long tagGeneration(final int tag, final long generation) {
+        return PairWord.of(tag, generation);
+    }
+
+    /** @return the {@link #COUNTS_H} word of a block with {@code refCount}, {@code userOffset}, {@code classIndex} */
+    static long counts(final int refCount, final long userOffset, final int classIndex) {
+        // The second u32 holds two u16 fields: userOffset first, classIndex second, in the machine's order.
+        final long offset = userOffset & 0xFFFF;
+        final long index = classIndex & 0xFFFFL;
+        return PairWord.of(refCount, LITTLE_ENDIAN ? index << 16 | offset : offset << 16 | index);
     }
 
     private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
+
+    private static long countsOffset() {
+        final long offset = LAYOUT.byteOffset(groupElement("refCount"));
+        if (offset % 8 != 0 || LAYOUT.byteOffset(groupElement("userOffset")) != offset + 4
+                || LAYOUT.byteOffset(groupElement("classIndex")) != offset + 6) {
+            throw new ExceptionInInitializerError("refCount, userOffset and classIndex are no aligned 8-byte word");
+        }
+        return offset;
+    }
 
     /** @return the offset of two adjacent u32 fields that one aligned 8-byte load reads together */
     private static long pair(final String first, final String second) {

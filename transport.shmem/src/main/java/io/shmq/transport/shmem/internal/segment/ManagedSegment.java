@@ -268,7 +268,7 @@ public final class ManagedSegment {
                 lock.unlock();
             }
             if (block != 0) {
-                activateSmall(block, userOffset, nextGeneration(block));
+                activateSmall(block, cls, userOffset, nextGeneration(block));
                 return block;
             }
         }
@@ -571,15 +571,15 @@ public final class ManagedSegment {
      *
      * @return the payload offset
      */
-    public long activateSmall(final long block, final long userOffset, final long generation) {
-        final long blockSize = (long) SIZE_FLAGS_H.get(memory, block) & ~FLAGS;
-        USER_OFFSET_H.set(memory, block, (short) userOffset);
-        BlockLayout.GENERATION_H.set(memory, block, (int) generation);
+    public long activateSmall(final long block, final int cls, final long userOffset, final long generation) {
+        // Four stores, no load: a small block of class cls is 64 << cls bytes (its chunk carved it so).
+        BlockLayout.COUNTS_H.set(memory, block + BlockLayout.COUNTS_OFFSET, BlockLayout.counts(1, userOffset, cls));
         BlockLayout.HOLDER_H.set(memory, block, Holder.word(generation, holderId));
-        REF_COUNT_H.set(memory, block, 1);
-        // Tagged before marked live: a free block tagged with the session is a dead allocator's last step.
-        TAG_H.setRelease(memory, block, tag);
-        SIZE_FLAGS_H.setRelease(memory, block, blockSize | SMALL);
+        // Tagged (with its generation, one store) before marked live: a free block tagged with the session is a
+        // dead allocator's last step.
+        BlockLayout.TAG_GENERATION_H.setRelease(memory, block + BlockLayout.TAG_GENERATION_OFFSET,
+                BlockLayout.tagGeneration(tag, generation));
+        SIZE_FLAGS_H.setRelease(memory, block, (64L << cls) | SMALL);
         return block + userOffset;
     }
 
@@ -632,7 +632,7 @@ public final class ManagedSegment {
             return;
         }
         final long blockSize = sizeFlags & ~FLAGS;
-        final int cls = (short) CLASS_INDEX_H.get(memory, block);
+        final int cls = sizeClass(blockSize); // a small block is 64 << its class
         final int count = cache.count(cls);
         // Entered before marked, marked free before tagged: a survivor finds every block tagged with this cache's
         // owner among its entries, and a free block still tagged with the session as its dead owner's last step.

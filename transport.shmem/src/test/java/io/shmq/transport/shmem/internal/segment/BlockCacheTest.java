@@ -47,7 +47,7 @@ class BlockCacheTest {
     private long allocate(final BlockCache cache, final int cls) {
         final long block = segment.takeCached(cache, cls);
         assertNotEquals(0, block);
-        segment.activateSmall(block, ManagedSegment.userOffset(16), segment.nextGeneration(block));
+        segment.activateSmall(block, cls, ManagedSegment.userOffset(16), segment.nextGeneration(block));
         return block;
     }
 

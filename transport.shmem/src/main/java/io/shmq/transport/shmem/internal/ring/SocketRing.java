@@ -123,6 +123,12 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
         public MetaHeader meta() {
             return new MetaHeader(size, hint, handle, shared, regionId, segmentId, managed);
         }
+
+        @Override
+        public String toString() {
+            return "Entry[count=" + count + ", correlation=" + correlation + ", nonce=" + nonce + ", meta=" + meta()
+                    + "]";
+        }
     }
 
     /** The kind word's bit of a hand-over record; its nonce sits above it. */

@@ -59,6 +59,8 @@ class SocketRingTest {
             assertEquals(0x7654321, entry.correlation());
             assertEquals(1, entry.count());
             assertEquals(-1, entry.nonce());
+            assertTrue(entry.toString().contains("correlation=" + 0x7654321) && entry.toString().contains(
+                    meta.toString()), "a record's log line names its fields: " + entry);
             // A header whose managed byte is neither 0 nor 1 is no header: the record is dropped.
             final long next = ring.tryClaim();
             ring.write(next, 1, 0, meta);

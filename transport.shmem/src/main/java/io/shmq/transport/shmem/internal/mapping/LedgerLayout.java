@@ -93,12 +93,11 @@ public final class LedgerLayout {
      * offset): an entry is published by one release store of both, made by {@link #stateId}.
      */
     static final VarHandle STATE_ID_H = ValueLayout.JAVA_LONG.varHandle();
-    private static final long STATE_IN_ENTRY = ENTRY.byteOffset(groupElement("state"));
+    private static final long STATE_IN_ENTRY = PairWord.offset(ENTRY, "state", "id");
 
     static {
-        if (STATE_IN_ENTRY % 8 != 0 || ENTRY.byteOffset(groupElement("id")) != STATE_IN_ENTRY + 4
-                || ENTRY.byteSize() % 8 != 0 || ENTRIES_OFFSET % 8 != 0) {
-            throw new ExceptionInInitializerError("an entry's state and id are no aligned 8-byte word");
+        if (ENTRY.byteSize() % 8 != 0 || ENTRIES_OFFSET % 8 != 0) {
+            throw new ExceptionInInitializerError("the entries are not 8-aligned: their state and id are no word");
         }
     }
 

@@ -1,6 +1,9 @@
 package io.shmq.transport.shmem.internal.os;
 
+import java.lang.foreign.MemoryLayout;
 import java.nio.ByteOrder;
+
+import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 
 /**
  * Two adjacent u32 fields of a shared structure (the first at an 8-aligned offset, the second right after it) as
@@ -12,6 +15,21 @@ public final class PairWord {
     private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
 
     private PairWord() {
+    }
+
+    /**
+     * @return the offset in {@code layout} of its field {@code first}, checked to be 8-aligned with the 4-byte field
+     * {@code second} right after it (so one aligned 8-byte access covers both)
+     * @throws ExceptionInInitializerError when they are no such pair (a layout changed under a class's constants)
+     */
+    public static long offset(final MemoryLayout layout, final String first, final String second) {
+        final long offset = layout.byteOffset(groupElement(first));
+        if (offset % 8 != 0 || layout.byteOffset(groupElement(second)) != offset + 4
+                || layout.select(groupElement(first)).byteSize() != 4
+                || layout.select(groupElement(second)).byteSize() != 4) {
+            throw new ExceptionInInitializerError(first + " and " + second + " are no aligned pair of 4-byte fields");
+        }
+        return offset;
     }
 
     /** @return the word whose first field is {@code first} and second {@code second} (each the low 32 bits) */

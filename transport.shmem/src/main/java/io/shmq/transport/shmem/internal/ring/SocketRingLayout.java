@@ -101,7 +101,7 @@ public final class SocketRingLayout {
      * {@link #correlationOf}, made by {@link #kindCorrelation}.
      */
     static final VarHandle KIND_CORRELATION_H = ValueLayout.JAVA_LONG.varHandle();
-    public static final long KIND_CORRELATION_OFFSET = pair(RECORD, groupElement("kind"), groupElement("correlation"), 4);
+    public static final long KIND_CORRELATION_OFFSET = PairWord.offset(RECORD, "kind", "correlation");
     /** The header's {@code size}, {@code hint}, {@code handle}, {@code shared} (segment, recordOffset). */
     static final VarHandle META_SIZE_H = header("size");
     static final VarHandle META_HINT_H = header("hint");
@@ -153,16 +153,6 @@ public final class SocketRingLayout {
         return RECORD.varHandle(groupElement("header"), groupElement(field));
     }
 
-    /** @return the offset of two adjacent fields that one aligned 8-byte access reads together */
-    private static long pair(final StructLayout layout, final MemoryLayout.PathElement first,
-                             final MemoryLayout.PathElement second, final long firstBytes) {
-        final long offset = layout.byteOffset(first);
-        if (offset % 8 != 0 || layout.byteOffset(second) != offset + firstBytes) {
-            throw new ExceptionInInitializerError("no aligned 8-byte pair at offset " + offset);
-        }
-        return offset;
-    }
-
     /** @return the offset in a record of the header's regionId, segmentId, managed and padding: its last 8 bytes */
     private static long idsOffset() {
         final long offset = HEADER_IN_RECORD + MetaHeaderLayout.REGION_ID_OFFSET;
@@ -173,7 +163,6 @@ public final class SocketRingLayout {
         }
         return offset;
     }
-
 
     /** @return the bytes of a ring of {@code capacity} records */
     public static long bytes(final int capacity) {

@@ -73,7 +73,7 @@ public final class BlockLayout {
      * both): split by {@link #tagOf} and {@link #generationOf}, in the machine's byte order.
      */
     static final VarHandle TAG_GENERATION_H = ValueLayout.JAVA_LONG.varHandle();
-    public static final long TAG_GENERATION_OFFSET = pair("tag", "generation");
+    public static final long TAG_GENERATION_OFFSET = PairWord.offset(LAYOUT, "tag", "generation");
     /**
      * {@code refCount}, {@code userOffset} and {@code classIndex} as one 8-byte word at {@link #COUNTS_OFFSET} (an
      * allocation writes all three with one store), made by {@link #counts}, in the machine's byte order.
@@ -116,15 +116,6 @@ public final class BlockLayout {
         if (offset % 8 != 0 || LAYOUT.byteOffset(groupElement("userOffset")) != offset + 4
                 || LAYOUT.byteOffset(groupElement("classIndex")) != offset + 6) {
             throw new ExceptionInInitializerError("refCount, userOffset and classIndex are no aligned 8-byte word");
-        }
-        return offset;
-    }
-
-    /** @return the offset of two adjacent u32 fields that one aligned 8-byte load reads together */
-    private static long pair(final String first, final String second) {
-        final long offset = LAYOUT.byteOffset(groupElement(first));
-        if (offset % 8 != 0 || LAYOUT.byteOffset(groupElement(second)) != offset + 4) {
-            throw new ExceptionInInitializerError(first + " and " + second + " are no aligned 8-byte pair");
         }
         return offset;
     }

@@ -24,4 +24,20 @@ class PairWordTest {
             }
         }
     }
+
+    @Test
+    void shouldFindAnAlignedPairOfFourByteFieldsAndRefuseAnythingElse() {
+        final java.lang.foreign.StructLayout layout = java.lang.foreign.MemoryLayout.structLayout(
+                ValueLayout.JAVA_INT.withName("a"), ValueLayout.JAVA_INT.withName("b"),
+                ValueLayout.JAVA_INT.withName("c"), ValueLayout.JAVA_INT.withName("d"),
+                ValueLayout.JAVA_LONG.withName("e"));
+        assertEquals(0, PairWord.offset(layout, "a", "b"));
+        assertEquals(8, PairWord.offset(layout, "c", "d"));
+        org.junit.jupiter.api.Assertions.assertThrows(ExceptionInInitializerError.class,
+                () -> PairWord.offset(layout, "b", "c"), "not 8-aligned");
+        org.junit.jupiter.api.Assertions.assertThrows(ExceptionInInitializerError.class,
+                () -> PairWord.offset(layout, "a", "c"), "not adjacent");
+        org.junit.jupiter.api.Assertions.assertThrows(ExceptionInInitializerError.class,
+                () -> PairWord.offset(layout, "e", "a"), "not 4-byte fields");
+    }
 }

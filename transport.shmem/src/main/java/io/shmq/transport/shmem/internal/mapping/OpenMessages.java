@@ -851,7 +851,7 @@ final class OpenMessages {
             }
             final ManagedSegment segment = message.managedSegment();
             final long block = message.managedHandle();
-            final long own = segment.ownHolder(block);
+            final long own = segment.ownHolderOf(message.generation());
             if (segment.replaceHolder(block, Holder.word(Holder.generation(own), inFlight), own)) {
                 if (message.ledgerEntry >= 0) {
                     ledger.handover(message.ledgerEntry, -1L);

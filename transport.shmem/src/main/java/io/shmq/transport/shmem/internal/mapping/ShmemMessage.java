@@ -435,7 +435,7 @@ public final class ShmemMessage implements SharedMemoryMessage {
     void markCounted() {
         final ManagedSegment s = segment;
         if (s != null) {
-            final long own = s.ownHolder(handle);
+            final long own = s.ownHolderOf(generation());
             if (s.holder(handle) == own) { // a load first: no locked instruction on a word in flight or shared
                 s.replaceHolder(handle, own, Holder.word(Holder.generation(own), Holder.SHARED));
             }

@@ -410,11 +410,6 @@ public final class ManagedSegment {
         BlockLayout.HOLDER_H.setRelease(memory, block, next);
     }
 
-    /** @return this process's holder word for the allocated block at {@code block} */
-    public long ownHolder(final long block) {
-        return ownHolderOf(generation(block));
-    }
-
     /** @return this process's holder word for an allocated block of generation {@code generation} */
     public long ownHolderOf(final long generation) {
         return Holder.word(generation, holderId);

@@ -60,6 +60,10 @@ final class OpenMessages {
         private long aheadAlignment;
         /** The payload and alignment of the stripe's last large allocation: the same again allocates ahead. */
         private long lastPayload = -1;
+        /** The payload of the batch {@link #recorder} records (set under the lock before each batch). */
+        private long recording;
+        /** Writes each block of a batch into the {@link #ahead} entry claimed for it: one object per stripe. */
+        private ManagedSegment.IndexedRecorder recorder;
         private long lastAlignment;
 
         /** 1 while a thread works in this stripe: a CAS to take, a release store to give back. */
@@ -230,8 +234,11 @@ final class OpenMessages {
     OpenMessages(final Ledger ledger, final ManagedSegment own) {
         this.ledger = ledger;
         for (int i = 0; i < STRIPES; i++) {
-            stripes[i] = new Stripe(i * Ledger.STRIPE_ENTRIES, ledger == null ? null : ledger.cache(i, own.id()),
-                    own, frees, aheads);
+            final Stripe stripe = new Stripe(i * Ledger.STRIPE_ENTRIES, ledger == null ? null
+                    : ledger.cache(i, own.id()), own, frees, aheads);
+            stripe.recorder = (index, handle, generation) -> ledger.managed(stripe.ahead.entries[index], own.id(),
+                    handle, stripe.recording, generation);
+            stripes[i] = stripe;
         }
     }
 
@@ -325,13 +332,12 @@ final class OpenMessages {
             try {
                 if (recorded == 0) {
                     // No entry to record it in: one block, unrecorded.
-                    blocks[0] = segment.allocate(payload, alignment, null);
+                    blocks[0] = segment.allocate(payload, alignment);
                     taken = blocks[0] < 0 ? 0 : 1;
                     entries[0] = -1;
                 } else {
-                    taken = segment.allocateLarge(payload, alignment, blocks, recorded,
-                            (index, handle, generation) -> ledger.managed(entries[index], segment.id(), handle,
-                                    payload, generation));
+                    stripe.recording = payload;
+                    taken = segment.allocateLarge(payload, alignment, blocks, recorded, stripe.recorder);
                 }
             } finally {
                 for (int i = taken; i < recorded; i++) {

@@ -245,15 +245,6 @@ public final class ManagedSegment {
      * @return the block offset (handle), or -1 when there is no room
      */
     public long allocate(final long payload, final long alignment) {
-        return allocate(payload, alignment, null);
-    }
-
-    /**
-     * @param recorder gets a large block's handle and generation before the heap gives it (null: nobody); a small
-     *                 block is not recorded here (the block caches are the recorded path of small blocks)
-     * @return the block offset (handle), or -1 when there is no room
-     */
-    public long allocate(final long payload, final long alignment, final Recorder recorder) {
         final long userOffset = userOffset(alignment);
         if (payload <= SMALL_LIMIT - userOffset) {
             final int cls = sizeClass(userOffset + payload);
@@ -278,7 +269,7 @@ public final class ManagedSegment {
         final long total = largeBlockBytes(payload, alignment);
         lock.lock();
         try {
-            return takeLarge(total, alignment, recorder);
+            return takeLarge(total, alignment, null, 0);
         } finally {
             lock.unlock();
         }
@@ -287,7 +278,7 @@ public final class ManagedSegment {
     /**
      * Allocates up to {@code count} large blocks for {@code payload} bytes under one acquisition of the lock (a
      * producer of large messages that allocates ahead), each recorded by {@code recorder} with its index before the
-     * heap gives it, as {@link #allocate(long, long, Recorder)} records one.
+     * heap gives it.
      *
      * @param payload   more than a size class holds
      * @param blocks    receives the handles
@@ -306,10 +297,8 @@ public final class ManagedSegment {
         lock.lock();
         try {
             for (int i = 0; i < count; i++) {
-                final int index = i;
                 try {
-                    blocks[i] = takeLarge(total, alignment, (block, generation) -> recorder.record(index, block,
-                            generation));
+                    blocks[i] = takeLarge(total, alignment, recorder, i);
                 } catch (RuntimeException e) {
                     if (i == 0) {
                         throw e;
@@ -332,10 +321,41 @@ public final class ManagedSegment {
         return Math.max(MIN_LARGE, align(HEADER_BYTES + padding + payload, 16));
     }
 
-    /** Takes a large block of {@code total} bytes from the heap; the caller holds the lock. @return it, or -1 */
-    private long takeLarge(final long total, final long alignment, final Recorder recorder) {
-        final int generation = nextGeneration();
-        final long block = allocateLarge(total, false, (candidate, size) -> {
+    /**
+     * Takes a large block of {@code total} bytes from the heap, recorded by {@code recorder} as block {@code index}
+     * (null: nobody) before the heap gives it; the caller holds the lock. @return it, or -1
+     */
+    private long takeLarge(final long total, final long alignment, final IndexedRecorder recorder, final int index) {
+        taking.alignment = alignment;
+        taking.generation = nextGeneration();
+        taking.recorder = recorder;
+        taking.index = index;
+        final long block;
+        try {
+            block = allocateLarge(total, false, taking);
+        } finally {
+            taking.recorder = null;
+        }
+        if (block < 0) {
+            return -1;
+        }
+        USED_BYTES_H.set(memory, 0L, (long) SegmentLayout.T_USED_AFTER_H.get(memory, 0L));
+        endTransfer();
+        return block;
+    }
+
+    /**
+     * What {@link #takeLarge} writes into the block the heap chose, before the heap marks it taken: one object per
+     * segment, its fields set under the lock for each take (no lambda per block).
+     */
+    private final class Taking implements BeforeTaken {
+        long alignment;
+        int generation;
+        IndexedRecorder recorder;
+        int index;
+
+        @Override
+        public void accept(final long candidate, final long size) {
             // The header first, while the block is still free, then the caller's record: a process killed
             // before the heap marks the block leaves a record of a free block (skipped), after it a live one.
             USER_OFFSET_H.set(memory, candidate, (short) (align(candidate + HEADER_BYTES, alignment) - candidate));
@@ -345,19 +365,19 @@ public final class ManagedSegment {
             BlockLayout.GENERATION_H.set(memory, candidate, generation);
             REF_COUNT_H.set(memory, candidate, 1);
             if (recorder != null) {
-                recorder.record(candidate, generation & 0xFFFFFFFFL);
+                recorder.record(index, candidate, generation & 0xFFFFFFFFL);
             }
             beginTransfer(SegmentLayout.TAKE, 0, 0, 0, candidate, 0L, (long) USED_BYTES_H.get(memory, 0L) + size);
-        });
-        if (block < 0) {
-            return -1;
         }
-        USED_BYTES_H.set(memory, 0L, (long) SegmentLayout.T_USED_AFTER_H.get(memory, 0L));
-        endTransfer();
-        return block;
     }
 
-    /** {@link Recorder} of one of the blocks {@link #allocateLarge(long, long, long[], int, IndexedRecorder)} takes. */
+    /** The block a large allocation is taking (guarded by the segment's lock). */
+    private final Taking taking = new Taking();
+
+    /**
+     * Writes the ledger entry of one of the blocks {@link #allocateLarge(long, long, long[], int, IndexedRecorder)}
+     * takes, while the allocator holds it: before the block is taken from the heap.
+     */
     @FunctionalInterface
     public interface IndexedRecorder {
         /**
@@ -372,16 +392,6 @@ public final class ManagedSegment {
     @FunctionalInterface
     private interface BeforeTaken {
         void accept(long block, long size);
-    }
-
-    /** Writes a block's ledger entry while the allocator holds it: before the block is taken from the heap. */
-    @FunctionalInterface
-    public interface Recorder {
-        /**
-         * @param block      the block about to be allocated
-         * @param generation its generation
-         */
-        void record(long block, long generation);
     }
 
     /** @return the payload offset of an allocated block */

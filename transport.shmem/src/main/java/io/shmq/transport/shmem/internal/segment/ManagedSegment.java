@@ -358,12 +358,8 @@ public final class ManagedSegment {
         public void accept(final long candidate, final long size) {
             // The header first, while the block is still free, then the caller's record: a process killed
             // before the heap marks the block leaves a record of a free block (skipped), after it a live one.
-            USER_OFFSET_H.set(memory, candidate, (short) (align(candidate + HEADER_BYTES, alignment) - candidate));
-            BlockLayout.HOLDER_H.set(memory, candidate, Holder.word(generation & 0xFFFFFFFFL, holderId));
-            TAG_H.set(memory, candidate, tag);
-            CLASS_INDEX_H.set(memory, candidate, (short) -1);
-            BlockLayout.GENERATION_H.set(memory, candidate, generation);
-            REF_COUNT_H.set(memory, candidate, 1);
+            writeLiveHeader(candidate, align(candidate + HEADER_BYTES, alignment) - candidate, -1,
+                    generation & 0xFFFFFFFFL);
             if (recorder != null) {
                 recorder.record(index, candidate, generation & 0xFFFFFFFFL);
             }
@@ -577,15 +573,23 @@ public final class ManagedSegment {
      * @return the payload offset
      */
     public long activateSmall(final long block, final int cls, final long userOffset, final long generation) {
-        // Four stores, no load: a small block of class cls is 64 << cls bytes (its chunk carved it so).
-        BlockLayout.COUNTS_H.set(memory, block + BlockLayout.COUNTS_OFFSET, BlockLayout.counts(1, userOffset, cls));
-        BlockLayout.HOLDER_H.set(memory, block, Holder.word(generation, holderId));
-        // Tagged (with its generation, one store) before marked live: a free block tagged with the session is a
-        // dead allocator's last step.
-        BlockLayout.TAG_GENERATION_H.setRelease(memory, block + BlockLayout.TAG_GENERATION_OFFSET,
-                BlockLayout.tagGeneration(tag, generation));
+        // Four stores, no load: a small block of class cls is 64 << cls bytes (its chunk carved it so). Tagged
+        // before marked live: a free block tagged with the session is a dead allocator's last step.
+        writeLiveHeader(block, userOffset, cls, generation);
         SIZE_FLAGS_H.setRelease(memory, block, (64L << cls) | SMALL);
         return block + userOffset;
+    }
+
+    /**
+     * Writes the header of a block about to become live, still marked free (small and large blocks alike): one
+     * reference, its user offset and class (-1 for a large block), this process's holder word, then the session's
+     * tag with the generation in one release store.
+     */
+    private void writeLiveHeader(final long block, final long userOffset, final int cls, final long generation) {
+        BlockLayout.COUNTS_H.set(memory, block + BlockLayout.COUNTS_OFFSET, BlockLayout.counts(1, userOffset, cls));
+        BlockLayout.HOLDER_H.set(memory, block, ownHolderOf(generation));
+        BlockLayout.TAG_GENERATION_H.setRelease(memory, block + BlockLayout.TAG_GENERATION_OFFSET,
+                BlockLayout.tagGeneration(tag, generation));
     }
 
     /**

@@ -9,6 +9,7 @@ import io.shmq.transport.api.TransportClosedException;
 import io.shmq.transport.shmem.internal.mapping.MultipartLayout;
 import io.shmq.transport.shmem.internal.mapping.SessionMappings;
 import io.shmq.transport.shmem.internal.mapping.ShmemMessage;
+import io.shmq.transport.shmem.internal.os.Deadline;
 import io.shmq.transport.shmem.internal.os.IdleStrategy;
 import io.shmq.transport.shmem.internal.os.Native;
 import io.shmq.transport.shmem.internal.os.ProcessIdentity;
@@ -69,6 +70,9 @@ public final class ShmemSocket implements Socket {
     /** One strategy per direction: spin, yield, then sleep on the ring's futex for up to a slice. */
     private final IdleStrategy sendIdle;
     private final IdleStrategy receiveIdle;
+    /** The running send's and receive's timeouts: their clocks start at the first wait, not at every call. */
+    private final Deadline sendDeadline = new Deadline();
+    private final Deadline receiveDeadline = new Deadline();
     /**
      * The parts of a multipart unit not yet handed out by a frame receive: adopted (so recorded in this process's
      * ledger) together when the unit's descriptor is read, so that a process killed between frames leaves them to
@@ -705,7 +709,7 @@ public final class ShmemSocket implements Socket {
      */
     private long offer(final ShmemMessage one, final List<ShmemMessage> parts, final long total, final int correlation,
                        final long timeoutMs) {
-        final long deadline = timeoutMs > 0 ? System.nanoTime() + timeoutMs * 1_000_000L : 0;
+        final Deadline deadline = sendDeadline.reset(timeoutMs);
         // A copy goes with a reference of its own, named by the header written below.
         if (one != null) {
             one.unshare();
@@ -792,7 +796,7 @@ public final class ShmemSocket implements Socket {
                         continue;
                     }
                 }
-                final long remaining = remaining(timeoutMs, deadline);
+                final long remaining = deadline.remaining();
                 if (remaining == 0) {
                     return TIMEOUT;
                 }
@@ -869,17 +873,6 @@ public final class ShmemSocket implements Socket {
         if (descriptor != null) {
             descriptor.publishFailed();
         }
-    }
-
-    /** @return nanoseconds left, {@link Long#MAX_VALUE} for infinite, 0 when the time is up */
-    private static long remaining(final long timeoutMs, final long deadline) {
-        if (timeoutMs < 0) {
-            return Long.MAX_VALUE;
-        }
-        if (timeoutMs == 0) {
-            return 0;
-        }
-        return Math.max(0, deadline - System.nanoTime());
     }
 
     /** A managed block holding the parts' headers ({@link MultipartLayout}): one ring record for a unit. */
@@ -1147,10 +1140,9 @@ public final class ShmemSocket implements Socket {
      * gave up on (their number is not its current one), a rep remembers the number of the request it answers
      */
     private SocketRing.Entry take(final long timeoutMs) {
-        final long deadline = timeoutMs > 0 ? System.nanoTime() + timeoutMs * 1_000_000L : 0;
+        final Deadline deadline = receiveDeadline.reset(timeoutMs); // one clock for the stale replies' loop too
         while (true) {
-            final SocketRing.Entry entry = takeAny(timeoutMs <= 0 ? timeoutMs
-                    : Math.max(1, (deadline - System.nanoTime()) / 1_000_000L));
+            final SocketRing.Entry entry = takeAny(deadline);
             if (entry == null) {
                 if (type == SocketType.REQ && !owner.interrupted()) {
                     replyTimedOut = true;
@@ -1160,7 +1152,7 @@ public final class ShmemSocket implements Socket {
             if (type == SocketType.REQ && entry.correlation() != requestId) {
                 staleReplies++;
                 release(entry);
-                if (timeoutMs > 0 && System.nanoTime() - deadline >= 0) {
+                if (timeoutMs > 0 && deadline.expired()) {
                     replyTimedOut = true;
                     return null;
                 }
@@ -1173,8 +1165,8 @@ public final class ShmemSocket implements Socket {
         }
     }
 
-    private SocketRing.Entry takeAny(final long timeoutMs) {
-        final long deadline = timeoutMs > 0 ? System.nanoTime() + timeoutMs * 1_000_000L : 0;
+    /** @param deadline the receive's timeout (its clock started at its first wait, possibly in an earlier take) */
+    private SocketRing.Entry takeAny(final Deadline deadline) {
         receiveIdle.reset();
         while (true) {
             if (owner.interrupted()) {
@@ -1198,7 +1190,7 @@ public final class ShmemSocket implements Socket {
             }
             // Nothing to receive: the large frees this factory deferred go back now, not at the next batch.
             mappings.flushDeferred();
-            final long remaining = remaining(timeoutMs, deadline);
+            final long remaining = deadline.remaining();
             if (remaining == 0) {
                 return null;
             }

@@ -73,6 +73,11 @@ public final class IdleStrategy {
         return spins >= maxSpins && yields >= maxYields;
     }
 
+    /** @return whether the strategy is still in its spin phase (the next idle spins) */
+    public boolean spinning() {
+        return spins < maxSpins;
+    }
+
     /** Idles one step, parking in the park phase. */
     public void idle() {
         idle(PARK);

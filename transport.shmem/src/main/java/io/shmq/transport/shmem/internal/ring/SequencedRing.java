@@ -342,6 +342,16 @@ public abstract class SequencedRing<T> {
      * @return the body, or null when the ring is empty or its head record is {@link Claim#BUSY}
      */
     public final T poll(final Claim<T> claim) {
+        return poll(claim, true);
+    }
+
+    /**
+     * {@link #poll(Claim)}, looking for a stalled claim at the head only when {@code lookForStalls}: a consumer that
+     * spins on the head while its producer writes the record there passes false, so that its looks read neither the
+     * clock nor the tail, whose line the producer's next claim needs back. The unblock time of a claim that never
+     * gets published then starts when the consumer stops spinning, microseconds later.
+     */
+    public final T poll(final Claim<T> claim, final boolean lookForStalls) {
         blocked = false;
         int busySpins = 0;
         while (true) {
@@ -415,7 +425,7 @@ public abstract class SequencedRing<T> {
                 }
             } else if (sequence == position) {
                 // Empty, or claimed by a producer that has not published (yet, or ever: it died).
-                if ((long) TAIL_H.getVolatile(memory, cursors) > position
+                if (lookForStalls && (long) TAIL_H.getVolatile(memory, cursors) > position
                         && (stalled(position) || claimerProvenDead(record, position))
                         && SEQUENCE_H.compareAndSet(memory, record, position, ~position)) {
                     HEAD_H.compareAndSet(memory, cursors, position, position + 1);

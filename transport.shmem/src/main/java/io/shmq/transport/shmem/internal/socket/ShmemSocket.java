@@ -418,20 +418,24 @@ public final class ShmemSocket implements Socket {
         return false;
     }
 
-    /** A bound rep's receive: the next request of any slot, fair (round robin over the slots). */
+    /**
+     * A bound rep's receive: the next request of any slot, fair (round robin over the slots). While it spins it looks
+     * at each slot's head record only (no tail: a requester's claim needs that line), and for no stalled claim.
+     */
     private SocketRing.Entry pollPeers(final Endpoint current) {
         final int slots = current.ringCount() / 2;
         final int peers = current.peers();
+        final boolean spinning = receiveIdle.spinning();
         for (int j = 0; j < slots && peers != 0; j++) {
             final int k = 2 * ((nextPeer + j) % slots);
             if ((peers & 1 << k / 2) == 0) {
                 continue;
             }
             final SocketRing requests = current.ring(k);
-            if (!requests.hasInput()) {
+            if (spinning ? !requests.hasPublished() : !requests.hasInput()) {
                 continue;
             }
-            final SocketRing.Entry entry = requests.poll(claim);
+            final SocketRing.Entry entry = requests.poll(claim, !spinning);
             if (entry != null) {
                 nextPeer = (k / 2 + 1) % slots;
                 receiveIndex = k;
@@ -1183,7 +1187,8 @@ public final class ShmemSocket implements Socket {
             }
             final SocketRing ring = current == null || server || receiveIndex < 0 ? null : current.ring(receiveIndex);
             if (ring != null) {
-                final SocketRing.Entry entry = ring.poll(claim);
+                // Spinning on the head, no look for a stalled claim there: its producer is most likely writing it.
+                final SocketRing.Entry entry = ring.poll(claim, !receiveIdle.spinning());
                 if (entry != null) {
                     return entry;
                 }

@@ -16,9 +16,11 @@ class IdleStrategyTest {
         final List<Long> sleeps = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             assertFalse(idle.parking(), "step " + i);
+            assertEquals(i < 3, idle.spinning(), "step " + i);
             idle.idle(sleeps::add);
         }
         assertTrue(idle.parking());
+        assertFalse(idle.spinning());
         assertEquals(List.of(), sleeps, "3 spins and 2 yields sleep never");
         for (int i = 0; i < 4; i++) {
             idle.idle(sleeps::add);

@@ -116,6 +116,25 @@ class SocketRingTest {
     }
 
     @Test
+    void shouldLookForAStalledClaimOnlyWhenTheConsumerStopsSpinning() throws Exception {
+        try (Arena arena = Arena.ofConfined()) {
+            final SocketRing ring = ring(arena, 4);
+            final long dead = ring.tryClaim(); // the record names a process that is gone
+            RingLayout.CLAIMER_H.setVolatile(ring.memory, ring.record(dead), ring.tag(dead, deadIdentity()));
+            offer(ring, 128);
+            assertNull(ring.poll(null, false));
+            Thread.sleep(2 * SequencedRing.CLAIMER_CHECK_NANOS / 1_000_000);
+            assertNull(ring.poll(null, false), "a spinning consumer does not look: the head stays");
+            assertEquals(0, ring.skipped());
+            assertNull(ring.poll(null, true), "the first look starts the stall's clock");
+            Thread.sleep(2 * SequencedRing.CLAIMER_CHECK_NANOS / 1_000_000);
+            assertNull(ring.poll(null, false), "nor does it look later while it spins");
+            assertEquals(128, ring.poll(null, true).meta().handle(), "a look after the check time skips the dead claim");
+            assertEquals(1, ring.skipped());
+        }
+    }
+
+    @Test
     void shouldSkipRecordClaimedButNeverPublishedAfterTheUnblockTime() throws Exception {
         try (Arena arena = Arena.ofConfined()) {
             final SocketRing ring = ring(arena, 4);

@@ -196,6 +196,15 @@ public abstract class SequencedRing<T> {
      * @return its position, or -1 when the ring is full
      */
     public final long tryClaim() {
+        return tryClaim(true);
+    }
+
+    /**
+     * {@link #tryClaim()}, looking at a full ring's oldest record for a consumer or a producer that stalled on it
+     * only when {@code lookForStalls}: a producer that spins on a full ring passes false, so that its looks read
+     * neither the head, whose line the consumer's next take needs, nor the clock.
+     */
+    public final long tryClaim(final boolean lookForStalls) {
         while (true) {
             final long position = (long) TAIL_H.getVolatile(memory, cursors);
             final long record = record(position);
@@ -208,6 +217,9 @@ public abstract class SequencedRing<T> {
                     // Skipped before this claim's tag was seen: nothing was written, the record was given back.
                 }
             } else if (sequence < position) {
+                if (!lookForStalls) {
+                    return -1; // full, as far as a spinning producer needs to know
+                }
                 final long previous = position - capacity;
                 if (sequence == previous + 1
                         && (long) HEAD_H.getVolatile(memory, cursors) > previous

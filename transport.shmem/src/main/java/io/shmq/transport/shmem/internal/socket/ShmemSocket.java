@@ -746,7 +746,8 @@ public final class ShmemSocket implements Socket {
                     return total;
                 }
                 if (ring != null && ring.consumers() > 0) {
-                    final long position = ring.tryClaim();
+                    // Spinning on a full ring, no look at its head for a stalled consumer (see poll's twin).
+                    final long position = ring.tryClaim(!sendIdle.spinning());
                     if (position >= 0) {
                         final int n = ++nonce & SocketRing.NONCE_MASK;
                         if (one != null ? one.beginHandover(n) : beginHandover(parts, descriptor, n)) {

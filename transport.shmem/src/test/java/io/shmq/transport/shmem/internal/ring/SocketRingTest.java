@@ -135,6 +135,24 @@ class SocketRingTest {
     }
 
     @Test
+    void shouldReuseASkippedRecordOnlyForAProducerThatLooksForStalls() throws Exception {
+        try (Arena arena = Arena.ofConfined()) {
+            final SocketRing ring = ring(arena, 4);
+            final long dead = ring.tryClaim(); // position 0, claimed by a process that is gone
+            RingLayout.CLAIMER_H.setVolatile(ring.memory, ring.record(dead), ring.tag(dead, deadIdentity()));
+            offer(ring, 64);
+            offer(ring, 128);
+            offer(ring, 192);
+            assertNull(ring.poll(), "the first look starts the stall's clock");
+            Thread.sleep(2 * SequencedRing.CLAIMER_CHECK_NANOS / 1_000_000);
+            assertEquals(64, ring.poll().meta().handle(), "position 0 skipped");
+            Thread.sleep(2 * SequencedRing.CLAIMER_CHECK_NANOS / 1_000_000);
+            assertEquals(-1, ring.tryClaim(false), "a spinning producer sees a full ring");
+            assertEquals(4, ring.tryClaim(true), "a producer that looks reuses the dead producer's skipped record");
+        }
+    }
+
+    @Test
     void shouldSkipRecordClaimedButNeverPublishedAfterTheUnblockTime() throws Exception {
         try (Arena arena = Arena.ofConfined()) {
             final SocketRing ring = ring(arena, 4);

@@ -22,7 +22,9 @@ public final class Deadline {
      * @return this
      */
     public Deadline reset(final long timeoutMs) {
-        this.timeoutNanos = timeoutMs < 0 ? -1 : timeoutMs * 1_000_000L;
+        // Saturated: a timeout beyond about 292 years of nanoseconds waits as long as a long can count.
+        this.timeoutNanos = timeoutMs < 0 ? -1
+                : timeoutMs > Long.MAX_VALUE / 1_000_000L ? Long.MAX_VALUE : timeoutMs * 1_000_000L;
         this.started = false;
         return this;
     }

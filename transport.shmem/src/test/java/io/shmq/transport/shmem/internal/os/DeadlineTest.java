@@ -37,6 +37,14 @@ class DeadlineTest {
     }
 
     @Test
+    void aHugeTimeoutSaturatesInsteadOfOverflowing() {
+        final Deadline deadline = new Deadline().reset(Long.MAX_VALUE);
+        assertEquals(Long.MAX_VALUE, deadline.remaining(), "the first wait");
+        assertTrue(deadline.remaining() > Long.MAX_VALUE / 2, "later waits: still centuries left");
+        assertFalse(deadline.expired());
+    }
+
+    @Test
     void aResetStartsTheNextCallOver() throws InterruptedException {
         final Deadline deadline = new Deadline().reset(1);
         deadline.remaining();

@@ -16,7 +16,7 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  *  0      | magic u64 | version u32 (FileHeaderLayout) | tag u32 (session)  | size u64 | padding to 128 |
  *  128    | lock u64 (robust lock word of the allocator: large blocks, class lists, transfers) | pad to 256 |
  *  256    | usedBytes u64 (bytes outside the free heap and the class lists, under the lock)  | pad to 384 |
- *  384    | reservedEnd u64 | binBitmap u64 | generation u64 (all three under the lock) | pad to 512 |
+ *  384    | reservedEnd u64 (raised by CAS) | binBitmap u64 | generation u64 (under the lock) | pad to 512 |
  *  512    | classHeads[8] { head u64 = first free block of the class list (0 = empty), padding to 128 }   |
  *  1536   | bins[64] u64 (first free block of each power-of-two bin, 0 = empty)   512 B            |
  *  2048   | freeBell u32 (futex word, +1 on a free while somebody waits) | freeSleepers u32 | pad to 2176 |

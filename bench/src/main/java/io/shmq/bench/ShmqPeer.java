@@ -49,7 +49,9 @@ final class ShmqPeer {
      * side at 16 MiB filled it: allocation failed); zeromq's default (1000) over tcp, as plain JeroMQ has.
      */
     static int highWaterMark(final TransportKind kind, final long size) {
-        return kind == TransportKind.SHMEM ? (int) Math.max(4, Math.min(256, (256L << 20) / size))
+        // -Dshmq.bench.ring-bytes=N: another budget for an experiment (the benchmark's own runs set none).
+        final long budget = Long.getLong("shmq.bench.ring-bytes", 256L << 20);
+        return kind == TransportKind.SHMEM ? (int) Math.max(4, Math.min(256, budget / size))
                 : Socket.DEFAULT_HIGH_WATER_MARK;
     }
 

@@ -1207,12 +1207,9 @@ public final class ManagedSegment {
      */
     private void reserve(final long end) {
         final long reserved = (long) RESERVED_END_H.getVolatile(memory, 0L);
-        if (end <= reserved) {
-            return;
+        if (end > reserved) {
+            reserveFrom(reserved, end);
         }
-        final long newEnd = Math.min(size, align(end, RESERVE_STEP));
-        ShmFiles.reserve(file, reserved, newEnd - reserved);
-        raiseReservedEnd(newEnd);
     }
 
     /**
@@ -1228,23 +1225,24 @@ public final class ManagedSegment {
         if (reserved >= size || likelyEnd <= reserved) {
             return;
         }
-        final long newEnd = Math.min(size, align(likelyEnd, RESERVE_STEP));
         try {
-            ShmFiles.reserve(file, reserved, newEnd - reserved);
+            reserveFrom(reserved, likelyEnd);
         } catch (SharedMemoryException e) {
-            return; // the reservation under the lock reports it, for the block that needs it
+            // the reservation under the lock reports it, for the block that needs it
         }
-        raiseReservedEnd(newEnd);
     }
 
     /**
-     * Raises {@code reservedEnd} to {@code end} unless it is there already; never lowers it. A compare-and-set:
-     * {@link #reserveBeforeLock} raises it without the lock, from whatever end it read, over a range it reserved
-     * contiguously from there, so that everything below the word stays reserved.
+     * Reserves the file from {@code reserved} (the {@code reservedEnd} the caller read) to {@code end} rounded up to a
+     * step, then raises {@code reservedEnd} to that unless it is there already; never lowers it. A compare-and-set:
+     * {@link #reserveBeforeLock} raises it without the lock, over a range it reserved contiguously from the end it
+     * read, so that everything below the word stays reserved.
      */
-    private void raiseReservedEnd(final long end) {
+    private void reserveFrom(final long reserved, final long end) {
+        final long newEnd = Math.min(size, align(end, RESERVE_STEP));
+        ShmFiles.reserve(file, reserved, newEnd - reserved);
         long current = (long) RESERVED_END_H.getVolatile(memory, 0L);
-        while (current < end && !RESERVED_END_H.compareAndSet(memory, 0L, current, end)) {
+        while (current < newEnd && !RESERVED_END_H.compareAndSet(memory, 0L, current, newEnd)) {
             current = (long) RESERVED_END_H.getVolatile(memory, 0L);
         }
     }

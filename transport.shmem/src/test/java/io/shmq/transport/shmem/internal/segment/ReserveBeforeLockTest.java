@@ -52,7 +52,7 @@ class ReserveBeforeLockTest {
         segment.lock().lock();
         try {
             taken = CompletableFuture.supplyAsync(() -> segment.allocateLarge(16 * MIB, 16, blocks, 4,
-                    (block, size, index) -> { }));
+                    (index, block, generation) -> { }));
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (reservedEnd() < expected && System.nanoTime() - deadline < 0) {
                 Thread.sleep(1);

@@ -29,7 +29,10 @@ enum Peer {
     JEROMQ("JeroMQ tcp", List.of(), Address.TCP, JeroMqPeer::sender, JeroMqPeer::receiver, null, null),
     /** Aeron IPC with an embedded media driver. */
     AERON("Aeron IPC", AeronPeer.JVM_FLAGS, Address.DIRECTORY, AeronPeer::sender, AeronPeer::receiver,
-            AeronPeer::requester, AeronPeer::reply);
+            AeronPeer::requester, AeronPeer::reply),
+    /** A yardstick, not in the compare's table: the least a stream over FFM does ({@link FfmRingPeer}). */
+    FFM_RING("FFM ring (yardstick)", List.of(), Address.DIRECTORY, FfmRingPeer::sender, FfmRingPeer::receiver, null,
+            null);
 
     /** Opens one side of a run at an address, for messages of a size. */
     @FunctionalInterface

@@ -26,7 +26,7 @@ final class FfmRingPeer {
     private static final long CONSUMER = 0;
     private static final long RECORDS = 128;
     private static final int CAPACITY = 1 << 14;
-    private static final VarHandle WORD = ValueLayout.JAVA_LONG.varHandle();
+    static final VarHandle WORD = ValueLayout.JAVA_LONG.varHandle();
     private static final long WAIT_NANOS = 10_000_000_000L;
 
     private FfmRingPeer() {
@@ -51,31 +51,54 @@ final class FfmRingPeer {
         }
     }
 
+    /** Creates {@code file} of {@code bytes} zero bytes (sparse) and maps it: the receiving side of a yardstick. */
+    static MemorySegment create(final Path file, final long bytes, final Arena arena) {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            channel.write(java.nio.ByteBuffer.allocate(1), bytes - 1);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return map(file, bytes, arena);
+    }
+
+    /** Waits (10 s at most) for the receiver's {@code file}, then maps it: the sending side of a yardstick. */
+    static MemorySegment attach(final Path file, final long bytes, final Arena arena) {
+        final long deadline = System.nanoTime() + WAIT_NANOS;
+        while (!Files.exists(file)) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException("no file at " + file + " after 10 s");
+            }
+            Thread.onSpinWait();
+        }
+        return map(file, bytes, arena);
+    }
+
+    /** Spins until the record at {@code at} carries {@code sequence}, asking now and then whether the sender lives. */
+    static void awaitSequence(final MemorySegment memory, final long at, final long sequence,
+                              final Stream.Trace trace) {
+        long spins = 0;
+        while ((long) WORD.getAcquire(memory, at) != sequence) {
+            Thread.onSpinWait();
+            if ((++spins & ((1 << 20) - 1)) == 0) {
+                trace.checkNotAbandoned();
+            }
+        }
+    }
+
     /** Creates the ring's file in {@code directory} (before the sender starts) and reads every record. */
     static Stream.Receiver receiver(final String directory, final long size) {
         final long record = recordBytes(size);
         final long bytes = RECORDS + CAPACITY * record;
         final Path file = file(directory);
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            channel.write(java.nio.ByteBuffer.allocate(1), bytes - 1); // sized, every byte zero: no record published
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
         final Arena arena = Arena.ofShared();
-        final MemorySegment memory = map(file, bytes, arena);
+        final MemorySegment memory = create(file, bytes, arena); // every byte zero: no record published
         return new Stream.Receiver() {
             @Override
             public void receiveAll(final Stream.Trace trace) {
                 long position = 0;
                 while (!trace.done()) {
                     final long at = RECORDS + (position & (CAPACITY - 1)) * record;
-                    long spins = 0;
-                    while ((long) WORD.getAcquire(memory, at) != position + 1) {
-                        Thread.onSpinWait();
-                        if ((++spins & ((1 << 20) - 1)) == 0) {
-                            trace.checkNotAbandoned();
-                        }
-                    }
+                    awaitSequence(memory, at, position + 1, trace);
                     trace.accept(memory.get(ValueLayout.JAVA_LONG_UNALIGNED, at + Long.BYTES),
                             memory.get(ValueLayout.JAVA_LONG_UNALIGNED, at + size));
                     position++;
@@ -97,16 +120,8 @@ final class FfmRingPeer {
     static Stream.Sender sender(final String directory, final long size) {
         final long record = recordBytes(size);
         final long bytes = RECORDS + CAPACITY * record;
-        final Path file = file(directory);
-        final long deadline = System.nanoTime() + WAIT_NANOS;
-        while (!Files.exists(file)) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new IllegalStateException("no ring at " + file + " after 10 s");
-            }
-            Thread.onSpinWait();
-        }
         final Arena arena = Arena.ofShared();
-        final MemorySegment memory = map(file, bytes, arena);
+        final MemorySegment memory = attach(file(directory), bytes, arena);
         return new Stream.Sender() {
             private long position;
             private long consumer;

@@ -32,7 +32,10 @@ enum Peer {
             AeronPeer::requester, AeronPeer::reply),
     /** A yardstick, not in the compare's table: the least a stream over FFM does ({@link FfmRingPeer}). */
     FFM_RING("FFM ring (yardstick)", List.of(), Address.DIRECTORY, FfmRingPeer::sender, FfmRingPeer::receiver, null,
-            null);
+            null),
+    /** The same yardstick with the payload in a pooled block and only its offset in the ring ({@link FfmRefPeer}). */
+    FFM_REF("FFM reference ring (yardstick)", List.of(), Address.DIRECTORY, FfmRefPeer::sender, FfmRefPeer::receiver,
+            null, null);
 
     /** Opens one side of a run at an address, for messages of a size. */
     @FunctionalInterface

@@ -11,9 +11,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Two producers to three consumers over one shared-memory push/pull endpoint, five child JVMs (the first producer
- * binds, the other sockets connect): 1e6 numbered messages of 24 B to 4 KiB with seeded payloads. Every message
- * arrives once (per producer, the consumers' counts add up to what it sent and their sequence numbers to
+ * Producers to three consumers over one shared-memory push/pull endpoint, in child JVMs: two producers to a bound
+ * pull (the first consumer binds, its ring takes many producers), and one bound push (its ring's single producer)
+ * to three connected pulls; 500,000 numbered messages of 24 B to 4 KiB with seeded payloads per producer. Every
+ * message arrives once (per producer, the consumers' counts add up to what it sent and their sequence numbers to
  * 0 + 1 + ... + n - 1), in order per producer within each consumer, intact; afterwards the segment's free memory is
  * back at its start.
  */
@@ -25,6 +26,16 @@ class FanTest {
 
     @Test
     void shouldDeliverEveryMessageOfTwoProducersOnceToThreeConsumersInOrderPerProducer() throws Exception {
+        fan(2, false);
+    }
+
+    @Test
+    void shouldDeliverEveryMessageOfABoundPushOnceToThreeConsumersInOrder() throws Exception {
+        fan(1, true);
+    }
+
+    /** @param pushBinds the (one) producer binds a push, else the first consumer binds its pull */
+    private void fan(final int producerCount, final boolean pushBinds) throws Exception {
         final ShmemFactory parent = shm.factory("parent");
         final long start = parent.freeMemory();
         final String address = "ipc://fan-" + shm.name();
@@ -34,15 +45,15 @@ class FanTest {
             for (int i = 0; i < 3; i++) {
                 final ChildJvm consumer = new ChildJvm(shm.name(), ShmSession.SEGMENT_SIZE);
                 consumers.add(consumer);
-                consumer.call("consume " + address, "CONSUMING", 30);
+                consumer.call("consume " + address + (i == 0 && !pushBinds ? " bind" : ""), "CONSUMING", 30);
             }
-            for (int p = 0; p < 2; p++) {
+            for (int p = 0; p < producerCount; p++) {
                 final ChildJvm producer = new ChildJvm(shm.name(), ShmSession.SEGMENT_SIZE);
                 producers.add(producer);
                 producer.call("producecount " + address + " " + p + " " + PER_PRODUCER + " "
-                        + (p == 0 ? "bind" : "connect"), "PRODUCING", 30);
+                        + (pushBinds ? "bind" : "connect"), "PRODUCING", 30);
             }
-            for (int p = 0; p < 2; p++) {
+            for (int p = 0; p < producerCount; p++) {
                 assertEquals(Integer.toString(p), producers.get(p).expect("DONE", 600));
             }
             final long deadline = System.nanoTime() + 60_000_000_000L;
@@ -65,9 +76,10 @@ class FanTest {
                         sum[1] += Long.parseLong(t[2]);
                     }
                 }
-            } while (total(sums) < 2 * PER_PRODUCER && System.nanoTime() < deadline);
-            System.out.println("FanTest: 2 producers -> 3 consumers, " + 2 * PER_PRODUCER + " messages: " + reports);
-            for (long p = 0; p < 2; p++) {
+            } while (total(sums) < producerCount * PER_PRODUCER && System.nanoTime() < deadline);
+            System.out.println("FanTest: " + producerCount + " producers -> 3 consumers, " + producerCount
+                    * PER_PRODUCER + " messages (" + (pushBinds ? "push" : "pull") + " binds): " + reports);
+            for (long p = 0; p < producerCount; p++) {
                 final long[] sum = sums.getOrDefault(p, new long[2]);
                 assertEquals(PER_PRODUCER, sum[0], "messages of producer " + p + " received: " + reports);
                 assertEquals(PER_PRODUCER * (PER_PRODUCER - 1) / 2, sum[1], "each once: " + reports);

@@ -218,6 +218,7 @@ class LayoutTest {
         assertEquals(8, at(h, "consumers"));
         assertEquals(12, at(h, "owner"));
         assertEquals(16, at(h, "parkers"));
+        assertEquals(20, at(h, "single"));
         assertEquals(128, cursor(h, "tail"));
         assertEquals(256, cursor(h, "head"));
         assertEquals(384, at(h, "notEmpty"));
@@ -258,8 +259,9 @@ class LayoutTest {
         assertEquals(128, l.byteSize());
         assertEquals(128 + 2 * (1664 + 8 * 64), EndpointLayout.bytes(2, 8));
         assertEquals(0x314B4F53514D4853L, EndpointLayout.MAGIC);
-        assertEquals(7, EndpointLayout.VERSION, "2: topic tables; 3: req/rep peer slots; 4: the peers word; "
-                + "5: request numbers and claimers in records; 6: hand-over records; 7: lap claim tags");
+        assertEquals(8, EndpointLayout.VERSION, "2: topic tables; 3: req/rep peer slots; 4: the peers word; "
+                + "5: request numbers and claimers in records; 6: hand-over records; 7: lap claim tags; "
+                + "8: single-producer rings");
         assertEquals(16, EndpointLayout.DEFAULT_PEERS);
         assertEquals(32, EndpointLayout.MAX_PEERS);
     }

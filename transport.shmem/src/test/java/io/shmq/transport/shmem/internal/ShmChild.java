@@ -307,11 +307,15 @@ public final class ShmChild {
                         println("PRODUCING");
                     }
                     case "consume" -> {
-                        // consume ADDRESS: a connected pull checks every message (seed, order per producer); 'report'
-                        // prints what it saw
+                        // consume ADDRESS [bind]: a connected (or bound) pull checks every message (seed, order per
+                        // producer); 'report' prints what it saw
                         final io.shmq.transport.api.Socket pull = factory.createSocket(
                                 io.shmq.transport.api.SocketType.PULL, "consumer");
-                        pull.connect(a[1]);
+                        if (a.length > 2 && a[2].equals("bind")) {
+                            pull.bind(a[1]);
+                        } else {
+                            pull.connect(a[1]);
+                        }
                         consumer = new Soak.Consumer();
                         final Soak.Consumer c = consumer;
                         Thread.ofPlatform().daemon().start(() -> c.run(factory, pull));

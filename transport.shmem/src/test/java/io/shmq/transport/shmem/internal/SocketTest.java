@@ -287,6 +287,35 @@ class SocketTest {
     }
 
     @Test
+    void shouldRefuseASecondProducerOnTheRingsOfABoundPushOrPubAndKeepServingTheFirst() {
+        // A bound push's or pub's rings have one producer, their binder (the single-producer protocol): a push or
+        // pub that connects to them is refused at once, naming the address and the way out.
+        final ShmemFactory parent = factory("parent");
+        for (final SocketType type : List.of(SocketType.PUSH, SocketType.PUB)) {
+            final SocketType consumerType = type == SocketType.PUSH ? SocketType.PULL : SocketType.SUB;
+            final String address = "ipc://one-producer-" + type;
+            try (Socket binder = parent.createSocket(type, "binder");
+                 Socket second = parent.createSocket(type, "second");
+                 Socket consumer = parent.createSocket(consumerType, "consumer")) {
+                binder.bind(address);
+                if (consumerType == SocketType.SUB) {
+                    consumer.subscribe(new byte[0]);
+                }
+                consumer.connect(address);
+                final SocketException refused = assertThrows(SocketException.class, () -> second.connect(address));
+                assertTrue(refused.getMessage().contains(address) && refused.getMessage().contains("second"),
+                        refused.getMessage());
+                try (Message message = parent.createMessage(8)) {
+                    assertEquals(8, binder.send(message, 1000));
+                }
+                try (Message into = parent.createMessage()) {
+                    assertEquals(8, consumer.receive(into, 1000), "the binder's ring serves on: " + type);
+                }
+            }
+        }
+    }
+
+    @Test
     void shouldRefuseAnEndpointFileOfAnotherVersionAtOnceNamingFileAndField() throws Exception {
         final ShmemFactory parent = factory("parent");
         final Path endpoint = Endpoint.file(parent.directory(), parent.shmId(), "other-version");

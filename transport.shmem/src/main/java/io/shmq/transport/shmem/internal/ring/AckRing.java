@@ -35,7 +35,7 @@ public final class AckRing extends SequencedRing<AckRing.Ack> {
 
     private AckRing(final MemorySegment memory, final String what) {
         super(memory, AckRingLayout.CURSORS_OFFSET, RECORDS_OFFSET, AckRingLayout.RECORD.byteSize(),
-                (int) AckRingLayout.CAPACITY_H.get(memory, 0L), UNBLOCK_NANOS, what);
+                (int) AckRingLayout.CAPACITY_H.get(memory, 0L), UNBLOCK_NANOS, false, what);
         this.published = new Doorbell(memory, AckRingLayout.NOT_EMPTY_OFFSET, AckRingLayout.SLEEPERS_OFFSET);
     }
 

@@ -42,6 +42,17 @@ import static io.shmq.transport.shmem.internal.ring.RingLayout.TAIL_H;
  * only when nobody will take it, or after the unblock time. The object is not thread-safe (its stall bookkeeping is per
  * view); the shared ring is safe for any number of threads and processes.
  *
+ * <p><b>Single producer.</b> A ring formatted for one producer by construction (a socket endpoint's ring that only
+ * its binder, or only the peer that holds its slot, writes) runs a leaner protocol whose producer does no atomic
+ * read-modify-write and reads no line a consumer writes per message: its view keeps the next position itself, finds
+ * room by the head (reread only when the head it saw says full), writes the body with plain stores and publishes by
+ * one release store of {@code sequence = p + 1}. Consumers take as above (the head's CAS decides among several) and
+ * do not release the record: its room is the head, so {@code sequence} stays {@code p + 1} until the next lap's
+ * publish. The tail is not used. Nothing is claimed before it is published, so nothing is ever skipped: a producer
+ * that dies mid-write leaves the record unpublished, and the next producer view finds its position by reading the
+ * published records from the head on ({@link #hasRoom}, the first claim). One producer at a time is the caller's
+ * guarantee (the endpoint refuses a second one); a view is only ever used by the thread that owns its socket.
+ *
  * @param <T> the record body a consumer copies out
  */
 public abstract class SequencedRing<T> {
@@ -74,6 +85,12 @@ public abstract class SequencedRing<T> {
     private long skipped;
     private long dropped;
     private boolean blocked;
+    /** Whether the ring runs the single-producer protocol (see the class comment). */
+    private final boolean single;
+    /** Single producer: this view's next position, -1 until it is found from the published records. */
+    private long produced = -1;
+    /** Single producer: the head as last read; reread only when it says the ring is full. */
+    private long headSeen;
 
     /**
      * @param memory       the mapping
@@ -82,11 +99,13 @@ public abstract class SequencedRing<T> {
      * @param recordBytes  bytes per record
      * @param capacity     records, read from shared memory: checked here before it is trusted
      * @param unblockNanos how long a stuck record may hold the ring before it is skipped
+     * @param single       whether the ring was formatted for the single-producer protocol (every view of it must
+     *                     say the same: it is read from the ring's shared header)
      * @param what         names the ring in errors
      * @throws SharedMemoryException when {@code capacity} is not a power of two or the records do not fit
      */
     protected SequencedRing(final MemorySegment memory, final long cursors, final long records, final long recordBytes,
-                            final int capacity, final long unblockNanos, final String what) {
+                            final int capacity, final long unblockNanos, final boolean single, final String what) {
         checkCapacity(capacity, records, recordBytes, memory.byteSize(), what);
         this.memory = memory;
         this.cursors = cursors;
@@ -96,6 +115,12 @@ public abstract class SequencedRing<T> {
         this.mask = capacity - 1L;
         this.lapShift = Integer.numberOfTrailingZeros(capacity);
         this.unblockNanos = unblockNanos;
+        this.single = single;
+    }
+
+    /** @return whether the ring runs the single-producer protocol */
+    public final boolean single() {
+        return single;
     }
 
     /** @return the identity bits of a claim tag for process {@code pid} of start token {@code token} */
@@ -167,8 +192,14 @@ public abstract class SequencedRing<T> {
         return records + (position & mask) * recordBytes;
     }
 
-    /** @return whether a record has been claimed beyond the head (volatile loads) */
+    /**
+     * @return whether a record has been claimed beyond the head (volatile loads); with a single producer, whether
+     * the head record is published (nothing is claimed before it is)
+     */
     public final boolean hasInput() {
+        if (single) {
+            return hasPublished();
+        }
         return (long) TAIL_H.getVolatile(memory, cursors) > (long) HEAD_H.getVolatile(memory, cursors);
     }
 
@@ -183,6 +214,9 @@ public abstract class SequencedRing<T> {
      * skipped one whose producer may still write it
      */
     public final boolean hasRoom() {
+        if (single) {
+            return (produced >= 0 ? produced : resume()) - (long) HEAD_H.getVolatile(memory, cursors) < capacity;
+        }
         final long tail = (long) TAIL_H.getVolatile(memory, cursors);
         return tail - (long) HEAD_H.getVolatile(memory, cursors) < capacity
                 && (long) SEQUENCE_H.getVolatile(memory, record(tail)) >= 0;
@@ -205,6 +239,9 @@ public abstract class SequencedRing<T> {
      * neither the head, whose line the consumer's next take needs, nor the clock.
      */
     public final long tryClaim(final boolean lookForStalls) {
+        if (single) {
+            return claimSingle();
+        }
         while (true) {
             final long position = (long) TAIL_H.getVolatile(memory, cursors);
             final long record = record(position);
@@ -238,6 +275,37 @@ public abstract class SequencedRing<T> {
             }
             // sequence > position: another producer claimed it; reload the tail
         }
+    }
+
+    /**
+     * The single producer's claim: its next position when the head leaves room for it (the head is reread only when
+     * the last one seen says full), nothing written.
+     */
+    private long claimSingle() {
+        final long position = produced >= 0 ? produced : resume();
+        if (position - headSeen >= capacity) {
+            headSeen = (long) HEAD_H.getVolatile(memory, cursors);
+            if (position - headSeen >= capacity) {
+                return -1;
+            }
+        }
+        return position;
+    }
+
+    /**
+     * Finds the single producer's next position: the first record from the head on that is not published for its
+     * position (published records are contiguous: one producer publishes in order, and consumers do not release
+     * them, so a record taken behind a head read here still shows its publish). A producer that died mid-write left
+     * its record unpublished; this view writes it again.
+     */
+    private long resume() {
+        long position = (long) HEAD_H.getVolatile(memory, cursors);
+        final long end = position + capacity;
+        while (position < end && (long) SEQUENCE_H.getAcquire(memory, record(position)) == position + 1) {
+            position++;
+        }
+        produced = position;
+        return position;
     }
 
     /**
@@ -297,6 +365,12 @@ public abstract class SequencedRing<T> {
      */
     public final boolean publish(final long position) {
         final long record = record(position);
+        if (single) {
+            SEQUENCE_H.setRelease(memory, record, position + 1);
+            produced = position + 1;
+            afterPublish();
+            return true;
+        }
         final boolean published = SEQUENCE_H.compareAndSet(memory, record, position, position + 1);
         if (!published && SEQUENCE_H.compareAndSet(memory, record, ~position, position + capacity)) {
             afterRelease();
@@ -437,7 +511,7 @@ public abstract class SequencedRing<T> {
                 }
             } else if (sequence == position) {
                 // Empty, or claimed by a producer that has not published (yet, or ever: it died).
-                if (lookForStalls && (long) TAIL_H.getVolatile(memory, cursors) > position
+                if (!single && lookForStalls && (long) TAIL_H.getVolatile(memory, cursors) > position
                         && (stalled(position) || claimerProvenDead(record, position))
                         && SEQUENCE_H.compareAndSet(memory, record, position, ~position)) {
                     HEAD_H.compareAndSet(memory, cursors, position, position + 1);
@@ -473,7 +547,9 @@ public abstract class SequencedRing<T> {
         if (!HEAD_H.compareAndSet(memory, cursors, position, position + 1)) {
             return false;
         }
-        SEQUENCE_H.compareAndSet(memory, record, position + 1, position + capacity);
+        if (!single) {
+            SEQUENCE_H.compareAndSet(memory, record, position + 1, position + capacity);
+        }
         afterRelease();
         return true;
     }

@@ -151,7 +151,8 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
      */
     public SocketRing(final MemorySegment memory, final long base, final String what) {
         super(memory, base + SocketRingLayout.CURSORS_OFFSET, base + RECORDS_OFFSET, RECORD_BYTES,
-                (int) CAPACITY_H.get(memory, base), UNBLOCK_NANOS, what);
+                (int) CAPACITY_H.get(memory, base), UNBLOCK_NANOS,
+                (int) SocketRingLayout.SINGLE_H.get(memory, base) == 1, what);
         this.base = base;
         this.notEmpty = new Doorbell(memory, base + SocketRingLayout.NOT_EMPTY_OFFSET,
                 base + SocketRingLayout.EMPTY_WAITERS_OFFSET);
@@ -159,9 +160,20 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
                 base + SocketRingLayout.FULL_WAITERS_OFFSET);
     }
 
-    /** Formats a fresh ring at {@code base}; the memory is zero (a new file). */
+    /** Formats a fresh ring of any number of producers at {@code base}; the memory is zero (a new file). */
     public static void format(final MemorySegment memory, final long base, final int capacity) {
+        format(memory, base, capacity, false);
+    }
+
+    /**
+     * Formats a fresh ring at {@code base}; the memory is zero (a new file).
+     *
+     * @param single true for a ring that one producer writes by construction (the single-producer protocol of
+     *               {@link SequencedRing}): the caller refuses every other producer
+     */
+    public static void format(final MemorySegment memory, final long base, final int capacity, final boolean single) {
         CAPACITY_H.set(memory, base, capacity);
+        SocketRingLayout.SINGLE_H.set(memory, base, single ? 1 : 0);
         formatSequences(memory, base + RECORDS_OFFSET, RECORD_BYTES, capacity);
     }
 

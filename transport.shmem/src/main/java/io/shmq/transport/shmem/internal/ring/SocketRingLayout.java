@@ -18,7 +18,8 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  *
  * <pre>
  *  0     | capacity u32 | producers u32 | consumers u32 (both attached) | owner u32 (peer slot) | parkers u32 |
- *        |   (sockets attached without futex: waiters then sleep 1 ms at a time)                  | pad to 128 |
+ *        |   (sockets attached without futex: waiters then sleep 1 ms at a time)                               |
+ *  20    | single u32 (1: one producer by construction, SequencedRing's single-producer protocol) | pad to 128 |
  *  128   | cursors (RingLayout): tail u64 | pad to 256 | head u64 | pad to 384                               |
  *  384   | notEmpty u32 (futex) | emptyWaiters u32                                                | pad to 512 |
  *  512   | notFull u32 (futex)  | fullWaiters u32                                                 | pad to 640 |
@@ -53,7 +54,8 @@ public final class SocketRingLayout {
             ValueLayout.JAVA_INT.withName("consumers"),
             ValueLayout.JAVA_INT.withName("owner"),
             ValueLayout.JAVA_INT.withName("parkers"),
-            MemoryLayout.paddingLayout(108),
+            ValueLayout.JAVA_INT.withName("single"),
+            MemoryLayout.paddingLayout(104),
             RingLayout.CURSORS.withName("cursors"),
             ValueLayout.JAVA_INT.withName("notEmpty"),
             ValueLayout.JAVA_INT.withName("emptyWaiters"),
@@ -90,6 +92,7 @@ public final class SocketRingLayout {
     static final VarHandle CONSUMERS_H = HEADER.varHandle(groupElement("consumers"));
     static final VarHandle OWNER_H = HEADER.varHandle(groupElement("owner"));
     static final VarHandle PARKERS_H = HEADER.varHandle(groupElement("parkers"));
+    static final VarHandle SINGLE_H = HEADER.varHandle(groupElement("single"));
     static final VarHandle TOPIC_SEQ_H = HEADER.varHandle(groupElement("topicSeq"));
     static final VarHandle TOPIC_COUNT_H = HEADER.varHandle(groupElement("topicCount"));
     /** (segment, TOPICS_OFFSET + ringBase, index). */

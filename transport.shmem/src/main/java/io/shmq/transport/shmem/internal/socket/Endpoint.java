@@ -83,6 +83,20 @@ public final class Endpoint {
         };
     }
 
+    /**
+     * @return whether every ring of an endpoint bound by a {@code type} socket has one producer by construction, and
+     * so runs {@link io.shmq.transport.shmem.internal.ring.SequencedRing}'s single-producer protocol: a bound push's
+     * or pub's rings (the binder writes them), a pair's and req/rep's (each ring is written by the binder or by the
+     * one peer that holds its slot). A bound pull's ring takes every connecting push, a bound sub's every connecting
+     * pub: many producers.
+     */
+    static boolean singleProducer(final SocketType type) {
+        return switch (type) {
+            case PUSH, PUB, PAIR, REQ, REP -> true;
+            case PULL, SUB -> false;
+        };
+    }
+
     static int ringCount(final int pattern, final int peers) {
         return switch (pattern) {
             case 1 -> 1;
@@ -134,8 +148,10 @@ public final class Endpoint {
             EndpointLayout.CAPACITY_H.set(memory, 0L, capacity);
             EndpointLayout.BINDER_PID_H.set(memory, 0L, ProcessIdentity.PID);
             EndpointLayout.BINDER_TOKEN_H.set(memory, 0L, ProcessIdentity.TOKEN);
+            final boolean single = singleProducer(type);
             for (int i = 0; i < count; i++) {
-                SocketRing.format(memory, EndpointLayout.RINGS_OFFSET + i * SocketRingLayout.bytes(capacity), capacity);
+                SocketRing.format(memory, EndpointLayout.RINGS_OFFSET + i * SocketRingLayout.bytes(capacity), capacity,
+                        single);
             }
             FileHeaderLayout.signalReady(memory, EndpointLayout.VERSION);
             final Object key = Files.readAttributes(temp, BasicFileAttributes.class).fileKey();

@@ -24,12 +24,14 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  * (ring 2k what connecting peer k sends, ring 2k+1 what the binder sends it; the slot is claimed through ring 2k's
  * {@code owner}), so a bound rep answers many reqs and a bound req asks many reps; pub/sub N rings
  * (one per subscriber, claimed through the ring's {@code owner}). Version 3: req/rep slots; 4: the peers word; 5: request numbers and
- * claimers in records; 6: hand-over records; 7: claim tags that name their lap, second in every record.
+ * claimers in records; 6: hand-over records; 7: claim tags that name their lap, second in every record; 8: rings
+ * of one producer by construction (a bound push's, pub's, pair's, req/rep's) marked {@code single} and run by the
+ * single-producer protocol.
  */
 public final class EndpointLayout {
     /** "SHMQSOK1" as a little-endian long. */
     public static final long MAGIC = 0x314B4F53514D4853L;
-    public static final int VERSION = 7;
+    public static final int VERSION = 8;
     /**
      * Peer slots of a req/rep or pub endpoint when the binder configures none ({@code shmem.max-peers}): connecting
      * req/rep peers (two rings each, its requests and its replies) or subscribers (one ring each).

@@ -310,6 +310,15 @@ public final class ShmemSocket implements Socket {
     }
 
     private void attachRoles(final Endpoint attached) {
+        if (!bound && (type == SocketType.PUSH || type == SocketType.PUB) && attached.ring(0).single()) {
+            // Its binder is a push or pub: the one producer its rings are made for (a second would corrupt them).
+            attached.unmap();
+            final String name = type.name().toLowerCase(Locale.ROOT);
+            final String peer = type == SocketType.PUSH ? "pull" : "sub";
+            throw new SocketException("address " + address + " is bound by a " + name + " socket, its rings' one"
+                    + " producer: a connecting " + name + " would be a second (connect a " + peer + ", or bind a "
+                    + peer + " and connect the " + name + "s)");
+        }
         switch (type) {
             case PUSH -> sendIndex = 0;
             case PULL -> receiveIndex = 0;

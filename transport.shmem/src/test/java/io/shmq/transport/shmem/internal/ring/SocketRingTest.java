@@ -26,7 +26,8 @@ class SocketRingTest {
         return SequencedRing.identity(gone.pid(), 0);
     }
 
-    private static void offer(final SocketRing ring, final long handle) {
+    /** Claims, writes and publishes one record naming {@code handle}. */
+    static void offer(final SocketRing ring, final long handle) {
         final long position = ring.tryClaim();
         assertTrue(position >= 0, "room for handle=" + handle);
         ring.write(position, 1, 0, MetaHeader.managed(8, handle, 0));

@@ -86,7 +86,7 @@ enum Peer {
         return sender.open(at, size);
     }
 
-    /** Opens the receiving side, which binds (or runs the media driver) before the sender starts. */
+    /** Opens the receiving side (which binds, runs the media driver or creates the file, unless the sender binds). */
     Stream.Receiver receiver(final String at, final long size) {
         return receiver.open(at, size);
     }

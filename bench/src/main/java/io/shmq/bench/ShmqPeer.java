@@ -55,12 +55,35 @@ final class ShmqPeer {
                 : Socket.DEFAULT_HIGH_WATER_MARK;
     }
 
-    /** Pushes numbered messages to a bound pull socket. */
+    /**
+     * @return whether a stream's sender binds: over shared memory by default (FairMQ's sampler binds, and a bound
+     * push's ring has one producer, the single-producer protocol), or with {@code -Dshmq.bench.binder=receiver} its
+     * receiver (a bound pull's ring takes any number of pushes); over zeromq never (the receiver binds, as in the
+     * plain JeroMQ case it is compared with)
+     */
+    static boolean senderBinds(final TransportKind kind) {
+        if (kind != TransportKind.SHMEM) {
+            return false;
+        }
+        final String binder = System.getProperty("shmq.bench.binder", "sender");
+        return switch (binder) {
+            case "sender" -> true;
+            case "receiver" -> false;
+            default -> throw new IllegalArgumentException("shmq.bench.binder must be sender or receiver: " + binder);
+        };
+    }
+
+    /** Pushes numbered messages to a pull socket; binds unless the receiver does ({@link #senderBinds}). */
     static Stream.Sender sender(final TransportKind kind, final String session, final String address, final long size) {
         final TransportFactory factory = factory(kind, session, "push");
         final Socket push = factory.createSocket(SocketType.PUSH, "push");
         push.setSendHighWaterMark(highWaterMark(kind, size));
-        push.connect(address);
+        push.setReceiveHighWaterMark(highWaterMark(kind, size));
+        if (senderBinds(kind)) {
+            push.bind(address);
+        } else {
+            push.connect(address);
+        }
         return new Stream.Sender() {
             @Override
             public void send(final long seq) {
@@ -81,14 +104,18 @@ final class ShmqPeer {
         };
     }
 
-    /** Binds a pull socket and reads the two numbers of every message in place. */
+    /** A pull socket (connected, or bound when the sender does not bind) that reads every message's two numbers. */
     static Stream.Receiver receiver(final TransportKind kind, final String session, final String address,
                                     final long size) {
         final TransportFactory factory = factory(kind, session, "pull");
         final Socket pull = factory.createSocket(SocketType.PULL, "pull");
         pull.setReceiveHighWaterMark(highWaterMark(kind, size));
         pull.setSendHighWaterMark(highWaterMark(kind, size));
-        pull.bind(address);
+        if (senderBinds(kind)) {
+            pull.connect(address);
+        } else {
+            pull.bind(address);
+        }
         final Message into = factory.createMessage();
         return new Stream.Receiver() {
             @Override

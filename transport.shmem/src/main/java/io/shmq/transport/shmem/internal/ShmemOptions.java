@@ -27,9 +27,9 @@ import java.util.Objects;
  * @param allocSleep         {@value #ALLOC_WAIT} {@code sleep}: an allocation in a full segment sleeps the retry
  *                           interval between attempts, as FairMQ does; the default {@code free} waits for a free
  *                           and tries again at once, within the policy's total time
- * @param maxPeers           {@value #MAX_PEERS}: the peer slots of a req/rep or pub endpoint this factory binds
- *                           (default 16, at most 32): connecting req/rep peers, or subscribers; one past it gets
- *                           a {@code SocketException} naming the limit
+ * @param maxPeers           {@value #MAX_PEERS}: the peer slots of a req/rep, pub or pull endpoint this factory
+ *                           binds (default 16, at most 32): connecting req/rep peers, subscribers, or pushes;
+ *                           one past it gets a {@code SocketException} naming the limit
  * @param reclaimGraceMs     {@value #RECLAIM_GRACE_MS}: how long the payloads a dead process held stay before a
  *                           survivor releases them (default {@value #DEFAULT_RECLAIM_GRACE_MS} ms), so that a
  *                           consumer still reading a payload a dead producer kept for it reads it to the end

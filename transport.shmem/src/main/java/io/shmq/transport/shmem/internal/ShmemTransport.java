@@ -95,7 +95,7 @@ public final class ShmemTransport implements Transport {
         long reclaim$_$grace$_$ms() default ShmemOptions.DEFAULT_RECLAIM_GRACE_MS;
 
         /** @return {@code shmem.max-peers} */
-        @AttributeDefinition(description = "Peer slots of a req/rep or pub endpoint a factory binds, 1..32 "
+        @AttributeDefinition(description = "Peer slots of a req/rep, pub or pull endpoint a factory binds, 1..32 "
                 + "(shmem.max-peers)")
         int max$_$peers() default 16;
     }

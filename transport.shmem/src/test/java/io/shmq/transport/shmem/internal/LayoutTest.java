@@ -256,6 +256,7 @@ class LayoutTest {
         assertEquals(32, at(l, "binderToken"));
         assertEquals(40, at(l, "closed"));
         assertEquals(44, at(l, "peers"));
+        assertEquals(48, at(l, "binder"));
         assertEquals(128, l.byteSize());
         assertEquals(128 + 2 * (1664 + 8 * 64), EndpointLayout.bytes(2, 8));
         assertEquals(0x314B4F53514D4853L, EndpointLayout.MAGIC);

@@ -459,6 +459,72 @@ class SocketTest {
     }
 
     @Test
+    void shouldGiveEachPushOfABoundPullASlotQueueFairlyAndKeepWhatAClosedPushSent() {
+        // A bound pull has a ring per connecting push (its max-peers slots): one more push is refused naming the
+        // limit, the pull takes from the slots in turn (at most 64 in a row from one), and a push that closes leaves
+        // its messages for the pull; the next push takes its slot and writes after them.
+        final ShmemFactory two = shm.track(new ShmemFactory(shm.config("two").option("shmem.max-peers", "2")
+                .build()));
+        final ShmemFactory peers = factory("peers");
+        final String address = "ipc://fan-in";
+        try (Socket pull = two.createSocket(SocketType.PULL, "pull");
+             Socket a = peers.createSocket(SocketType.PUSH, "a");
+             Socket b = peers.createSocket(SocketType.PUSH, "b");
+             Socket third = peers.createSocket(SocketType.PUSH, "third");
+             Message into = two.createMessage()) {
+            pull.bind(address);
+            a.connect(address);
+            b.connect(address);
+            final SocketException full = assertThrows(SocketException.class, () -> third.connect(address));
+            assertTrue(full.getMessage().contains("takes 2") && full.getMessage().contains("shmem.max-peers"),
+                    full.getMessage());
+            for (int i = 0; i < 100; i++) {
+                send(peers, a, 1000 + i);
+            }
+            for (int i = 0; i < 100; i++) {
+                send(peers, b, 2000 + i);
+            }
+            final List<Long> first = new ArrayList<>();
+            for (int i = 0; i < 130; i++) {
+                assertEquals(8, pull.receive(into, 1000));
+                first.add(into.data().get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 0));
+            }
+            assertTrue(first.stream().filter(v -> v < 2000).count() >= 64
+                    && first.stream().filter(v -> v >= 2000).count() >= 64, "the slots are taken in turn: " + first);
+            a.close(); // its third message (or what is left of its three) stays in its slot's ring
+            try (Socket c = peers.createSocket(SocketType.PUSH, "c")) {
+                c.connect(address);
+                send(peers, c, 3000);
+                final List<Long> rest = new ArrayList<>();
+                while (pull.receive(into, 200) == 8) {
+                    rest.add(into.data().get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 0));
+                }
+                final List<Long> all = new ArrayList<>(first);
+                all.addAll(rest);
+                final List<Long> expected = new ArrayList<>();
+                for (long i = 0; i < 100; i++) {
+                    expected.add(1000 + i);
+                }
+                for (long i = 0; i < 100; i++) {
+                    expected.add(2000 + i);
+                }
+                expected.add(3000L);
+                assertEquals(expected, all.stream().sorted().toList(), "every message once, the closed push's too");
+                final List<Long> slotOfA = all.stream().filter(v -> v < 2000 || v == 3000).toList();
+                assertEquals(expected.subList(0, 100), slotOfA.subList(0, 100), "in order per push");
+                assertEquals(3000L, slotOfA.get(100), "the new push writes after what was queued in its slot");
+            }
+        }
+    }
+
+    private static void send(final ShmemFactory factory, final Socket push, final long value) {
+        try (Message message = factory.createMessage(8)) {
+            message.data().set(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 0, value);
+            assertEquals(8, push.send(message, 1000));
+        }
+    }
+
+    @Test
     void shouldServeAsManyPeersAsTheBinderConfiguredAndRefuseOneMoreNamingTheLimit() {
         final ShmemFactory two = shm.track(new ShmemFactory(shm.config("two").option("shmem.max-peers", "2")
                 .build()));

@@ -41,6 +41,8 @@ public final class Endpoint {
     private final MemorySegment memory;
     private final SocketRing[] rings;
     private final int pattern;
+    /** The binding socket's type ({@link EndpointLayout#binderCode}). */
+    private final int binder;
     /** The session lock, held while the binder's file is published, replaced or deleted; null when attached. */
     private final RobustLock lock;
     /** The binder's file identity (inode), so that its close never deletes a successor's file; null when attached. */
@@ -59,6 +61,7 @@ public final class Endpoint {
         this.arena = arena;
         this.memory = memory;
         this.pattern = (int) EndpointLayout.PATTERN_H.get(memory, 0L);
+        this.binder = (int) EndpointLayout.BINDER_H.get(memory, 0L);
         final int count = (int) EndpointLayout.RINGS_H.get(memory, 0L);
         final int capacity = (int) EndpointLayout.CAPACITY_H.get(memory, 0L);
         if (count < 1 || count > EndpointLayout.MAX_RINGS) {
@@ -86,24 +89,26 @@ public final class Endpoint {
     /**
      * @return whether every ring of an endpoint bound by a {@code type} socket has one producer by construction, and
      * so runs {@link io.shmq.transport.shmem.internal.ring.SequencedRing}'s single-producer protocol: a bound push's
-     * or pub's rings (the binder writes them), a pair's and req/rep's (each ring is written by the binder or by the
-     * one peer that holds its slot). A bound pull's ring takes every connecting push, a bound sub's every connecting
-     * pub: many producers.
+     * or pub's rings (the binder writes them), a bound pull's, a pair's and req/rep's (each ring is written by the
+     * binder or by the one peer that holds its slot). A bound sub's ring takes every connecting pub: many producers.
      */
     static boolean singleProducer(final SocketType type) {
+        return type != SocketType.SUB;
+    }
+
+    /** @return the rings of an endpoint bound by a {@code type} socket with {@code peers} peer slots */
+    static int ringCount(final SocketType type, final int peers) {
         return switch (type) {
-            case PUSH, PUB, PAIR, REQ, REP -> true;
-            case PULL, SUB -> false;
+            case PUSH -> 1;
+            case PULL, PUB, SUB -> peers;
+            case REQ, REP -> 2 * peers;
+            case PAIR -> 2;
         };
     }
 
-    static int ringCount(final int pattern, final int peers) {
-        return switch (pattern) {
-            case 1 -> 1;
-            case 3 -> 2 * peers;
-            case 4 -> peers;
-            default -> 2;
-        };
+    /** @return whether the endpoint was bound by a {@code type} socket */
+    boolean boundBy(final SocketType type) {
+        return binder == EndpointLayout.binderCode(type);
     }
 
     public static Path file(final Path directory, final String shmId, final String name) {
@@ -128,7 +133,7 @@ public final class Endpoint {
     static Endpoint bind(final Path file, final String address, final SocketType type, final int capacity,
                          final int peers, final RobustLock lock) {
         final int pattern = pattern(type);
-        final int count = ringCount(pattern, peers);
+        final int count = ringCount(type, peers);
         final long bytes = EndpointLayout.bytes(count, capacity);
         final Path temp = file.resolveSibling(file.getFileName() + BIND_SUFFIX + ProcessIdentity.PID + "-"
                 + BINDS.incrementAndGet());
@@ -148,6 +153,7 @@ public final class Endpoint {
             EndpointLayout.CAPACITY_H.set(memory, 0L, capacity);
             EndpointLayout.BINDER_PID_H.set(memory, 0L, ProcessIdentity.PID);
             EndpointLayout.BINDER_TOKEN_H.set(memory, 0L, ProcessIdentity.TOKEN);
+            EndpointLayout.BINDER_H.set(memory, 0L, EndpointLayout.binderCode(type));
             final boolean single = singleProducer(type);
             for (int i = 0; i < count; i++) {
                 SocketRing.format(memory, EndpointLayout.RINGS_OFFSET + i * SocketRingLayout.bytes(capacity), capacity,

@@ -117,6 +117,17 @@ public final class ShmemSocket implements Socket {
     private boolean bound;
     private int sendIndex = -1;
     private int receiveIndex = -1;
+    /**
+     * A pull on an endpoint a pull bound (bound or connected): it consumes every peer slot's ring, one per connecting
+     * push (the fan-in of ZeroMQ's pipes), fairly, as a bound rep takes requests.
+     */
+    private boolean slots;
+    /** The slot a pull on slots looks at first: the last that delivered, until its burst is used up. */
+    private int nextSlot;
+    /** Messages the slot at {@link #nextSlot} delivered in a row. */
+    private int slotBurst;
+    /** How many messages in a row a pull takes from one slot before it looks at the next one first. */
+    private static final int SLOT_BURST = 64;
     private int sendHwm = DEFAULT_HIGH_WATER_MARK;
     private int receiveHwm = DEFAULT_HIGH_WATER_MARK;
     /** The longest a drain waits out a record that holds its ring's head: the ring's unblock time and a second. */
@@ -310,7 +321,7 @@ public final class ShmemSocket implements Socket {
     }
 
     private void attachRoles(final Endpoint attached) {
-        if (!bound && (type == SocketType.PUSH || type == SocketType.PUB) && attached.ring(0).single()) {
+        if (!bound && (type == SocketType.PUSH || type == SocketType.PUB) && attached.boundBy(type)) {
             // Its binder is a push or pub: the one producer its rings are made for (a second would corrupt them).
             attached.unmap();
             final String name = type.name().toLowerCase(Locale.ROOT);
@@ -319,9 +330,22 @@ public final class ShmemSocket implements Socket {
                     + " producer: a connecting " + name + " would be a second (connect a " + peer + ", or bind a "
                     + peer + " and connect the " + name + "s)");
         }
+        slots = false;
         switch (type) {
-            case PUSH -> sendIndex = 0;
-            case PULL -> receiveIndex = 0;
+            case PUSH -> {
+                sendIndex = bound ? 0 : claimPushSlot(attached);
+            }
+            case PULL -> {
+                if (attached.boundBy(SocketType.PULL)) {
+                    slots = true;
+                    receiveIndex = -1;
+                    for (int i = 0; i < attached.ringCount(); i++) {
+                        attached.ring(i).addConsumers(1);
+                    }
+                } else {
+                    receiveIndex = 0;
+                }
+            }
             case PAIR -> {
                 // Exclusive: one peer per endpoint; the slot of a peer that died is taken over.
                 if (!bound && !claimSlot(attached, 0, 1, 0)) {
@@ -393,6 +417,54 @@ public final class ShmemSocket implements Socket {
         }
         addParkers(attached, 1);
         endpoint = attached;
+    }
+
+    /**
+     * A connecting push's slot of a bound pull's endpoint: a free one, else the slot of a push that died (what that one
+     * sent stays in the ring for the pulls, and this push writes after it).
+     *
+     * @throws SocketException when every slot is held by a live push
+     */
+    private int claimPushSlot(final Endpoint attached) {
+        for (int i = 0; i < attached.ringCount(); i++) {
+            if (attached.ring(i).claimOwner(owner())) {
+                return i;
+            }
+        }
+        for (int i = 0; i < attached.ringCount(); i++) {
+            if (claimSlot(attached, i, -1, i)) {
+                return i;
+            }
+        }
+        attached.unmap();
+        throw new SocketException("address " + address + " takes " + attached.ringCount() + " connecting pushes"
+                + " already (its binder's limit, option shmem.max-peers)");
+    }
+
+    /**
+     * A pull's receive over every slot of a bound pull's endpoint: the next message of any slot, fair: it stays on
+     * the slot that delivered for up to {@link #SLOT_BURST} messages in a row (not looking at fifteen empty slots per
+     * message), then starts from the next one. While it spins it looks at each slot's head record only.
+     */
+    private SocketRing.Entry pollSlots(final Endpoint current) {
+        final int count = current.ringCount();
+        final boolean spinning = receiveIdle.spinning();
+        for (int j = 0; j < count; j++) {
+            final int k = (nextSlot + j) % count;
+            final SocketRing ring = current.ring(k);
+            if (!ring.hasPublished()) {
+                continue;
+            }
+            final SocketRing.Entry entry = ring.poll(claim, !spinning);
+            if (entry != null) {
+                if (k != nextSlot || ++slotBurst >= SLOT_BURST) {
+                    slotBurst = 0;
+                    nextSlot = k == nextSlot ? (k + 1) % count : k;
+                }
+                return entry;
+            }
+        }
+        return null;
     }
 
     /**
@@ -476,6 +548,20 @@ public final class ShmemSocket implements Socket {
         }
     }
 
+    /** A pull's sleep over every slot of a bound pull's endpoint at once (futex_waitv); parks without it. */
+    private static void awaitSlots(final Endpoint current, final long nanos) {
+        final int count = current.ringCount();
+        final SocketRing[] rings = new SocketRing[count];
+        final boolean[] inputs = new boolean[count];
+        for (int i = 0; i < count; i++) {
+            rings[i] = current.ring(i);
+            inputs[i] = true;
+        }
+        if (!SocketRing.awaitAny(rings, inputs, count, nanos, i -> rings[i].hasInput())) {
+            LockSupport.parkNanos(Math.min(nanos, NO_ENDPOINT_NANOS));
+        }
+    }
+
     /** The owner word of the peer slots this process holds: its pid (Linux pids fit 31 bits and are never 0). */
     private static int owner() {
         return (int) ProcessIdentity.PID;
@@ -488,8 +574,8 @@ public final class ShmemSocket implements Socket {
 
     /**
      * Takes slot {@code slot} of {@code attached}, or the slot of a holder that died: its counts go, and what was
-     * queued for it is released ({@code received}: the ring it consumed; {@code sent}: the ring it produced into,
-     * or -1).
+     * queued for it is released ({@code received}: the ring it consumed, or -1 for none; {@code sent}: the ring it
+     * produced into, or -1).
      *
      * @return whether this socket holds the slot now
      */
@@ -504,8 +590,10 @@ public final class ShmemSocket implements Socket {
         }
         System.getLogger(ShmemSocket.class.getName()).log(System.Logger.Level.INFO, "socket id=" + id + " took the "
                 + "slot of dead pid " + holder + " at " + address);
-        attached.ring(received).addConsumers(-1);
-        drain(attached.ring(received));
+        if (received >= 0) {
+            attached.ring(received).addConsumers(-1);
+            drain(attached.ring(received));
+        }
         if (sent >= 0) {
             attached.ring(sent).addProducers(-1);
         }
@@ -518,7 +606,7 @@ public final class ShmemSocket implements Socket {
             return;
         }
         for (int i = 0; i < attached.ringCount(); i++) {
-            if (i == receiveIndex || i == sendIndex || type == SocketType.PUB || multiPeer()) {
+            if (i == receiveIndex || i == sendIndex || type == SocketType.PUB || multiPeer() || slots) {
                 attached.ring(i).addParkers(delta);
             }
         }
@@ -535,7 +623,15 @@ public final class ShmemSocket implements Socket {
             sendIndex = -1;
             return;
         }
-        if (!bound && (type == SocketType.PAIR || type == SocketType.REQ || type == SocketType.REP)) {
+        if (slots) {
+            for (int i = 0; i < attached.ringCount(); i++) {
+                attached.ring(i).addConsumers(-1);
+            }
+            slots = false;
+            return;
+        }
+        if (!bound && (type == SocketType.PAIR || type == SocketType.REQ || type == SocketType.REP
+                || type == SocketType.PUSH)) {
             if (type != SocketType.PAIR) {
                 attached.markPeer(sendIndex / 2, false);
             }
@@ -1195,7 +1291,15 @@ public final class ShmemSocket implements Socket {
                     return entry;
                 }
             }
-            final SocketRing ring = current == null || server || receiveIndex < 0 ? null : current.ring(receiveIndex);
+            final boolean fanIn = current != null && slots;
+            if (fanIn) {
+                final SocketRing.Entry entry = pollSlots(current);
+                if (entry != null) {
+                    return entry;
+                }
+            }
+            final SocketRing ring = current == null || server || fanIn || receiveIndex < 0 ? null
+                    : current.ring(receiveIndex);
             if (ring != null) {
                 // Spinning on the head, no look for a stalled claim there: its producer is most likely writing it.
                 final SocketRing.Entry entry = ring.poll(claim, !receiveIdle.spinning());
@@ -1220,6 +1324,8 @@ public final class ShmemSocket implements Socket {
                 receiveIdle.pause(1); // spin or yield: no sleeper is made (a lambda per look at an empty ring)
             } else if (server) {
                 receiveIdle.idle(nanos -> awaitPeers(current, Math.min(remaining, nanos)));
+            } else if (fanIn) {
+                receiveIdle.idle(nanos -> awaitSlots(current, Math.min(remaining, nanos)));
             } else if (ring != null && endpoint == current) {
                 receiveIdle.idle(nanos -> ring.awaitNotEmpty(Math.min(remaining, nanos)));
             } else {
@@ -1256,6 +1362,14 @@ public final class ShmemSocket implements Socket {
             final int peers = current.peers();
             for (int k = 0; k < current.ringCount(); k += 2) {
                 if ((peers & 1 << k / 2) != 0 && current.ring(k).hasInput()) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        if (current != null && slots) {
+            for (int i = 0; i < current.ringCount(); i++) {
+                if (current.ring(i).hasInput()) {
                     return true;
                 }
             }
@@ -1299,13 +1413,13 @@ public final class ShmemSocket implements Socket {
 
     /** @return whether a poller sleeps on several rings for this socket (a bound rep, or several endpoints) */
     boolean waitsOnSeveralRings() {
-        return linked() || multiPeer() && type == SocketType.REP;
+        return linked() || multiPeer() && type == SocketType.REP || slots;
     }
 
     /** @return the ring a poller sleeps on for this socket, or null (none, or several: see {@link #waitRings}) */
     SocketRing waitRing() {
         final Endpoint current = endpoint;
-        if (current == null || multiPeer() && type == SocketType.REP) {
+        if (current == null || multiPeer() && type == SocketType.REP || slots) {
             return null;
         }
         if (canReceive()) {
@@ -1346,6 +1460,16 @@ public final class ShmemSocket implements Socket {
                 }
             }
             return next == at ? -1 : next;
+        }
+        if (current != null && slots) {
+            if (at + current.ringCount() > rings.length) {
+                return -1;
+            }
+            for (int i = 0; i < current.ringCount(); i++) {
+                rings[at + i] = current.ring(i);
+                inputs[at + i] = true;
+            }
+            return at + current.ringCount();
         }
         final SocketRing ring = waitRing();
         if (ring == null || at == rings.length) {

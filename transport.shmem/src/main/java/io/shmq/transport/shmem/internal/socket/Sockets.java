@@ -31,7 +31,7 @@ public final class Sockets {
      * @param mappings    the factory's mappings (sockets adopt and allocate through them)
      * @param spinRounds  busy-spin rounds of a blocked call before it yields
      * @param yieldRounds yield rounds before it sleeps on its ring's futex
-     * @param maxPeers    the peer slots an endpoint this factory binds offers (req/rep peers, subscribers)
+     * @param maxPeers    the peer slots an endpoint this factory binds offers (req/rep peers, subscribers, pushes)
      */
     public Sockets(final String factoryId, final SessionMappings mappings, final int spinRounds,
                    final int yieldRounds, final int maxPeers) {

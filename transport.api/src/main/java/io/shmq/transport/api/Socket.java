@@ -62,7 +62,9 @@ public interface Socket extends AutoCloseable {
 
     /**
      * @param address where to connect (same schemes as {@link #bind})
-     * @throws SocketException when the address is malformed or unsupported
+     * @throws SocketException when the address is malformed or unsupported, or its endpoint refuses this socket
+     *                         (limits a transport documents: a pair's second peer, peer slots all taken, a binder
+     *                         of the same sending type)
      */
     void connect(String address);
 

@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DeferredFreeTest {
     private static final long LARGE = 100_000;
     /** {@code OpenMessages.DEFERRED_BLOCKS}. */
-    private static final int BATCH = 8;
+    private static final int BATCH = 32;
     /** {@code OpenMessages.AHEAD_BLOCKS}. */
     private static final int AHEAD = 7;
     private static final long RECLAIM_BOUND_NANOS = 5_000_000_000L;

@@ -213,8 +213,11 @@ final class OpenMessages {
         }
     }
 
-    /** The most large frees a stripe defers before it gives them back together. */
-    static final int DEFERRED_BLOCKS = 8;
+    /**
+     * The most large frees a stripe defers before it gives them back together (within {@code deferLimit}'s bytes:
+     * 32 blocks of 64 KiB, 8 of 16 MiB in a 2 GiB segment).
+     */
+    static final int DEFERRED_BLOCKS = 32;
     /** The most large blocks a stripe allocates ahead, with the one asked for, under one acquisition of the lock. */
     static final int AHEAD_BLOCKS = 7;
 

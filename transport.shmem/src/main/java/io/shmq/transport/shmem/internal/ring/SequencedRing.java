@@ -215,7 +215,7 @@ public abstract class SequencedRing<T> {
      */
     public final boolean hasRoom() {
         if (single) {
-            return (produced >= 0 ? produced : resume()) - (long) HEAD_H.getVolatile(memory, cursors) < capacity;
+            return claimSingle() >= 0;
         }
         final long tail = (long) TAIL_H.getVolatile(memory, cursors);
         return tail - (long) HEAD_H.getVolatile(memory, cursors) < capacity

@@ -528,36 +528,24 @@ public final class ShmemSocket implements Socket {
     }
 
     /**
-     * A bound rep's sleep: on the request rings of every claimed slot at once (futex_waitv), after registering as
-     * their waiter and checking them once more; parks when none is claimed or futex_waitv is unavailable.
+     * A bound rep's sleep (the request rings of its claimed slots: {@code step} 2, {@code mask} the peers word) or a
+     * pull's over the slots of a bound pull (every ring: {@code step} 1, {@code mask} -1): on those rings at once
+     * (futex_waitv), after registering as their waiter and checking them once more; parks when there is none or
+     * futex_waitv is unavailable.
+     *
+     * @param mask bit {@code k / step} set for each ring {@code k} to sleep on
      */
-    private void awaitPeers(final Endpoint current, final long nanos) {
-        final int slots = current.ringCount() / 2;
-        final SocketRing[] rings = new SocketRing[slots];
-        final boolean[] inputs = new boolean[slots];
+    private static void awaitInputs(final Endpoint current, final int step, final int mask, final long nanos) {
+        final SocketRing[] rings = new SocketRing[current.ringCount() / step];
+        final boolean[] inputs = new boolean[rings.length];
         int count = 0;
-        final int peers = current.peers();
-        for (int k = 0; k < current.ringCount(); k += 2) {
-            if ((peers & 1 << k / 2) != 0) {
+        for (int k = 0; k < current.ringCount(); k += step) {
+            if ((mask & 1 << k / step) != 0) {
                 inputs[count] = true;
                 rings[count++] = current.ring(k);
             }
         }
         if (count == 0 || !SocketRing.awaitAny(rings, inputs, count, nanos, i -> rings[i].hasInput())) {
-            LockSupport.parkNanos(Math.min(nanos, NO_ENDPOINT_NANOS));
-        }
-    }
-
-    /** A pull's sleep over every slot of a bound pull's endpoint at once (futex_waitv); parks without it. */
-    private static void awaitSlots(final Endpoint current, final long nanos) {
-        final int count = current.ringCount();
-        final SocketRing[] rings = new SocketRing[count];
-        final boolean[] inputs = new boolean[count];
-        for (int i = 0; i < count; i++) {
-            rings[i] = current.ring(i);
-            inputs[i] = true;
-        }
-        if (!SocketRing.awaitAny(rings, inputs, count, nanos, i -> rings[i].hasInput())) {
             LockSupport.parkNanos(Math.min(nanos, NO_ENDPOINT_NANOS));
         }
     }
@@ -1323,9 +1311,9 @@ public final class ShmemSocket implements Socket {
             if (!receiveIdle.parking()) {
                 receiveIdle.pause(1); // spin or yield: no sleeper is made (a lambda per look at an empty ring)
             } else if (server) {
-                receiveIdle.idle(nanos -> awaitPeers(current, Math.min(remaining, nanos)));
+                receiveIdle.idle(nanos -> awaitInputs(current, 2, current.peers(), Math.min(remaining, nanos)));
             } else if (fanIn) {
-                receiveIdle.idle(nanos -> awaitSlots(current, Math.min(remaining, nanos)));
+                receiveIdle.idle(nanos -> awaitInputs(current, 1, -1, Math.min(remaining, nanos)));
             } else if (ring != null && endpoint == current) {
                 receiveIdle.idle(nanos -> ring.awaitNotEmpty(Math.min(remaining, nanos)));
             } else {

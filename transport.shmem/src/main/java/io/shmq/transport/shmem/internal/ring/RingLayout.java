@@ -13,7 +13,7 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  * bytes, so producers and consumers never write one cache line.
  *
  * <pre>
- *  cursors + 0    | tail u64 (next position to claim, CAS by producers)   | padding to 128 |
+ *  cursors + 0    | tail u64 (next position to claim, CAS by producers; unused by a single producer) | pad to 128 |
  *  cursors + 128  | head u64 (next position to read, CAS by consumers)    | padding to 256 |
  *  record + 0     | sequence u64 | claimer u64 | (the ring's record body) ...              |
  *
@@ -23,6 +23,8 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  *           bit 63        48 47          26 25                0
  *               | lap u16   | pid u22      | start token u26   |      0 = never claimed
  *           lap: the low 16 bits of p / capacity, so a tag names the lap it was written for
+ *  single producer (the ring header says so): sequence p + 1 published, anything else not; consumers never
+ *           release (room is the head), nothing is skipped, the claimer is not written
  * </pre>
  */
 public final class RingLayout {

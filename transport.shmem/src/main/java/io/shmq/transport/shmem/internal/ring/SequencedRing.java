@@ -10,9 +10,9 @@ import static io.shmq.transport.shmem.internal.ring.RingLayout.SEQUENCE_H;
 import static io.shmq.transport.shmem.internal.ring.RingLayout.TAIL_H;
 
 /**
- * The one ring protocol of the provider: a bounded multi-producer, multi-consumer queue in shared memory, one
- * sequence per record (Vyukov's protocol, on FFM {@code VarHandle}s). Subclasses differ only in their record body
- * ({@link #readBody}) and in what they signal after a publish or a release.
+ * The one ring protocol of the provider: a bounded multi-producer (or single-producer, below), multi-consumer queue
+ * in shared memory, one sequence per record (Vyukov's protocol, on FFM {@code VarHandle}s). Subclasses differ only in
+ * their record body ({@link #readBody}) and in what they signal after a publish or a release.
  *
  * <p>A record at position p is free for a producer when {@code sequence == p}: the producer CASes the tail from p
  * to p + 1 ({@link #tryClaim}), stakes the record with its claim tag (its lap and its process, see

@@ -46,7 +46,8 @@ import static io.shmq.transport.shmem.internal.ring.RingLayout.TAIL_H;
  * its binder, or only the peer that holds its slot, writes) runs a leaner protocol whose producer does no atomic
  * read-modify-write and reads no line a consumer writes per message: its view keeps the next position itself, finds
  * room by the head (reread only when the head it saw says full), writes the body with plain stores and publishes by
- * one release store of {@code sequence = p + 1}. Consumers take as above (the head's CAS decides among several) and
+ * one volatile store of {@code sequence = p + 1} (volatile, not release: the doorbell that wakes a sleeping
+ * consumer reads its waiter count next, and must not read it before the publish is visible). Consumers take as above (the head's CAS decides among several) and
  * do not release the record: its room is the head, so {@code sequence} stays {@code p + 1} until the next lap's
  * publish. The tail is not used. Nothing is claimed before it is published, so nothing is ever skipped: a producer
  * that dies mid-write leaves the record unpublished, and the next producer view finds its position by reading the
@@ -366,7 +367,11 @@ public abstract class SequencedRing<T> {
     public final boolean publish(final long position) {
         final long record = record(position);
         if (single) {
-            SEQUENCE_H.setRelease(memory, record, position + 1);
+            // A volatile store, not a release store: a sleeping consumer is woken by afterPublish only if this
+            // publish is visible before the waiter count is read there (the doorbell's protocol; a release store
+            // followed by that load may be reordered by the store buffer, and a consumer registering meanwhile
+            // would sleep for a whole slice with the record published).
+            SEQUENCE_H.setVolatile(memory, record, position + 1);
             produced = position + 1;
             afterPublish();
             return true;

@@ -464,10 +464,7 @@ public final class ManagedSegment {
         } finally {
             lock.unlock();
         }
-        // One acquire load of a line nobody writes while no allocation waits: the common free pays nothing more.
-        if (freed.hasSleepers()) {
-            freed.ring();
-        }
+        signalFreed();
     }
 
     /** Gives the large block at {@code block} back to the heap; the caller holds the lock. */
@@ -524,9 +521,7 @@ public final class ManagedSegment {
         } finally {
             lock.unlock();
         }
-        if (freed.hasSleepers()) {
-            freed.ring();
-        }
+        signalFreed();
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -724,9 +719,7 @@ public final class ManagedSegment {
             lock.unlock();
         }
         cache.setCount(cls, count - n);
-        if (freed.hasSleepers()) {
-            freed.ring();
-        }
+        signalFreed();
     }
 
     /**
@@ -816,9 +809,20 @@ public final class ManagedSegment {
             return n;
         } finally {
             lock.unlock();
-            if (freed.hasSleepers()) {
-                freed.ring();
-            }
+            signalFreed();
+        }
+    }
+
+    /**
+     * After a free (the lock given back): wakes allocations that wait for room. The fence comes first: the freed
+     * memory must be visible before the waiter count is read (the doorbell's protocol: a waiter registers, then
+     * looks for room, so one of the two sees the other); the transfers before it are ordered, not fenced. Then one
+     * load of a line nobody writes while no allocation waits.
+     */
+    private void signalFreed() {
+        VarHandle.fullFence();
+        if (freed.hasSleepers()) {
+            freed.ring();
         }
     }
 

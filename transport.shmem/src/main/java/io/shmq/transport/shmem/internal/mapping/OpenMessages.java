@@ -1,6 +1,7 @@
 package io.shmq.transport.shmem.internal.mapping;
 
 import io.shmq.transport.api.TransportClosedException;
+import io.shmq.transport.shmem.internal.os.BiasedLock;
 import io.shmq.transport.shmem.internal.segment.BlockCache;
 import io.shmq.transport.shmem.internal.segment.Holder;
 import io.shmq.transport.shmem.internal.segment.ManagedSegment;
@@ -10,7 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The messages of one factory that hold a payload, so that closing the factory releases them (the API's promise;
  * without it a stopped OSGi bundle would leak its open messages into a session that goes on). Intrusive doubly
  * linked lists, striped by the registering thread so that threads rarely share a lock: registering and
- * unregistering cost one uncontended lock each and allocate nothing.
+ * unregistering take the stripe's lock (biased to the thread that uses the stripe: no atomic) and allocate nothing.
  *
  * <p>Whoever unlinks a message decides its fate: the owner releases it on close, the factory releases it on
  * factory close; a message unlinked by the factory is only cleared by its owner.
@@ -66,8 +67,12 @@ final class OpenMessages {
         private ManagedSegment.IndexedRecorder recorder;
         private long lastAlignment;
 
-        /** 1 while a thread works in this stripe: a CAS to take, a release store to give back. */
-        private final AtomicInteger locked = new AtomicInteger();
+        /**
+         * Taken for every operation: a thread's stripe is its own but for the factory's close, the duty cycle's flush
+         * and a message closed by another thread, so the lock is biased to the thread that takes it (no atomic and
+         * no fence on its path; a handshake for the rare other) once it has taken it many times in a row.
+         */
+        private final BiasedLock lock = new BiasedLock();
 
         Stripe(final int base, final BlockCache cache, final ManagedSegment cached, final AtomicInteger frees,
                final AtomicInteger aheads) {
@@ -78,23 +83,12 @@ final class OpenMessages {
             this.ahead = new Held(AHEAD_BLOCKS + 1, aheads);
         }
 
-        /**
-         * Takes the stripe: one CAS when nobody holds it (its usual state: a stripe is a thread's own but for the
-         * factory's close and a message closed by another thread), half a lock's cost; spins, then yields.
-         */
         void lock() {
-            int spins = 0;
-            while (!locked.compareAndSet(0, 1)) {
-                if (++spins < 100) {
-                    Thread.onSpinWait();
-                } else {
-                    Thread.yield();
-                }
-            }
+            lock.lock();
         }
 
         void unlock() {
-            locked.setRelease(0);
+            lock.unlock();
         }
 
         /** @return a ledger entry for a new message, or -1 when the range is full or cannot be reserved */

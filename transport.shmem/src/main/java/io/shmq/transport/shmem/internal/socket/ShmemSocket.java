@@ -12,6 +12,7 @@ import io.shmq.transport.shmem.internal.mapping.ShmemMessage;
 import io.shmq.transport.shmem.internal.os.Deadline;
 import io.shmq.transport.shmem.internal.os.IdleStrategy;
 import io.shmq.transport.shmem.internal.os.Native;
+import io.shmq.transport.shmem.internal.os.OwnerGuard;
 import io.shmq.transport.shmem.internal.os.ProcessIdentity;
 import io.shmq.transport.shmem.internal.ring.SequencedRing;
 import io.shmq.transport.shmem.internal.ring.SocketRing;
@@ -25,7 +26,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -66,7 +66,11 @@ public final class ShmemSocket implements Socket {
     private final SocketType type;
     private final String name;
     private final String id;
-    private final AtomicInteger busy = new AtomicInteger();
+    /**
+     * Up while a send or receive runs, so that a close from another thread waits for it: raised and lowered with
+     * plain stores (the socket is used by one thread at a time); the close pays a handshake with every thread.
+     */
+    private final OwnerGuard calls = new OwnerGuard();
     /** One strategy per direction: spin, yield, then sleep on the ring's futex for up to a slice. */
     private final IdleStrategy sendIdle;
     private final IdleStrategy receiveIdle;
@@ -760,11 +764,8 @@ public final class ShmemSocket implements Socket {
                 total += part.size();
             }
         }
-        busy.incrementAndGet();
+        enterCall();
         try {
-            if (closed) {
-                throw new TransportClosedException("socket id=" + id + " is closed");
-            }
             final int correlation = switch (type) {
                 case REQ -> requestId + 1 == 0 ? 1 : requestId + 1;
                 case REP -> replyTo;
@@ -786,7 +787,18 @@ public final class ShmemSocket implements Socket {
         } catch (IllegalStateException e) {
             throw closedDuring(e);
         } finally {
-            busy.decrementAndGet();
+            calls.exit();
+        }
+    }
+
+    /** Raises {@link #calls}, or throws when the socket is closed (the close revoked the guard, or is about to). */
+    private void enterCall() {
+        if (!calls.enter()) {
+            throw new TransportClosedException("socket id=" + id + " is closed");
+        }
+        if (closed) {
+            calls.exit();
+            throw new TransportClosedException("socket id=" + id + " is closed");
         }
     }
 
@@ -1091,7 +1103,7 @@ public final class ShmemSocket implements Socket {
         if ((type == SocketType.REQ && !awaitingReply) || (type == SocketType.REP && haveRequest)) {
             return ERROR;
         }
-        busy.incrementAndGet();
+        enterCall();
         try {
             if (pending.isEmpty()) {
                 final SocketRing.Entry entry;
@@ -1128,7 +1140,7 @@ public final class ShmemSocket implements Socket {
         } catch (IllegalStateException e) {
             throw closedDuring(e);
         } finally {
-            busy.decrementAndGet();
+            calls.exit();
         }
     }
 
@@ -1148,7 +1160,7 @@ public final class ShmemSocket implements Socket {
         if ((type == SocketType.REQ && !awaitingReply) || (type == SocketType.REP && haveRequest)) {
             return ERROR;
         }
-        busy.incrementAndGet();
+        enterCall();
         try {
             final List<ShmemMessage> unit;
             if (pending.isEmpty()) {
@@ -1182,7 +1194,7 @@ public final class ShmemSocket implements Socket {
         } catch (IllegalStateException e) {
             throw closedDuring(e);
         } finally {
-            busy.decrementAndGet();
+            calls.exit();
         }
     }
 
@@ -1620,9 +1632,10 @@ public final class ShmemSocket implements Socket {
         }
         links.forEach(ShmemSocket::close);
         wake();
+        calls.revoke();
         final long waitUntil = System.nanoTime() + CLOSE_WAIT_NANOS;
         final IdleStrategy idle = IdleStrategy.parking(CLOSE_POLL_NANOS);
-        while (busy.get() > 0 && System.nanoTime() - waitUntil < 0) {
+        while (calls.inside() && System.nanoTime() - waitUntil < 0) {
             wake();
             idle.idle();
         }

@@ -260,9 +260,9 @@ class LayoutTest {
         assertEquals(128, l.byteSize());
         assertEquals(128 + 2 * (1664 + 8 * 64), EndpointLayout.bytes(2, 8));
         assertEquals(0x314B4F53514D4853L, EndpointLayout.MAGIC);
-        assertEquals(8, EndpointLayout.VERSION, "2: topic tables; 3: req/rep peer slots; 4: the peers word; "
+        assertEquals(9, EndpointLayout.VERSION, "2: topic tables; 3: req/rep peer slots; 4: the peers word; "
                 + "5: request numbers and claimers in records; 6: hand-over records; 7: lap claim tags; "
-                + "8: single-producer rings");
+                + "8: single-producer rings; 9: release publish, sleepers fence");
         assertEquals(16, EndpointLayout.DEFAULT_PEERS);
         assertEquals(32, EndpointLayout.MAX_PEERS);
     }

@@ -23,26 +23,53 @@ public final class Doorbell {
     private final long bellOffset;
     private final long sleepersOffset;
     private final long address;
+    /** Whether wakers may make their condition true with a release store ({@link #Doorbell(MemorySegment, long,
+     * long, boolean)}). */
+    private final boolean releaseWakers;
 
     /**
+     * A doorbell whose wakers make their condition true with a volatile store or an atomic.
+     *
      * @param memory         the mapping that holds both words
      * @param bellOffset     the byte offset in {@code memory} of the u32 futex word (naturally aligned), taken from
      *                       its structure's layout
      * @param sleepersOffset the byte offset of the u32 sleeper count (naturally aligned)
      */
     public Doorbell(final MemorySegment memory, final long bellOffset, final long sleepersOffset) {
+        this(memory, bellOffset, sleepersOffset, false);
+    }
+
+    /**
+     * @param releaseWakers true when wakers of a process registered for the global barrier make their condition true
+     *                      with a release store ({@link Native#globalBarrierReady()}: no fence on their side): a
+     *                      sleeper then issues the barrier between registering and checking ({@link
+     *                      #fenceForWakers}), and sleeps at most {@link #UNFENCED_SLEEP_NANOS} when it cannot
+     */
+    public Doorbell(final MemorySegment memory, final long bellOffset, final long sleepersOffset,
+                    final boolean releaseWakers) {
         this.memory = memory;
         this.bellOffset = bellOffset;
         this.sleepersOffset = sleepersOffset;
         this.address = memory.address() + bellOffset;
+        this.releaseWakers = releaseWakers;
     }
 
     /**
+     * The longest sleep on a bell of release wakers in a process that cannot issue the global barrier (no native
+     * access, an old kernel): a waker's release store may then pass its read of the sleeper count unseen, and the
+     * sleeper looks again after this.
+     */
+    public static final long UNFENCED_SLEEP_NANOS = 1_000_000L;
+
+    /**
      * Rings: wakes every sleeper (they re-check their condition). The caller made its condition true with a volatile
-     * write or an atomic before this; nobody sleeping, it costs one volatile load and writes nothing. Race-free by
-     * the sleep protocol: a sleeper registers (an atomic add) before it reads the word and checks the condition, the
-     * waker writes the condition before it reads the count, so one of the two sees the other; a sleeper seen here
-     * gets the word changed and a wake, one not seen yet sees the condition and does not sleep.
+     * write or an atomic before this (or, on a bell of release wakers, a release store); nobody sleeping, it costs
+     * one volatile load and writes nothing. Race-free by the sleep protocol: a sleeper registers (an atomic add)
+     * before it reads the word and checks the condition, the waker writes the condition before it reads the count,
+     * so one of the two sees the other; a sleeper seen here gets the word changed and a wake, one not seen yet sees
+     * the condition and does not sleep. A release store may pass the load of the count in the store buffer: there
+     * the sleeper's global barrier between its registration and its check orders the waker's two ({@link
+     * #fenceForWakers}).
      */
     public void ring() {
         if ((int) WORD.getVolatile(memory, sleepersOffset) > 0) {
@@ -70,6 +97,21 @@ public final class Doorbell {
         WORD.getAndAdd(memory, sleepersOffset, -1);
     }
 
+    /**
+     * A sleeper that registered ({@link #enter}) calls this before it checks its condition once more: on a bell of
+     * release wakers it issues the global barrier ({@link Native#globalBarrier}), so that a waker's publish and its
+     * read of the sleeper count are seen in order by one of the two sides.
+     *
+     * @param nanos the sleep the caller means to take
+     * @return the sleep to take: {@code nanos}, or at most {@link #UNFENCED_SLEEP_NANOS} without the barrier
+     */
+    public long fenceForWakers(final long nanos) {
+        if (!releaseWakers || Native.globalBarrier()) {
+            return nanos;
+        }
+        return Math.min(nanos, UNFENCED_SLEEP_NANOS);
+    }
+
     /** @return the futex word's address */
     public long address() {
         return address;
@@ -83,7 +125,8 @@ public final class Doorbell {
     public boolean await(final BooleanSupplier ready, final long nanos) {
         final int value = enter();
         try {
-            return ready.getAsBoolean() || Native.futexWait(address, value, nanos);
+            final long slice = fenceForWakers(nanos);
+            return ready.getAsBoolean() || Native.futexWait(address, value, slice);
         } finally {
             exit();
         }

@@ -59,6 +59,17 @@ public final class Native {
     private static final long SYS_FUTEX = "aarch64".equals(System.getProperty("os.arch")) ? 98 : 202;
     private static final long FUTEX_WAIT = 0;
     private static final long FUTEX_WAKE = 1;
+    /** {@code SYS_membarrier} (Linux 4.3+; the expedited global commands 4.16+). */
+    private static final long SYS_MEMBARRIER = "aarch64".equals(System.getProperty("os.arch")) ? 283 : 324;
+    private static final long MEMBARRIER_CMD_QUERY = 0;
+    private static final long MEMBARRIER_CMD_GLOBAL_EXPEDITED = 2;
+    private static final long MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED = 4;
+    /**
+     * Whether this process is registered for {@code MEMBARRIER_CMD_GLOBAL_EXPEDITED} and may issue it: then its
+     * publishers may ring a doorbell after a release store (a sleeper of any process fences for them, {@link
+     * #globalBarrier}), and its sleepers fence for every publisher so registered.
+     */
+    private static final boolean GLOBAL_BARRIER;
 
     static {
         MethodHandle open = null;
@@ -109,6 +120,19 @@ public final class Native {
         SYSCALL5 = syscall5;
         AVAILABLE = ok;
         UNAVAILABLE_CAUSE = cause;
+        boolean barrier = false;
+        if (ok) {
+            try {
+                final long commands = (long) syscall.invokeExact(SYS_MEMBARRIER, MEMBARRIER_CMD_QUERY, 0L, 0L, 0L);
+                final long needed = MEMBARRIER_CMD_GLOBAL_EXPEDITED | MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED;
+                barrier = commands > 0 && (commands & needed) == needed
+                        && (long) syscall.invokeExact(SYS_MEMBARRIER, MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED, 0L,
+                        0L, 0L) == 0;
+            } catch (Throwable t) {
+                barrier = false;
+            }
+        }
+        GLOBAL_BARRIER = barrier;
     }
 
     private Native() {
@@ -268,6 +292,35 @@ public final class Native {
                 return false;
             }
             return true;
+        } catch (Throwable t) {
+            return false;
+        }
+    }
+
+    /**
+     * @return whether {@link #globalBarrier} works in this process, which is registered for it: its publishers may
+     * then publish with a release store before they read a doorbell's sleeper count (a JIT constant)
+     */
+    public static boolean globalBarrierReady() {
+        return GLOBAL_BARRIER;
+    }
+
+    /**
+     * {@code membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED)}: a full memory barrier on every CPU that runs a thread of a
+     * registered process, before this returns. A sleeper issues it between registering and checking its condition
+     * once more, so that a publisher's release store and its later load of the sleeper count cannot pass each other
+     * unseen: either the publish is visible to the check, or the registration to the publisher (the asymmetric
+     * fence of a Dekker protocol; its fast side needs only the compiler to keep the store before the load, which an
+     * ordered access through a {@code VarHandle} on native memory does). Tens of microseconds; once per sleep.
+     *
+     * @return false when unavailable (then {@link #globalBarrierReady()} is false)
+     */
+    public static boolean globalBarrier() {
+        if (!GLOBAL_BARRIER) {
+            return false;
+        }
+        try {
+            return (long) SYSCALL.invokeExact(SYS_MEMBARRIER, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0L, 0L, 0L) == 0;
         } catch (Throwable t) {
             return false;
         }

@@ -154,8 +154,9 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
                 (int) CAPACITY_H.get(memory, base), UNBLOCK_NANOS,
                 (int) SocketRingLayout.SINGLE_H.get(memory, base) == 1, what);
         this.base = base;
+        // A single producer publishes with a release store (SequencedRing.publish): its sleepers fence for it.
         this.notEmpty = new Doorbell(memory, base + SocketRingLayout.NOT_EMPTY_OFFSET,
-                base + SocketRingLayout.EMPTY_WAITERS_OFFSET);
+                base + SocketRingLayout.EMPTY_WAITERS_OFFSET, single());
         this.notFull = new Doorbell(memory, base + SocketRingLayout.NOT_FULL_OFFSET,
                 base + SocketRingLayout.FULL_WAITERS_OFFSET);
     }
@@ -429,12 +430,19 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
         final int[] values = new int[count];
         long slice = nanos;
         int registered = 0;
+        Doorbell fence = null;
         try {
             for (; registered < count; registered++) {
                 final SocketRing ring = rings[registered];
                 values[registered] = ring.enterWait(input[registered]);
                 addresses[registered] = ring.waitAddress(input[registered]);
                 slice = ring.slice(slice);
+                if (input[registered] && ring.single()) {
+                    fence = ring.notEmpty;
+                }
+            }
+            if (fence != null) {
+                slice = fence.fenceForWakers(slice); // one barrier for all the rings
             }
             for (int i = 0; i < count; i++) {
                 if (ready.test(i)) {

@@ -5,6 +5,7 @@ import io.shmq.transport.api.MetaHeader;
 import io.shmq.transport.api.SharedMemoryMessage;
 import io.shmq.transport.api.Socket;
 import io.shmq.transport.api.SocketType;
+import io.shmq.transport.shmem.internal.ring.SocketRingLayout;
 import io.shmq.transport.shmem.internal.segment.Holder;
 import io.shmq.transport.shmem.internal.segment.ManagedSegment;
 import java.lang.foreign.ValueLayout;
@@ -46,7 +47,8 @@ class HandoverTest {
             pull.connect("ipc://handover-" + shm.name());
             final int recordedA = a.mappings().recordedReferences();
             final int recordedB = b.mappings().recordedReferences();
-            for (final long size : new long[] {100, 100_000}) {
+            // Larger than an inline record carries (InlineTest has those).
+            for (final long size : new long[] {SocketRingLayout.INLINE_BYTES + 1, 100_000}) {
                 final Message message = a.createMessage(size);
                 Payload.fill(message.data(), size);
                 final MetaHeader meta = ((SharedMemoryMessage) message).meta();
@@ -119,14 +121,14 @@ class HandoverTest {
             req.connect("ipc://rep-" + shm.name());
             push.bind("ipc://multi-" + shm.name());
             pull.connect("ipc://multi-" + shm.name());
-            final Message message = a.createMessage(64);
+            final Message message = a.createMessage(200);
             final MetaHeader meta = ((SharedMemoryMessage) message).meta();
             req.send(message, 5000);
             assertTrue((Holder.id(segment.holder(meta.handle())) & Holder.IN_FLIGHT) != 0, "req/rep hand over too");
             rep.receive(request, 5000);
             assertEquals(Holder.word(meta.hint(), b.mappings().session().holderId()), segment.holder(meta.handle()));
-            assertEquals(64, rep.send(request, 5000), "the reply: the request's block, handed back");
-            assertEquals(64, req.receive(request = a.createMessage(), 5000));
+            assertEquals(200, rep.send(request, 5000), "the reply: the request's block, handed back");
+            assertEquals(200, req.receive(request = a.createMessage(), 5000));
             assertEquals(Holder.word(meta.hint(), a.mappings().session().holderId()), segment.holder(meta.handle()));
             request.close();
 

@@ -236,12 +236,15 @@ class LayoutTest {
         assertEquals(8, at(r, "claimer"));
         assertEquals(16, at(r, "kind"));
         assertEquals(20, at(r, "correlation"));
-        assertEquals(24, at(r, "header"));
-        assertEquals(24 + 32, r.byteOffset(groupElement("header"), groupElement("regionId")));
+        assertEquals(24, at(r, "body"));
+        assertEquals(24, r.byteOffset(groupElement("body"), groupElement("header")));
+        assertEquals(24, r.byteOffset(groupElement("body"), groupElement("inline")), "the inline payload: the body");
+        assertEquals(24 + 32, r.byteOffset(groupElement("body"), groupElement("header"), groupElement("regionId")));
         assertEquals(16, SocketRingLayout.KIND_CORRELATION_OFFSET, "kind and correlation: one aligned 8-byte word");
         assertEquals(24 + 32, SocketRingLayout.META_IDS_OFFSET, "the header's ids, managed, padding: one word");
-        assertEquals(64, r.byteSize());
-        assertEquals(1664 + 4 * 64, SocketRingLayout.bytes(4));
+        assertEquals(104, SocketRingLayout.INLINE_BYTES);
+        assertEquals(128, r.byteSize(), "two cache lines");
+        assertEquals(1664 + 4 * 128, SocketRingLayout.bytes(4));
     }
 
     @Test
@@ -258,11 +261,11 @@ class LayoutTest {
         assertEquals(44, at(l, "peers"));
         assertEquals(48, at(l, "binder"));
         assertEquals(128, l.byteSize());
-        assertEquals(128 + 2 * (1664 + 8 * 64), EndpointLayout.bytes(2, 8));
+        assertEquals(128 + 2 * (1664 + 8 * 128), EndpointLayout.bytes(2, 8));
         assertEquals(0x314B4F53514D4853L, EndpointLayout.MAGIC);
-        assertEquals(9, EndpointLayout.VERSION, "2: topic tables; 3: req/rep peer slots; 4: the peers word; "
+        assertEquals(10, EndpointLayout.VERSION, "2: topic tables; 3: req/rep peer slots; 4: the peers word; "
                 + "5: request numbers and claimers in records; 6: hand-over records; 7: lap claim tags; "
-                + "8: single-producer rings; 9: release publish, sleepers fence");
+                + "8: single-producer rings; 9: release publish, sleepers fence; 10: inline records of 128 B");
         assertEquals(16, EndpointLayout.DEFAULT_PEERS);
         assertEquals(32, EndpointLayout.MAX_PEERS);
     }

@@ -372,6 +372,31 @@ public final class SessionMappings {
      * {@link #claimInto(ShmemMessage, MetaHeader, int)} of the record a ring view just read (its header's fields,
      * no {@link MetaHeader} made on the way).
      */
+    /**
+     * The receiver's half of an inline record ({@code record.inline()}), while the record is at the ring's head:
+     * releases what {@code target} holds, gives it a block of this factory's segment and copies the payload into it.
+     * Never waits: with no room now it returns false and the record stays at the head for the next look.
+     *
+     * @return whether {@code target} holds the copy
+     */
+    public boolean copyInline(final ShmemMessage target, final SocketRing.Entry record) {
+        checkOpen();
+        target.rebuild();
+        final long size = record.size();
+        if (allocateRecorded(target, size, MIN_ALIGNMENT) < 0) {
+            openMessages.flushHeld(); // the large blocks this factory holds back may be the room it needs
+            if (allocateRecorded(target, size, MIN_ALIGNMENT) < 0) {
+                return false;
+            }
+        }
+        try {
+            target.copyInline(record);
+        } catch (IllegalStateException e) {
+            throw closedDuring("receive", e);
+        }
+        return true;
+    }
+
     public int claimInto(final ShmemMessage target, final SocketRing.Entry record) {
         return claimInto(target, record.managed(), record.size(), record.hint(), record.segmentId(), record.handle(),
                 record.nonce(), false);

@@ -416,6 +416,27 @@ public final class ShmemMessage implements SharedMemoryMessage {
      * @return whether the block is in flight now (false: it is shared, a region range or empty, or this process
      * does not hold its only reference: the send takes the ordinary way)
      */
+    /**
+     * Writes this message's payload into the claimed record at {@code position} of {@code ring} as an inline record
+     * (see {@link io.shmq.transport.shmem.internal.ring.SocketRingLayout#INLINE_BYTES}) when it is a managed block of
+     * 1 to {@code limit} bytes; after the publish {@link #rebuild()} releases the block (in this process: nothing
+     * travels but the record).
+     *
+     * @return false when the message does not go inline (a region range, empty, or larger than {@code limit})
+     */
+    public boolean writeInline(final SocketRing ring, final long position, final int correlation, final int limit) {
+        if (segment == null || size < 1 || size > limit) {
+            return false;
+        }
+        ring.writeInline(position, correlation, segment.memory(), dataOffset, size);
+        return true;
+    }
+
+    /** Copies an inline record's payload into this message's block (given by {@link SessionMappings#copyInline}). */
+    void copyInline(final SocketRing.Entry record) {
+        record.copyInline(segment.memory(), dataOffset);
+    }
+
     public boolean beginHandover(final int nonce) {
         return segment != null && share == null
                 && mappings.openMessages().beginHandover(this, Holder.inFlight(nonce));

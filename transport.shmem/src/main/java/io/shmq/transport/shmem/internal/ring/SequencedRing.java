@@ -423,14 +423,25 @@ public abstract class SequencedRing<T> {
         int BUSY = 2;
         /** Nobody will take it (a survivor reclaimed its payload): this consumer moves the head past it. */
         int DEAD = 3;
+        /**
+         * This consumer copied what the record carries: the head's CAS decides whether the copy is the record's (won:
+         * poll returns the body) or another consumer's took it ({@link #lost}, then the next record).
+         */
+        int COPIED = 4;
+        /** This consumer cannot take the record now (no room for its copy): it stays at the head; poll returns null. */
+        int NO_ROOM = 5;
 
         /**
          * @param body a body read while the record was at the head (checked after the read)
-         * @return {@link #ORDINARY}, {@link #TAKEN}, {@link #BUSY} or {@link #DEAD}; a {@link SharedMemoryException}
-         * (a corrupt or hostile record) is thrown to the caller after the head moved past the record, any other
-         * exception (the consumer closed) with the record left where it is
+         * @return {@link #ORDINARY}, {@link #TAKEN}, {@link #BUSY}, {@link #DEAD}, {@link #COPIED} or {@link
+         * #NO_ROOM}; a {@link SharedMemoryException} (a corrupt or hostile record) is thrown to the caller after the
+         * head moved past the record, any other exception (the consumer closed) with the record left where it is
          */
         int claim(T body);
+
+        /** A {@link #COPIED} record went to another consumer (the head moved first): forget the copy. */
+        default void lost(final T body) {
+        }
     }
 
     /**
@@ -498,6 +509,17 @@ public abstract class SequencedRing<T> {
                                 }
                                 continue;
                             }
+                            blocked = true;
+                            return null;
+                        }
+                        case Claim.COPIED -> {
+                            if (advance(position, record)) {
+                                return body;
+                            }
+                            claim.lost(body);
+                            continue;
+                        }
+                        case Claim.NO_ROOM -> {
                             blocked = true;
                             return null;
                         }

@@ -73,6 +73,26 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
         private int regionId;
         private int segmentId;
         private boolean managed;
+        /** An inline record's payload: its offset in the ring's mapping ({@link #memory}), or -1. */
+        private long inlineAt = -1;
+        private final MemorySegment memory;
+
+        Entry(final MemorySegment memory) {
+            this.memory = memory;
+        }
+
+        /** @return whether the record carries its payload itself (then {@link #size} is its length) */
+        public boolean inline() {
+            return inlineAt >= 0;
+        }
+
+        /**
+         * Copies an inline record's payload to {@code target} at {@code offset}: while the record is at the ring's
+         * head (in a {@link SequencedRing.Claim}), so that the copy is the record's when the head's CAS then wins.
+         */
+        public void copyInline(final MemorySegment target, final long offset) {
+            MemorySegment.copy(memory, inlineAt, target, offset, size);
+        }
 
         /** @return 1 for one message, 0 for a multipart unit's descriptor */
         public int count() {
@@ -133,12 +153,14 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
 
     /** The kind word's bit of a hand-over record; its nonce sits above it. */
     private static final int HANDOVER = 2;
+    /** The kind word's bit of an inline record (without {@link #HANDOVER}); its size sits in bits 8-15. */
+    private static final int INLINE = 4;
     /** The bits of a hand-over nonce (30). */
     public static final int NONCE_MASK = 0x3FFFFFFF;
 
     private final long base;
     /** The body every poll of this view fills ({@link Entry}). */
-    private final Entry body = new Entry();
+    private final Entry body;
     /** Rung on publish and consumer attach: something may be there to poll. */
     private final Doorbell notEmpty;
     /** Rung on release and peer attach: a record may be free, a consumer may be there. */
@@ -154,6 +176,7 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
                 (int) CAPACITY_H.get(memory, base), UNBLOCK_NANOS,
                 (int) SocketRingLayout.SINGLE_H.get(memory, base) == 1, what);
         this.base = base;
+        this.body = new Entry(memory);
         // A single producer publishes with a release store (SequencedRing.publish): its sleepers fence for it.
         this.notEmpty = new Doorbell(memory, base + SocketRingLayout.NOT_EMPTY_OFFSET,
                 base + SocketRingLayout.EMPTY_WAITERS_OFFSET, single());
@@ -294,6 +317,22 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
         return false;
     }
 
+    /**
+     * Writes a claimed record that carries a single message's payload itself: {@code size} bytes (1 to {@link
+     * SocketRingLayout#INLINE_BYTES}) of {@code payload} from {@code offset}, copied out by the consumer.
+     */
+    public void writeInline(final long position, final int correlation, final MemorySegment payload, final long offset,
+                            final long size) {
+        if (size < 1 || size > SocketRingLayout.INLINE_BYTES) {
+            throw new IllegalArgumentException("an inline payload has 1 to " + SocketRingLayout.INLINE_BYTES
+                    + " bytes: size=" + size);
+        }
+        final long record = record(position);
+        MemorySegment.copy(payload, offset, memory, record + SocketRingLayout.INLINE_IN_RECORD, size);
+        KIND_CORRELATION_H.set(memory, record + KIND_CORRELATION_OFFSET,
+                kindCorrelation(1 | INLINE | (int) size << 8, correlation));
+    }
+
     /** Writes the body of a claimed record (plain stores, published by {@link #publish}). */
     public void write(final long position, final int count, final int correlation, final MetaHeader meta) {
         writeKind(position, count, correlation, meta);
@@ -345,17 +384,37 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
 
     @Override
     protected Entry readBody(final long record) {
+        final long kindWord = (long) KIND_CORRELATION_H.get(memory, record + KIND_CORRELATION_OFFSET);
+        final int kindBits = kindOf(kindWord);
+        if ((kindBits & (HANDOVER | INLINE)) == INLINE) {
+            final Entry entry = body;
+            final int size = kindBits >>> 8 & 0xFF;
+            if ((kindBits & 1) == 0 || size < 1 || size > SocketRingLayout.INLINE_BYTES) {
+                return null; // corrupt: the ring drops the record
+            }
+            entry.count = 1;
+            entry.correlation = correlationOf(kindWord);
+            entry.nonce = -1;
+            entry.size = size;
+            entry.hint = 0;
+            entry.handle = -1;
+            entry.shared = MetaHeader.NOT_SHARED;
+            entry.regionId = 0;
+            entry.segmentId = 0;
+            entry.managed = true;
+            entry.inlineAt = record + SocketRingLayout.INLINE_IN_RECORD;
+            return entry;
+        }
         final long size = (long) META_SIZE_H.get(memory, record);
         final long ids = (long) META_IDS_H.get(memory, record + META_IDS_OFFSET);
         if (size < 0 || (managedOf(ids) & ~1) != 0) {
             return null; // not a header (the checks of MetaHeaderLayout.read): the ring drops the record
         }
-        final long kindCorrelation = (long) KIND_CORRELATION_H.get(memory, record + KIND_CORRELATION_OFFSET);
-        final int kind = kindOf(kindCorrelation);
         final Entry entry = body;
-        entry.count = kind & 1;
-        entry.correlation = correlationOf(kindCorrelation);
-        entry.nonce = (kind & HANDOVER) != 0 ? kind >>> 2 : -1;
+        entry.inlineAt = -1;
+        entry.count = kindBits & 1;
+        entry.correlation = correlationOf(kindWord);
+        entry.nonce = (kindBits & HANDOVER) != 0 ? kindBits >>> 2 : -1;
         entry.size = size;
         entry.hint = (long) META_HINT_H.get(memory, record);
         entry.handle = (long) META_HANDLE_H.get(memory, record);

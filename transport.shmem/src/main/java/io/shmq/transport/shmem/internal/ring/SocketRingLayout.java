@@ -26,11 +26,13 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  *  640   | topicSeq u32 (seqlock: odd while the subscriber writes) | topicCount u32                               |
  *  648   | topics[16] { length u32, pad u32, prefix u8[48] }  56 B each (a sub ring's subscriptions)  | pad to 1664 |
  *  1664  | records[capacity] { sequence u64, claimer u64 (RingLayout's claim tag), kind u32, correlation u32,   |
- *        |   header (MetaHeaderLayout, 40 B) }   64 B each                                                      |
+ *        |   body: header (MetaHeaderLayout, 40 B) | or inline u8[104] }   128 B each (two cache lines)         |
  * </pre>
  * {@code kind}: bit 0 is 1 for a single message, 0 for "the header is a multipart descriptor block" (the socket
  * mapping package's {@code MultipartLayout}); bit 1 marks a hand-over record, whose single managed block a consumer takes by
- * one CAS of the block's holder word ({@code Holder}) from the in-flight id whose nonce bits 2-31 carry (30 bits). {@code correlation} is a req's request number, echoed by the rep in its reply
+ * one CAS of the block's holder word ({@code Holder}) from the in-flight id whose nonce bits 2-31 carry (30 bits);
+ * bit 2 without bit 1 marks an inline record: a single message of at most {@link #INLINE_BYTES} bytes whose payload is
+ * the body itself (bits 8-15 its size), copied out by the consumer (no block travels). {@code correlation} is a req's request number, echoed by the rep in its reply
  * (a req drops a reply to a request it gave up on), 0 for every other socket type. {@code claimer} is written right
  * after the claim and names its lap, so that a consumer waiting on an unpublished record can tell a dead producer
  * (skipped at once) from a live one (kept for the unblock time), and a skipped record is reused only when its
@@ -68,17 +70,24 @@ public final class SocketRingLayout {
             MemoryLayout.sequenceLayout(MAX_TOPICS, TOPIC).withName("topics"),
             MemoryLayout.paddingLayout(120));
 
+    /** The most payload bytes an inline record carries (the body: a record of two cache lines less its words). */
+    public static final int INLINE_BYTES = 104;
+
     public static final StructLayout RECORD = MemoryLayout.structLayout(
             RingLayout.SEQUENCE,
             RingLayout.CLAIMER,
             ValueLayout.JAVA_INT.withName("kind"),
             ValueLayout.JAVA_INT.withName("correlation"),
-            MetaHeaderLayout.LAYOUT.withName("header"));
+            MemoryLayout.unionLayout(
+                    MetaHeaderLayout.LAYOUT.withName("header"),
+                    MemoryLayout.sequenceLayout(INLINE_BYTES, ValueLayout.JAVA_BYTE).withName("inline"))
+                    .withName("body"));
 
     static final long CURSORS_OFFSET = RingLayout.checkShape(HEADER, RECORD);
     static final long RECORDS_OFFSET = HEADER.byteSize();
     static final long RECORD_BYTES = RECORD.byteSize();
-    static final long HEADER_IN_RECORD = RECORD.byteOffset(groupElement("header"));
+    static final long HEADER_IN_RECORD = RECORD.byteOffset(groupElement("body"), groupElement("header"));
+    static final long INLINE_IN_RECORD = RECORD.byteOffset(groupElement("body"), groupElement("inline"));
     static final long NOT_EMPTY_OFFSET = HEADER.byteOffset(groupElement("notEmpty"));
     static final long NOT_FULL_OFFSET = HEADER.byteOffset(groupElement("notFull"));
     static final long EMPTY_WAITERS_OFFSET = HEADER.byteOffset(groupElement("emptyWaiters"));
@@ -153,7 +162,7 @@ public final class SocketRingLayout {
     }
 
     private static VarHandle header(final String field) {
-        return RECORD.varHandle(groupElement("header"), groupElement(field));
+        return RECORD.varHandle(groupElement("body"), groupElement("header"), groupElement(field));
     }
 
     /** @return the offset in a record of the header's regionId, segmentId, managed and padding: its last 8 bytes */

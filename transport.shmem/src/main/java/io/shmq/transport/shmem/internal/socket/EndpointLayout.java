@@ -31,12 +31,13 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  * claimers in records; 6: hand-over records; 7: claim tags that name their lap, second in every record; 8: rings
  * of one producer by construction (a bound push's, pub's, pair's, req/rep's, and the slots of a bound pull) marked
  * {@code single} and run by the single-producer protocol; the binder's type; 9: a single producer publishes with a
- * release store and its ring's sleepers issue the global barrier ({@code Doorbell.fenceForWakers}).
+ * release store and its ring's sleepers issue the global barrier ({@code Doorbell.fenceForWakers}); 10: records of 128
+ * bytes, a message of up to 104 inside its record ({@code SocketRingLayout.INLINE_BYTES}).
  */
 public final class EndpointLayout {
     /** "SHMQSOK1" as a little-endian long. */
     public static final long MAGIC = 0x314B4F53514D4853L;
-    public static final int VERSION = 9;
+    public static final int VERSION = 10;
     /**
      * Peer slots of a req/rep, pub or pull endpoint when the binder configures none ({@code shmem.max-peers}):
      * connecting req/rep peers (two rings each, its requests and its replies), subscribers or pushes (one ring each).

@@ -95,6 +95,17 @@ public final class ShmemSocket implements Socket {
     private final SequencedRing.Claim<SocketRing.Entry> claim = new SequencedRing.Claim<>() {
         @Override
         public int claim(final SocketRing.Entry body) {
+            if (body.inline()) {
+                if (draining) {
+                    return ORDINARY; // dropped: nothing to release
+                }
+                final ShmemMessage target = claimTarget != null ? claimTarget : mappings.emptyMessage();
+                if (!mappings.copyInline(target, body)) {
+                    return NO_ROOM;
+                }
+                claimed = target;
+                return COPIED;
+            }
             if (!body.handover()) {
                 return ORDINARY;
             }
@@ -113,7 +124,21 @@ public final class ShmemSocket implements Socket {
             }
             return decision;
         }
+
+        @Override
+        public void lost(final SocketRing.Entry body) {
+            // Another consumer moved the head first: its copy is the record's, this one goes.
+            final ShmemMessage copy = claimed;
+            claimed = null;
+            if (copy == claimTarget) {
+                copy.rebuild();
+            } else {
+                copy.close();
+            }
+        }
     };
+    /** Set while a close drains a ring: an inline record is dropped, not copied. */
+    private boolean draining;
     private volatile boolean closed;
     private volatile Endpoint endpoint;
     private volatile Path file;
@@ -854,6 +879,15 @@ public final class ShmemSocket implements Socket {
                     // Spinning on a full ring, no look at its head for a stalled consumer (see poll's twin).
                     final long position = ring.tryClaim(!sendIdle.spinning());
                     if (position >= 0) {
+                        if (one != null && one.writeInline(ring, position, correlation, SocketRingLayout.INLINE_BYTES)) {
+                            // A small message travels inside the record: only the ring's lines cross to the
+                            // receiver, which copies it out; the block stays in this process and is freed here.
+                            if (ring.publish(position)) {
+                                one.rebuild();
+                                return total;
+                            }
+                            continue; // skipped (a producer of many stalled): the message is untouched, again
+                        }
                         final int n = ++nonce & SocketRing.NONCE_MASK;
                         if (one != null ? one.beginHandover(n) : beginHandover(parts, descriptor, n)) {
                             // The ledger entries stay until the publish: the holder words' CASes decide who releases
@@ -1116,7 +1150,7 @@ public final class ShmemSocket implements Socket {
                 if (entry == null) {
                     return owner.interrupted() ? INTERRUPTED : TIMEOUT;
                 }
-                if (entry.handover() && entry.count() == 1) {
+                if ((entry.handover() || entry.inline()) && entry.count() == 1) {
                     takeClaimed(); // the claim put it into the target
                     bytesReceived += target.size();
                     unitReceived();
@@ -1168,7 +1202,7 @@ public final class ShmemSocket implements Socket {
                 if (entry == null) {
                     return owner.interrupted() ? INTERRUPTED : TIMEOUT;
                 }
-                if (entry.handover() && entry.count() == 1) {
+                if ((entry.handover() || entry.inline()) && entry.count() == 1) {
                     final ShmemMessage got = takeClaimed();
                     parts.clear();
                     parts.add(got);
@@ -1714,6 +1748,7 @@ public final class ShmemSocket implements Socket {
     private void drain(final SocketRing ring) {
         final ShmemMessage target = claimTarget;
         claimTarget = null; // a drained hand-over goes into a message of its own, closed at once
+        draining = true;
         final long until = System.nanoTime() + DRAIN_NANOS;
         try {
             while (true) {
@@ -1728,14 +1763,18 @@ public final class ShmemSocket implements Socket {
             }
         } finally {
             claimTarget = target;
+            draining = false;
         }
     }
 
     private void release(final SocketRing.Entry entry) {
         try {
+            if (entry.inline() && claimed == null) {
+                return; // dropped by a drain: the payload was the record, nothing to release
+            }
             if (entry.handover() && entry.count() == 0) {
                 takeClaimedUnit().forEach(ShmemMessage::close);
-            } else if (entry.handover()) {
+            } else if (entry.handover() || entry.inline()) {
                 final ShmemMessage got = takeClaimed();
                 if (got == claimTarget) {
                     got.rebuild(); // a stale reply claimed into the caller's message: released, the message stays

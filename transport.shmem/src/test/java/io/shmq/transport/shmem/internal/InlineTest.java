@@ -54,6 +54,23 @@ class InlineTest {
                 assertTrue(got.handle() != sent.handle() || got.hint() != sent.hint(), "a copy, in a block of b's");
                 message.close();
             }
+            // Equal sizes into one message: the second copy goes into the block the first one gave it.
+            final int recordedB = b.mappings().recordedReferences();
+            MetaHeader first = null;
+            for (long n = 0; n < 3; n++) {
+                try (Message message = a.createMessage(64)) {
+                    message.data().set(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 56, n);
+                    assertEquals(64, push.send(message, 5000));
+                }
+                assertEquals(64, pull.receive(received, 5000));
+                assertEquals(n, received.data().get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 56));
+                final MetaHeader got = ((SharedMemoryMessage) received).meta();
+                if (first == null) {
+                    first = got;
+                }
+                assertEquals(first, got, "copied in place, round " + n);
+                assertEquals(recordedB, b.mappings().recordedReferences());
+            }
             final Message larger = a.createMessage(SocketRingLayout.INLINE_BYTES + 1);
             final MetaHeader sent = ((SharedMemoryMessage) larger).meta();
             push.send(larger, 5000);

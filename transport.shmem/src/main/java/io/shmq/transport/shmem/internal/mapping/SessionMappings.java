@@ -374,15 +374,25 @@ public final class SessionMappings {
      */
     /**
      * The receiver's half of an inline record ({@code record.inline()}), while the record is at the ring's head:
-     * releases what {@code target} holds, gives it a block of this factory's segment and copies the payload into it.
-     * Never waits: with no room now it returns false and the record stays at the head for the next look.
+     * releases what {@code target} holds, gives it a block of this factory's segment and copies the payload into it
+     * (into the block it holds when that is of the same size and only its own). Never waits: with no room now it returns false and the record stays at the head for the next look.
      *
      * @return whether {@code target} holds the copy
      */
     public boolean copyInline(final ShmemMessage target, final SocketRing.Entry record) {
         checkOpen();
-        target.rebuild();
         final long size = record.size();
+        try {
+            if (target.holdsOnly(size)) {
+                // A receive into a message that holds a block of that size (a stream of equal messages into one
+                // message): the copy overwrites it, no free and no allocation.
+                target.copyInline(record);
+                return true;
+            }
+        } catch (IllegalStateException e) {
+            throw closedDuring("receive", e);
+        }
+        target.rebuild();
         if (allocateRecorded(target, size, MIN_ALIGNMENT) < 0) {
             openMessages.flushHeld(); // the large blocks this factory holds back may be the room it needs
             if (allocateRecorded(target, size, MIN_ALIGNMENT) < 0) {

@@ -432,6 +432,16 @@ public final class ShmemMessage implements SharedMemoryMessage {
         return true;
     }
 
+    /**
+     * @return whether this message holds the only reference to a managed block of exactly {@code size} bytes, held by
+     * this process alone (its holder word), so that an inline receive may copy into it in place instead of freeing
+     * it and allocating the same again
+     */
+    boolean holdsOnly(final long size) {
+        return segment != null && this.size == size && share == null && stripe != null && !closed && !orphaned
+                && segment.exclusive(handle) && segment.holder(handle) == segment.ownHolderOf(generation());
+    }
+
     /** Copies an inline record's payload into this message's block (given by {@link SessionMappings#copyInline}). */
     void copyInline(final SocketRing.Entry record) {
         record.copyInline(segment.memory(), dataOffset);

@@ -198,14 +198,18 @@ public final class SessionMappings {
             return;
         }
         final long align = checkAlignment(alignment);
+        if (!allocateNow(message, size, align)) {
+            retry(size, align, () -> allocateRecorded(message, size, align));
+        }
+    }
+
+    /** @return whether {@code message} got a block without waiting (the held-back large blocks flushed if need be) */
+    private boolean allocateNow(final ShmemMessage message, final long size, final long align) {
         if (allocateRecorded(message, size, align) >= 0) {
-            return;
+            return true;
         }
         openMessages.flushHeld(); // the large blocks this factory holds back first: they may be the room it needs
-        if (allocateRecorded(message, size, align) >= 0) {
-            return;
-        }
-        retry(size, align, () -> allocateRecorded(message, size, align));
+        return allocateRecorded(message, size, align) >= 0;
     }
 
     /** @return 0 when {@code message} got its block, -1 when the segment has no room now */
@@ -393,11 +397,8 @@ public final class SessionMappings {
             throw closedDuring("receive", e);
         }
         target.rebuild();
-        if (allocateRecorded(target, size, MIN_ALIGNMENT) < 0) {
-            openMessages.flushHeld(); // the large blocks this factory holds back may be the room it needs
-            if (allocateRecorded(target, size, MIN_ALIGNMENT) < 0) {
-                return false;
-            }
+        if (!allocateNow(target, size, MIN_ALIGNMENT)) {
+            return false;
         }
         try {
             target.copyInline(record);

@@ -23,6 +23,8 @@ public final class BiasedLock {
     private static final int LOCKED = 1;
     private static final int BIASED = 2;
     private static final int SPINS = 100;
+    private static final int YIELDS = 100;
+    private static final long PARK_NANOS = 50_000L;
     private static final VarHandle WORD;
 
     static {
@@ -47,7 +49,7 @@ public final class BiasedLock {
     /** Revocations so far (under the lock). */
     private long revocations;
 
-    /** Takes the lock: the owner of a bias with a few plain loads and stores, others by CAS (spins, then yields). */
+    /** Takes the lock: the owner of a bias with a few plain loads and stores, others by CAS (spin, yield, park). */
     public void lock() {
         if (owner == Thread.currentThread() && word == BIASED && guard.enter()) {
             heldBiased = true;
@@ -58,32 +60,20 @@ public final class BiasedLock {
 
     private void lockSlow() {
         final Thread me = Thread.currentThread();
-        int spins = 0;
+        IdleStrategy idle = null;
         while (true) {
             final int current = word;
             if (current == FREE && WORD.compareAndSet(this, FREE, LOCKED)) {
                 break;
             }
             if (current == BIASED && WORD.compareAndSet(this, BIASED, LOCKED)) {
-                // Revoke: the owner's later takes fail at the guard; wait until the one it is in (if any) ends.
-                guard.revoke();
-                owner = null;
-                for (int waits = 0; guard.inside(); waits++) {
-                    if (waits < SPINS) {
-                        Thread.onSpinWait();
-                    } else {
-                        Thread.yield();
-                    }
-                }
-                runs = 0;
-                revocations++;
+                revoke();
                 break;
             }
-            if (++spins < SPINS) {
-                Thread.onSpinWait();
-            } else {
-                Thread.yield();
+            if (idle == null) {
+                idle = waiting();
             }
+            idle.idle();
         }
         if (last == me) {
             runs++;
@@ -91,6 +81,23 @@ public final class BiasedLock {
             last = me;
             runs = 1;
         }
+    }
+
+    /** The caller took the word from {@link #BIASED}: the owner's later takes fail, the one it is in (if any) ends. */
+    private void revoke() {
+        guard.revoke();
+        owner = null;
+        final IdleStrategy idle = waiting();
+        while (guard.inside()) {
+            idle.idle();
+        }
+        runs = 0;
+        revocations++;
+    }
+
+    /** @return the wait of a contended take: the holder gives it back within microseconds, or is descheduled */
+    private static IdleStrategy waiting() {
+        return new IdleStrategy(SPINS, YIELDS, PARK_NANOS, PARK_NANOS);
     }
 
     /** Gives the lock back; the {@link #BIAS_AFTER}th acquisition in a row of one thread leaves it biased to it. */

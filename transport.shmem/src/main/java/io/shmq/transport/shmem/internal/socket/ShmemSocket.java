@@ -128,13 +128,7 @@ public final class ShmemSocket implements Socket {
         @Override
         public void lost(final SocketRing.Entry body) {
             // Another consumer moved the head first: its copy is the record's, this one goes.
-            final ShmemMessage copy = claimed;
-            claimed = null;
-            if (copy == claimTarget) {
-                copy.rebuild();
-            } else {
-                copy.close();
-            }
+            drop(takeClaimed());
         }
     };
     /** Set while a close drains a ring: an inline record is dropped, not copied. */
@@ -1767,6 +1761,15 @@ public final class ShmemSocket implements Socket {
         }
     }
 
+    /** Lets go of a claimed message: released, or emptied when it is the caller's (a stale reply claimed into it). */
+    private void drop(final ShmemMessage got) {
+        if (got == claimTarget) {
+            got.rebuild();
+        } else {
+            got.close();
+        }
+    }
+
     private void release(final SocketRing.Entry entry) {
         try {
             if (entry.inline() && claimed == null) {
@@ -1775,12 +1778,7 @@ public final class ShmemSocket implements Socket {
             if (entry.handover() && entry.count() == 0) {
                 takeClaimedUnit().forEach(ShmemMessage::close);
             } else if (entry.handover() || entry.inline()) {
-                final ShmemMessage got = takeClaimed();
-                if (got == claimTarget) {
-                    got.rebuild(); // a stale reply claimed into the caller's message: released, the message stays
-                } else {
-                    got.close();
-                }
+                drop(takeClaimed());
             } else if (entry.count() == 1) {
                 mappings.adopt(entry.meta()).close();
             } else {

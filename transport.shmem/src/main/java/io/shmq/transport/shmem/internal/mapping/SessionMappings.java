@@ -373,13 +373,10 @@ public final class SessionMappings {
     }
 
     /**
-     * {@link #claimInto(ShmemMessage, MetaHeader, int)} of the record a ring view just read (its header's fields,
-     * no {@link MetaHeader} made on the way).
-     */
-    /**
      * The receiver's half of an inline record ({@code record.inline()}), while the record is at the ring's head:
      * releases what {@code target} holds, gives it a block of this factory's segment and copies the payload into it
-     * (into the block it holds when that is of the same size and only its own). Never waits: with no room now it returns false and the record stays at the head for the next look.
+     * (into the block it holds when that is of the same size and only its own). Never waits: with no room now it
+     * returns false and the record stays at the head for the next look.
      *
      * @return whether {@code target} holds the copy
      */
@@ -387,20 +384,14 @@ public final class SessionMappings {
         checkOpen();
         final long size = record.size();
         try {
-            if (target.holdsOnly(size)) {
-                // A receive into a message that holds a block of that size (a stream of equal messages into one
-                // message): the copy overwrites it, no free and no allocation.
-                target.copyInline(record);
-                return true;
+            // A receive into a message that holds a block of that size (a stream of equal messages into one
+            // message) copies into it: no free and no allocation.
+            if (!target.holdsOnly(size)) {
+                target.rebuild();
+                if (!allocateNow(target, size, MIN_ALIGNMENT)) {
+                    return false;
+                }
             }
-        } catch (IllegalStateException e) {
-            throw closedDuring("receive", e);
-        }
-        target.rebuild();
-        if (!allocateNow(target, size, MIN_ALIGNMENT)) {
-            return false;
-        }
-        try {
             target.copyInline(record);
         } catch (IllegalStateException e) {
             throw closedDuring("receive", e);
@@ -408,6 +399,10 @@ public final class SessionMappings {
         return true;
     }
 
+    /**
+     * {@link #claimInto(ShmemMessage, MetaHeader, int)} of the record a ring view just read (its header's fields,
+     * no {@link MetaHeader} made on the way).
+     */
     public int claimInto(final ShmemMessage target, final SocketRing.Entry record) {
         return claimInto(target, record.managed(), record.size(), record.hint(), record.segmentId(), record.handle(),
                 record.nonce(), false);

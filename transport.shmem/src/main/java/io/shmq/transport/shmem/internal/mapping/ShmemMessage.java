@@ -409,14 +409,6 @@ public final class ShmemMessage implements SharedMemoryMessage {
     }
 
     /**
-     * Starts handing this message's block over to a ring record (a send of one managed block,
-     * {@link OpenMessages#beginHandover}).
-     *
-     * @param nonce the record's hand-over nonce (its in-flight holder id is {@link Holder#inFlight} of it)
-     * @return whether the block is in flight now (false: it is shared, a region range or empty, or this process
-     * does not hold its only reference: the send takes the ordinary way)
-     */
-    /**
      * Writes this message's payload into the claimed record at {@code position} of {@code ring} as an inline record
      * (see {@link io.shmq.transport.shmem.internal.ring.SocketRingLayout#INLINE_BYTES}) when it is a managed block of
      * 1 to {@code limit} bytes; after the publish {@link #rebuild()} releases the block (in this process: nothing
@@ -447,6 +439,14 @@ public final class ShmemMessage implements SharedMemoryMessage {
         record.copyInline(segment.memory(), dataOffset);
     }
 
+    /**
+     * Starts handing this message's block over to a ring record (a send of one managed block,
+     * {@link OpenMessages#beginHandover}).
+     *
+     * @param nonce the record's hand-over nonce (its in-flight holder id is {@link Holder#inFlight} of it)
+     * @return whether the block is in flight now (false: it is shared, a region range or empty, or this process
+     * does not hold its only reference: the send takes the ordinary way)
+     */
     public boolean beginHandover(final int nonce) {
         return segment != null && share == null
                 && mappings.openMessages().beginHandover(this, Holder.inFlight(nonce));

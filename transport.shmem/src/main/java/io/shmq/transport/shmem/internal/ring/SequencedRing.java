@@ -590,8 +590,8 @@ public abstract class SequencedRing<T> {
 
     /**
      * @return whether the last {@link #poll(Claim)} found its head record {@link Claim#BUSY} (another consumer took
-     * its payload and has not moved the head yet): a waiter then sleeps briefly instead of on the ring's futex,
-     * whose condition already holds
+     * its payload and has not moved the head yet) or {@link Claim#NO_ROOM} (no room for this consumer's copy): a
+     * waiter then sleeps briefly instead of on the ring's futex, whose condition already holds
      */
     public final boolean blocked() {
         return blocked;

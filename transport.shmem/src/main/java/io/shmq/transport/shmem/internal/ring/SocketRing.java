@@ -454,7 +454,8 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
         final long slice = slice(nanos);
         if (blocked()) {
             // The head record is published but another consumer took its payload and has not moved the head yet
-            // (or died doing so, until a survivor reclaims the payload): the futex's condition holds, so nap.
+            // (or died doing so, until a survivor reclaims the payload), or this consumer has no room to copy an
+            // inline record yet: the futex's condition holds, so nap.
             LockSupport.parkNanos(Math.min(slice, BLOCKED_NAP_NANOS));
             return;
         }

@@ -117,13 +117,13 @@ final class Ledger {
 
     private void write(final int index, final int state, final int id, final long handle, final long size,
                        final long hint, final long shared) {
-        final long i = index;
-        LedgerLayout.HANDLE_H.set(memory, ENTRIES_OFFSET, i, handle);
-        LedgerLayout.SIZE_H.set(memory, ENTRIES_OFFSET, i, size);
-        LedgerLayout.HINT_H.set(memory, ENTRIES_OFFSET, i, hint);
-        LedgerLayout.SHARED_H.set(memory, ENTRIES_OFFSET, i, shared);
+        final long entry = LedgerLayout.entry(index);
+        LedgerLayout.HANDLE_H.set(memory, entry, handle);
+        LedgerLayout.SIZE_H.set(memory, entry, size);
+        LedgerLayout.HINT_H.set(memory, entry, hint);
+        LedgerLayout.SHARED_H.set(memory, entry, shared);
         // The state last, with the id in the same release store: a reader that sees the state sees the entry.
-        LedgerLayout.STATE_ID_H.setRelease(memory, LedgerLayout.stateIdOffset(i), LedgerLayout.stateId(state, id));
+        LedgerLayout.STATE_ID_H.setRelease(memory, LedgerLayout.stateIdOffset(index), LedgerLayout.stateId(state, id));
     }
 
     /**
@@ -131,7 +131,7 @@ final class Ledger {
      * or -1 again when the send failed: a survivor of this process may take the block back from that id too.
      */
     void handover(final int index, final long inFlight) {
-        LedgerLayout.SHARED_H.setRelease(memory, ENTRIES_OFFSET, (long) index, inFlight);
+        LedgerLayout.SHARED_H.setRelease(memory, LedgerLayout.entry(index), inFlight);
     }
 
     /**
@@ -139,12 +139,12 @@ final class Ledger {
      * {@code inFlight} (see {@link LedgerLayout#UNIT}), before the descriptor's holder word is taken.
      */
     void unit(final int index, final long inFlight) {
-        LedgerLayout.SHARED_H.setRelease(memory, ENTRIES_OFFSET, (long) index, LedgerLayout.UNIT | inFlight);
+        LedgerLayout.SHARED_H.setRelease(memory, LedgerLayout.entry(index), LedgerLayout.UNIT | inFlight);
     }
 
     /** Clears entry {@code index}. */
     void clear(final int index) {
-        LedgerLayout.STATE_H.setRelease(memory, ENTRIES_OFFSET, (long) index, LedgerLayout.FREE);
+        LedgerLayout.STATE_H.setRelease(memory, LedgerLayout.entry(index), LedgerLayout.FREE);
     }
 
     /**
@@ -203,13 +203,14 @@ final class Ledger {
                     (size - ENTRIES_OFFSET) / ENTRY.byteSize());
             int visited = 0;
             for (long i = 0; i < capacity; i++) {
-                final int state = (int) LedgerLayout.STATE_H.getAcquire(memory, ENTRIES_OFFSET, i);
+                final long entry = LedgerLayout.entry(i);
+                final int state = (int) LedgerLayout.STATE_H.getAcquire(memory, entry);
                 if (state == LedgerLayout.MANAGED || state == LedgerLayout.REGION) {
-                    visitor.visit(new Entry(state, (int) LedgerLayout.ID_H.get(memory, ENTRIES_OFFSET, i),
-                            (long) LedgerLayout.HANDLE_H.get(memory, ENTRIES_OFFSET, i),
-                            (long) LedgerLayout.SIZE_H.get(memory, ENTRIES_OFFSET, i),
-                            (long) LedgerLayout.HINT_H.get(memory, ENTRIES_OFFSET, i),
-                            (long) LedgerLayout.SHARED_H.get(memory, ENTRIES_OFFSET, i)));
+                    visitor.visit(new Entry(state, (int) LedgerLayout.ID_H.get(memory, entry),
+                            (long) LedgerLayout.HANDLE_H.get(memory, entry),
+                            (long) LedgerLayout.SIZE_H.get(memory, entry),
+                            (long) LedgerLayout.HINT_H.get(memory, entry),
+                            (long) LedgerLayout.SHARED_H.get(memory, entry)));
                     visited++;
                 }
             }

@@ -37,10 +37,10 @@ public final class BlockCache {
         this.owner = owner;
         for (int c = 0; c < SegmentLayout.CLASSES; c++) {
             capacities[c] = capacity(c);
-            OWNER_H.set(memory, base, (long) c, owner);
-            CAPACITY_H.set(memory, base, (long) c, capacities[c]);
-            SEGMENT_ID_H.set(memory, base, (long) c, segmentId);
-            COUNT_H.setRelease(memory, base, (long) c, 0);
+            OWNER_H.set(memory, BlockCacheLayout.cache(base, c), owner);
+            CAPACITY_H.set(memory, BlockCacheLayout.cache(base, c), capacities[c]);
+            SEGMENT_ID_H.set(memory, BlockCacheLayout.cache(base, c), segmentId);
+            COUNT_H.setRelease(memory, BlockCacheLayout.cache(base, c), 0);
         }
     }
 
@@ -63,17 +63,17 @@ public final class BlockCache {
 
     /** @return the block at {@code index} of class {@code c} */
     long block(final int c, final int index) {
-        return ((int) BLOCK_H.get(memory, base, (long) c, (long) index) & 0xFFFFFFFFL) << 4;
+        return ((int) BLOCK_H.get(memory, BlockCacheLayout.block(base, c, index)) & 0xFFFFFFFFL) << 4;
     }
 
     /** Enters {@code block} at {@code index} (at or above the count: not cached yet). */
     void enter(final int c, final int index, final long block) {
-        BLOCK_H.set(memory, base, (long) c, (long) index, (int) (block >>> 4));
+        BLOCK_H.set(memory, BlockCacheLayout.block(base, c, index), (int) (block >>> 4));
     }
 
     void setCount(final int c, final int count) {
         counts[c] = count;
-        COUNT_H.setRelease(memory, base, (long) c, count);
+        COUNT_H.setRelease(memory, BlockCacheLayout.cache(base, c), count);
     }
 
     /** @return bytes of free blocks cached here (for the factory's free memory) */
@@ -92,15 +92,15 @@ public final class BlockCache {
      */
     public static void read(final MemorySegment memory, final long base, final Visitor visitor) {
         for (int c = 0; c < SegmentLayout.CLASSES; c++) {
-            final int owner = (int) OWNER_H.get(memory, base, (long) c);
+            final int owner = (int) OWNER_H.get(memory, BlockCacheLayout.cache(base, c));
             if (owner == 0) {
                 continue;
             }
             final long[] blocks = new long[BlockCacheLayout.MAX_BLOCKS];
             for (int i = 0; i < blocks.length; i++) {
-                blocks[i] = ((int) BLOCK_H.get(memory, base, (long) c, (long) i) & 0xFFFFFFFFL) << 4;
+                blocks[i] = ((int) BLOCK_H.get(memory, BlockCacheLayout.block(base, c, i)) & 0xFFFFFFFFL) << 4;
             }
-            visitor.visit(owner, c, (int) SEGMENT_ID_H.get(memory, base, (long) c), blocks);
+            visitor.visit(owner, c, (int) SEGMENT_ID_H.get(memory, BlockCacheLayout.cache(base, c)), blocks);
         }
     }
 

@@ -3,6 +3,7 @@ package io.shmq.transport.shmem.internal.segment;
 import io.shmq.transport.shmem.internal.os.ShmFiles;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,6 +50,23 @@ class BlockCacheTest {
         assertNotEquals(0, block);
         segment.activateSmall(block, cls, ManagedSegment.userOffset(16), segment.nextGeneration(block));
         return block;
+    }
+
+    /** The handles at {@code cache(base, c)} and {@code block(base, c, i)} reach the fields the diagram names. */
+    @Test
+    void shouldPinTheCacheOffsets() {
+        assertEquals(1000 + 3 * 512, BlockCacheLayout.cache(1000, 3));
+        assertEquals(1000 + 3 * 512 + 16 + 5 * 4, BlockCacheLayout.block(1000, 3, 5));
+        final BlockCache cache = new BlockCache(ledger, 0, OWNER, 7);
+        cache.enter(2, 123, 0x1230);
+        cache.setCount(2, 9);
+        final long at = 2 * 512;
+        assertEquals(OWNER, ledger.get(ValueLayout.JAVA_INT, at));
+        assertEquals(9, ledger.get(ValueLayout.JAVA_INT, at + 4));
+        assertEquals(BlockCache.capacity(2), ledger.get(ValueLayout.JAVA_INT, at + 8));
+        assertEquals(7, ledger.get(ValueLayout.JAVA_INT, at + 12));
+        assertEquals(0x123, ledger.get(ValueLayout.JAVA_INT, at + 16 + 123 * 4));
+        assertEquals(0x1230, cache.block(2, 123));
     }
 
     @Test

@@ -1,5 +1,13 @@
 package io.shmq.transport.shmem.internal.os;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -7,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The owner enters with plain stores; after a revocation it cannot enter, one that is inside is seen inside until it
@@ -98,6 +107,145 @@ class OwnerGuardTest {
             assertFalse(owner.isAlive());
             assertEquals(seen, first, "round " + round + ": the owner never entered after the revocation");
             assertEquals(seen, entered[0]);
+        }
+    }
+
+    @Test
+    void shouldKeepAnInterruptThatCameBeforeAFailedEnter() {
+        final OwnerGuard guard = new OwnerGuard();
+        guard.revoke();
+        Thread.currentThread().interrupt();
+        assertFalse(guard.enter());
+        assertTrue(Thread.interrupted(), "the program's interrupt is kept");
+        assertFalse(guard.enter());
+        assertFalse(Thread.interrupted(), "and none is made up");
+    }
+
+    /**
+     * A revocation never leaves the owner interrupted. JDK 25 sets the interrupt flag of a thread that a shared
+     * arena's close finds inside an access of that arena; in an interpreted JVM ({@code -Xint}) that is where the
+     * owner is at a good share of the revocations. A second JVM revokes 2,000 times against an owner that enters and
+     * leaves as fast as it can, first with the guard's own protocol without the flag's repair (the control: the JDK
+     * does set the flag), then with {@link OwnerGuard}: no flag.
+     */
+    @Test
+    void shouldNotLeaveTheOwnerInterruptedByARevocation() throws Exception {
+        final long unrepaired = hammer("unrepaired");
+        assumeTrue(unrepaired > 0, "this JVM does not set the flag of a thread inside a closed arena's access");
+        assertEquals(0, hammer("guard"), "interrupt flags after revocations (the unrepaired protocol: "
+                + unrepaired + ")");
+    }
+
+    private static long hammer(final String mode) throws Exception {
+        final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        final Process process = new ProcessBuilder(List.of(java, "-Xint", "-Xmx64m", "-cp",
+                System.getProperty("java.class.path"), Hammer.class.getName(), mode, "2000"))
+                .redirectErrorStream(true).start();
+        final StringBuilder out = new StringBuilder();
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                out.append(line).append('\n');
+            }
+        } finally {
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
+        assertEquals(0, process.exitValue(), out.toString());
+        final String text = out.toString().trim();
+        assertTrue(text.startsWith("FLAGS "), text);
+        return Long.parseLong(text.substring("FLAGS ".length()));
+    }
+
+    /** The guard's protocol as it was before the flag's repair: the control of the test above. */
+    private static final class Unrepaired {
+        private final Arena arena = Arena.ofShared();
+        private final MemorySegment token = arena.allocate(1);
+        private volatile int inside;
+
+        boolean enter() {
+            inside = 1;
+            try {
+                token.get(ValueLayout.JAVA_BYTE, 0);
+                return true;
+            } catch (IllegalStateException e) {
+                inside = 0;
+                return false;
+            }
+        }
+
+        void exit() {
+            inside = 0;
+        }
+
+        void revoke() {
+            while (true) {
+                try {
+                    arena.close();
+                    return;
+                } catch (IllegalStateException e) {
+                    Thread.onSpinWait();
+                }
+            }
+        }
+
+        boolean inside() {
+            return inside != 0;
+        }
+    }
+
+    /**
+     * The second JVM: an owner thread enters and leaves a guard, and looks at its interrupt flag after each call;
+     * the main thread revokes the guard (waits until the owner is out) and hands over a new one, ROUNDS times.
+     * Prints {@code FLAGS n}: how many times the owner found its flag set. Nothing interrupts the owner.
+     */
+    static final class Hammer {
+        private static volatile Object current;
+        private static volatile boolean stop;
+
+        public static void main(final String[] args) throws Exception {
+            final boolean unrepaired = args[0].equals("unrepaired");
+            final int rounds = Integer.parseInt(args[1]);
+            current = unrepaired ? new Unrepaired() : new OwnerGuard();
+            final long[] flags = new long[1];
+            final Thread owner = Thread.ofPlatform().start(() -> {
+                while (!stop) {
+                    final Object guard = current;
+                    final boolean entered = guard instanceof Unrepaired u ? u.enter() : ((OwnerGuard) guard).enter();
+                    if (entered) {
+                        if (guard instanceof Unrepaired u) {
+                            u.exit();
+                        } else {
+                            ((OwnerGuard) guard).exit();
+                        }
+                    }
+                    if (Thread.interrupted()) {
+                        flags[0]++;
+                    }
+                }
+            });
+            for (int round = 0; round < rounds; round++) {
+                final Object guard = current;
+                if (guard instanceof Unrepaired u) {
+                    u.revoke();
+                    while (u.inside()) {
+                        Thread.onSpinWait();
+                    }
+                    current = new Unrepaired();
+                } else {
+                    final OwnerGuard g = (OwnerGuard) guard;
+                    g.revoke();
+                    while (g.inside()) {
+                        Thread.onSpinWait();
+                    }
+                    current = new OwnerGuard();
+                }
+            }
+            stop = true;
+            owner.join();
+            System.out.println("FLAGS " + flags[0]);
         }
     }
 }

@@ -5,6 +5,7 @@ import java.lang.foreign.SequenceLayout;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.util.Objects;
 
 import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 
@@ -56,12 +57,13 @@ public final class BlockCacheLayout {
 
     /** @return the offset of class {@code classIndex}'s cache in the stripe at {@code base} */
     static long cache(final long base, final int classIndex) {
-        return base + classIndex * CACHE_BYTES;
+        // The index check the stripe's sequence layout made (an intrinsic: free in compiled code).
+        return base + Objects.checkIndex(classIndex, SegmentLayout.CLASSES) * CACHE_BYTES;
     }
 
     /** @return the offset of entry {@code index} (below {@link #MAX_BLOCKS}) of that cache's {@code blocks} */
     static long block(final long base, final int classIndex, final int index) {
-        return cache(base, classIndex) + BLOCKS_OFFSET + index * BLOCK_BYTES;
+        return cache(base, classIndex) + BLOCKS_OFFSET + Objects.checkIndex(index, MAX_BLOCKS) * BLOCK_BYTES;
     }
 
     private BlockCacheLayout() {

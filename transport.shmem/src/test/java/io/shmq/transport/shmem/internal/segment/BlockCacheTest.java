@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -67,6 +68,9 @@ class BlockCacheTest {
         assertEquals(7, ledger.get(ValueLayout.JAVA_INT, at + 12));
         assertEquals(0x123, ledger.get(ValueLayout.JAVA_INT, at + 16 + 123 * 4));
         assertEquals(0x1230, cache.block(2, 123));
+        assertThrows(IndexOutOfBoundsException.class, () -> BlockCacheLayout.cache(1000, SegmentLayout.CLASSES));
+        assertThrows(IndexOutOfBoundsException.class,
+                () -> BlockCacheLayout.block(1000, 3, BlockCacheLayout.MAX_BLOCKS));
     }
 
     @Test

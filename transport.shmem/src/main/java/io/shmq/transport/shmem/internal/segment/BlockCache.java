@@ -37,10 +37,11 @@ public final class BlockCache {
         this.owner = owner;
         for (int c = 0; c < SegmentLayout.CLASSES; c++) {
             capacities[c] = capacity(c);
-            OWNER_H.set(memory, BlockCacheLayout.cache(base, c), owner);
-            CAPACITY_H.set(memory, BlockCacheLayout.cache(base, c), capacities[c]);
-            SEGMENT_ID_H.set(memory, BlockCacheLayout.cache(base, c), segmentId);
-            COUNT_H.setRelease(memory, BlockCacheLayout.cache(base, c), 0);
+            final long cache = BlockCacheLayout.cache(base, c);
+            OWNER_H.set(memory, cache, owner);
+            CAPACITY_H.set(memory, cache, capacities[c]);
+            SEGMENT_ID_H.set(memory, cache, segmentId);
+            COUNT_H.setRelease(memory, cache, 0);
         }
     }
 

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -159,13 +160,53 @@ class OwnerGuardTest {
         return Long.parseLong(text.substring("FLAGS ".length()));
     }
 
-    /** The guard's protocol as it was before the flag's repair: the control of the test above. */
-    private static final class Unrepaired {
+    /** What the second JVM drives: {@link OwnerGuard}, or the control below. */
+    private interface Guard {
+        boolean enter();
+
+        void exit();
+
+        void revoke();
+
+        boolean inside();
+
+        /** @return {@link OwnerGuard} itself, seen as a {@link Guard} */
+        static Guard of(final OwnerGuard guard) {
+            return new Guard() {
+                @Override
+                public boolean enter() {
+                    return guard.enter();
+                }
+
+                @Override
+                public void exit() {
+                    guard.exit();
+                }
+
+                @Override
+                public void revoke() {
+                    guard.revoke();
+                }
+
+                @Override
+                public boolean inside() {
+                    return guard.inside();
+                }
+            };
+        }
+    }
+
+    /**
+     * The guard's protocol as it was before the flag's repair, the control of the test above (its close retries as
+     * {@link OwnerGuard#revoke} does, for a JVM that refuses a close during an access).
+     */
+    private static final class Unrepaired implements Guard {
         private final Arena arena = Arena.ofShared();
         private final MemorySegment token = arena.allocate(1);
         private volatile int inside;
 
-        boolean enter() {
+        @Override
+        public boolean enter() {
             inside = 1;
             try {
                 token.get(ValueLayout.JAVA_BYTE, 0);
@@ -176,11 +217,13 @@ class OwnerGuardTest {
             }
         }
 
-        void exit() {
+        @Override
+        public void exit() {
             inside = 0;
         }
 
-        void revoke() {
+        @Override
+        public void revoke() {
             while (true) {
                 try {
                     arena.close();
@@ -191,7 +234,8 @@ class OwnerGuardTest {
             }
         }
 
-        boolean inside() {
+        @Override
+        public boolean inside() {
             return inside != 0;
         }
     }
@@ -202,24 +246,20 @@ class OwnerGuardTest {
      * Prints {@code FLAGS n}: how many times the owner found its flag set. Nothing interrupts the owner.
      */
     static final class Hammer {
-        private static volatile Object current;
+        private static volatile Guard current;
         private static volatile boolean stop;
 
         public static void main(final String[] args) throws Exception {
-            final boolean unrepaired = args[0].equals("unrepaired");
+            final Supplier<Guard> fresh = args[0].equals("unrepaired") ? Unrepaired::new
+                    : () -> Guard.of(new OwnerGuard());
             final int rounds = Integer.parseInt(args[1]);
-            current = unrepaired ? new Unrepaired() : new OwnerGuard();
+            current = fresh.get();
             final long[] flags = new long[1];
             final Thread owner = Thread.ofPlatform().start(() -> {
                 while (!stop) {
-                    final Object guard = current;
-                    final boolean entered = guard instanceof Unrepaired u ? u.enter() : ((OwnerGuard) guard).enter();
-                    if (entered) {
-                        if (guard instanceof Unrepaired u) {
-                            u.exit();
-                        } else {
-                            ((OwnerGuard) guard).exit();
-                        }
+                    final Guard guard = current;
+                    if (guard.enter()) {
+                        guard.exit();
                     }
                     if (Thread.interrupted()) {
                         flags[0]++;
@@ -227,21 +267,12 @@ class OwnerGuardTest {
                 }
             });
             for (int round = 0; round < rounds; round++) {
-                final Object guard = current;
-                if (guard instanceof Unrepaired u) {
-                    u.revoke();
-                    while (u.inside()) {
-                        Thread.onSpinWait();
-                    }
-                    current = new Unrepaired();
-                } else {
-                    final OwnerGuard g = (OwnerGuard) guard;
-                    g.revoke();
-                    while (g.inside()) {
-                        Thread.onSpinWait();
-                    }
-                    current = new OwnerGuard();
+                final Guard guard = current;
+                guard.revoke();
+                while (guard.inside()) {
+                    Thread.onSpinWait();
                 }
+                current = fresh.get();
             }
             stop = true;
             owner.join();

@@ -97,6 +97,16 @@ public class MessageBenchmark {
         return resolver.resolve(consumer, meta);
     }
 
+    /**
+     * @return the first long of the resolved payload: a consumer that resolves a header and reads its payload at once,
+     * the view not escaping the caller (were the resolve inlined, the JIT could leave the view unallocated; on JDK 25
+     * its compiled code is too large to inline, so it costs what {@link #resolveCached} does, plus the read)
+     */
+    @Benchmark
+    public long resolveCachedRead() {
+        return resolver.resolve(consumer, meta).get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 0);
+    }
+
     /** @return the received size: allocate 64 B, send it, receive it into a reused message of the other factory */
     @Benchmark
     public long sendReceive64() {

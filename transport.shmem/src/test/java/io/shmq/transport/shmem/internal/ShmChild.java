@@ -110,6 +110,13 @@ public final class ShmChild {
                         final MetaHeader meta = Payload.meta(a[1]);
                         println("CHECKED " + Payload.check(factory.resolve(meta), Long.parseLong(a[2])));
                     }
+                    case "spare" -> {
+                        // Allocated, written and closed, its handle never out: the stripe keeps it as its spare.
+                        final Message message = factory.createMessage(Long.parseLong(a[1]));
+                        Payload.fill(message.data(), 1);
+                        message.close();
+                        println("SPARES " + factory.mappings().spareBlocks());
+                    }
                     case "free" -> {
                         factory.adopt(Payload.meta(a[1])).close();
                         println("FREED");

@@ -142,6 +142,11 @@ final class Ledger {
         LedgerLayout.SHARED_H.setRelease(memory, LedgerLayout.entry(index), LedgerLayout.UNIT | inFlight);
     }
 
+    /** Sets the payload size a managed entry {@code index} records (its block is given to another message). */
+    void resize(final int index, final long size) {
+        LedgerLayout.SIZE_H.set(memory, LedgerLayout.entry(index), size);
+    }
+
     /** Clears entry {@code index}. */
     void clear(final int index) {
         LedgerLayout.STATE_H.setRelease(memory, LedgerLayout.entry(index), LedgerLayout.FREE);

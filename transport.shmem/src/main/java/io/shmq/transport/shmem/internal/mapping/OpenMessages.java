@@ -66,6 +66,17 @@ final class OpenMessages {
         /** Writes each block of a batch into the {@link #ahead} entry claimed for it: one object per stripe. */
         private ManagedSegment.IndexedRecorder recorder;
         private long lastAlignment;
+        /**
+         * The stripe's spare ({@link #park}): a small block of {@link #cached} that a message of this stripe allocated
+         * and freed without its handle ever leaving the message, kept live (one reference, this process's holder word,
+         * the session's tag) and recorded in ledger entry {@link #spareEntry}, for the next allocation of its class
+         * and user offset; 0 when there is none.
+         */
+        private long spare;
+        private int spareClass;
+        private long spareUserOffset;
+        private int spareEntry = -1;
+        private long spareGeneration;
 
         /**
          * Taken for every operation: a thread's stripe is its own but for the factory's close, the duty cycle's flush
@@ -266,6 +277,11 @@ final class OpenMessages {
         }
         stripe.lock();
         try {
+            if (stripe.spare != 0 && stripe.spareClass == cls
+                    && stripe.spareUserOffset == ManagedSegment.userOffset(alignment)) {
+                takeSpare(stripe, message, segment, payload, cls);
+                return true;
+            }
             final long block = segment.takeCached(stripe.cache, cls);
             if (block == 0) {
                 return false;
@@ -286,6 +302,7 @@ final class OpenMessages {
                 message.takeAllocated(segment, block, payload, offset);
                 message.knownGeneration(generation);
                 message.ledgerEntry = entry;
+                message.spareClass = entry >= 0 ? cls : -1;
             } catch (RuntimeException e) {
                 unlink(stripe, message); // the mapping went (the factory closes): no message without a block listed
                 throw e;
@@ -294,6 +311,73 @@ final class OpenMessages {
             stripe.unlock();
         }
         return true;
+    }
+
+    /**
+     * Gives {@code message} the stripe's spare: the block is live already, its header and holder word as this
+     * process's allocation left them, its ledger entry recording it throughout, so nothing is written but the entry's
+     * size. Its generation does not change: no header of the block was ever made ({@link #park}).
+     * The caller holds the stripe's lock.
+     */
+    private void takeSpare(final Stripe stripe, final ShmemMessage message, final ManagedSegment segment,
+                           final long payload, final int cls) {
+        final long block = stripe.spare;
+        stripe.spare = 0;
+        link(stripe, message);
+        ledger.resize(stripe.spareEntry, payload);
+        message.takeAllocated(segment, block, payload, block + stripe.spareUserOffset);
+        message.knownGeneration(stripe.spareGeneration);
+        message.ledgerEntry = stripe.spareEntry;
+        message.spareClass = cls;
+        stripe.spareEntry = -1;
+    }
+
+    /**
+     * Keeps the exclusive small block that {@code message} frees as the stripe's spare instead of freeing it, when
+     * the message allocated it itself and its handle never left the message ({@link ShmemMessage#spareClass}: no
+     * header, no hand-over, no copy), so that the next allocation of the class skips the free and the allocation
+     * (cache, header, generation, ledger entry): a small message sent inline and the next one allocated, or a
+     * receive into a message that an inline send emptied. The block stays live with one reference and this
+     * process's holder word, and its ledger entry moves to the stripe, so a survivor releases it like any block this
+     * process held. Not while an allocation waits for room (the spare is freed then too, as the caches drain), nor
+     * when the stripe has a spare. The caller holds the stripe's lock.
+     *
+     * @return false when the block is freed the usual way
+     */
+    private boolean park(final Stripe stripe, final ManagedSegment segment, final long block,
+                         final ShmemMessage message) {
+        final int cls = message.spareClass;
+        final int entry = message.ledgerEntry;
+        if (cls < 0 || entry < 0 || stripe.spare != 0) {
+            return false;
+        }
+        if (segment.allocationWaiting()) {
+            releaseSpare(stripe);
+            return false;
+        }
+        stripe.spare = block;
+        stripe.spareClass = cls;
+        stripe.spareUserOffset = message.userOffset();
+        stripe.spareEntry = entry;
+        stripe.spareGeneration = message.generation();
+        message.ledgerEntry = -1; // the entry moves to the stripe
+        unlink(stripe, message);
+        return true;
+    }
+
+    /**
+     * Frees the stripe's spare, if any, as the free of its message would have: into the cache first, then its entry
+     * goes. The caller holds the stripe's lock.
+     */
+    private void releaseSpare(final Stripe stripe) {
+        final long block = stripe.spare;
+        if (block == 0) {
+            return;
+        }
+        stripe.spare = 0;
+        stripe.cached.releaseExclusive(block, stripe.cache);
+        clearEntry(stripe, stripe.spareEntry);
+        stripe.spareEntry = -1;
     }
 
     /**
@@ -482,7 +566,8 @@ final class OpenMessages {
                                   final ShmemMessage message, final int entry) {
         final BlockCache cache = segment == stripe.cached ? stripe.cache : null;
         final boolean exclusive = cache != null && segment.exclusive(block);
-        if (exclusive && message != null && deferLarge(stripe, segment, block, message)) {
+        if (exclusive && message != null && (park(stripe, segment, block, message)
+                || deferLarge(stripe, segment, block, message))) {
             return;
         }
         if (exclusive) {
@@ -546,11 +631,21 @@ final class OpenMessages {
     }
 
     /**
-     * Frees every stripe's held-back large blocks (deferred frees and blocks allocated ahead): before an allocation
-     * of this factory waits for room or throws, and at close. Nothing to do costs one volatile load.
+     * Frees every stripe's held-back blocks (deferred frees, blocks allocated ahead, the spares): before an allocation
+     * of this factory waits for room or throws, and at close.
      */
     void flushHeld() {
         flushHeld(Long.MIN_VALUE, true);
+        for (final Stripe stripe : stripes) {
+            if (stripe.spare != 0) {
+                stripe.lock();
+                try {
+                    releaseSpare(stripe);
+                } finally {
+                    stripe.unlock();
+                }
+            }
+        }
     }
 
     /**
@@ -741,12 +836,13 @@ final class OpenMessages {
         }
     }
 
-    /** Gives every stripe's deferred and cached blocks back to the segment (the factory closes). */
+    /** Gives every stripe's deferred, spare and cached blocks back to the segment (the factory closes). */
     void drainCaches() {
         for (final Stripe stripe : stripes) {
             stripe.lock();
             try {
                 flush(stripe);
+                releaseSpare(stripe);
                 if (stripe.cache != null) {
                     stripe.cached.drainAll(stripe.cache);
                 }
@@ -757,8 +853,8 @@ final class OpenMessages {
     }
 
     /**
-     * @return bytes of free blocks the stripes cache (free memory only this factory can allocate) and of the large
-     * blocks they hold back (free once flushed, or the next allocations of their size)
+     * @return bytes of free blocks the stripes cache (free memory only this factory can allocate), of the large
+     * blocks they hold back (free once flushed, or the next allocations of their size) and of their spares
      */
     long cachedBytes() {
         long bytes = 0;
@@ -769,11 +865,28 @@ final class OpenMessages {
                     bytes += stripe.cache.cachedBytes();
                 }
                 bytes += stripe.deferred.bytes + stripe.ahead.bytes;
+                if (stripe.spare != 0) {
+                    bytes += 64L << stripe.spareClass; // a small block of class c is 64 << c bytes
+                }
             } finally {
                 stripe.unlock();
             }
         }
         return bytes;
+    }
+
+    /** @return how many stripes keep a spare block ({@link #park}), each recorded in a ledger entry of its own */
+    int spareBlocks() {
+        int spares = 0;
+        for (final Stripe stripe : stripes) {
+            stripe.lock();
+            try {
+                spares += stripe.spare == 0 ? 0 : 1;
+            } finally {
+                stripe.unlock();
+            }
+        }
+        return spares;
     }
 
     /** @return the ledger entries that record deferred frees, not references of messages */

@@ -940,6 +940,14 @@ public final class SessionMappings {
         return openMessages.deferredEntries();
     }
 
+    /**
+     * @return the spare blocks the stripes keep, live and recorded, for their next small allocations (part of
+     * {@link #recordedReferences()})
+     */
+    public int spareBlocks() {
+        return openMessages.spareBlocks();
+    }
+
     /** @return the ledger entries that record blocks allocated ahead (part of {@link #recordedReferences()}) */
     public int blocksAhead() {
         return openMessages.aheadEntries();

@@ -45,6 +45,13 @@ public final class ShmemMessage implements SharedMemoryMessage {
      */
     boolean received;
     /**
+     * The size class of the small block this message allocated itself while nothing outside the message has seen its
+     * handle (no header made, no hand-over begun, no copy, no move), else -1: the free of such a block may keep it,
+     * live and recorded, as its stripe's spare for the next allocation of the class ({@code OpenMessages}), for no
+     * header of it can be stale. Guarded like the links.
+     */
+    int spareClass = -1;
+    /**
      * The reference this message shares with copies in this process, or null when it holds one of its own (see
      * {@link OpenMessages.Share}); its entry is then the share's and {@link #ledgerEntry} is -1.
      */
@@ -77,6 +84,12 @@ public final class ShmemMessage implements SharedMemoryMessage {
         this.shared = MetaHeader.NOT_SHARED;
         this.hint = 0; // the generation, read when first asked ({@link #generation})
         this.received = false;
+        this.spareClass = -1;
+    }
+
+    /** @return the payload's offset from the block header (a managed message) */
+    long userOffset() {
+        return dataOffset - handle;
     }
 
     /**
@@ -102,6 +115,7 @@ public final class ShmemMessage implements SharedMemoryMessage {
      * into the claimed record at {@code position} of {@code ring}, with no {@link MetaHeader} made on the way.
      */
     public void writeHandover(final SocketRing ring, final long position, final int correlation, final int nonce) {
+        spareClass = -1;
         ring.writeHandover(position, correlation, nonce, size, generation(), handle, segment.id());
     }
 
@@ -243,6 +257,7 @@ public final class ShmemMessage implements SharedMemoryMessage {
     }
 
     private Message copyOwned() {
+        spareClass = -1; // shared, or its header goes to the copy
         final ShmemMessage copy = new ShmemMessage(mappings);
         if (segment != null) {
             final OpenMessages open = mappings.openMessages();
@@ -293,6 +308,7 @@ public final class ShmemMessage implements SharedMemoryMessage {
      * @return the copy
      */
     public ShmemMessage copyCounted() {
+        spareClass = -1;
         checkOpen();
         try {
             final ShmemMessage copy = new ShmemMessage(mappings);
@@ -320,6 +336,7 @@ public final class ShmemMessage implements SharedMemoryMessage {
     public MetaHeader meta() {
         checkOpen();
         if (segment != null) {
+            spareClass = -1; // its handle is out: the block's next allocation must change its generation
             // hint: the block's generation (FairMQ leaves it 0 for managed messages), so a stale header is refused
             return new MetaHeader(size, generation(), handle, MetaHeader.NOT_SHARED, 0, segment.id(), true);
         }
@@ -360,6 +377,7 @@ public final class ShmemMessage implements SharedMemoryMessage {
     }
 
     private void clear() {
+        spareClass = -1;
         segment = null;
         region = null;
         handle = -1;
@@ -448,6 +466,7 @@ public final class ShmemMessage implements SharedMemoryMessage {
      * does not hold its only reference: the send takes the ordinary way)
      */
     public boolean beginHandover(final int nonce) {
+        spareClass = -1;
         return segment != null && share == null
                 && mappings.openMessages().beginHandover(this, Holder.inFlight(nonce));
     }
@@ -464,6 +483,7 @@ public final class ShmemMessage implements SharedMemoryMessage {
      * word is then in flight or the receiver's) or is shared already.
      */
     void markCounted() {
+        spareClass = -1;
         final ManagedSegment s = segment;
         if (s != null) {
             final long own = s.ownHolderOf(generation());
@@ -507,6 +527,7 @@ public final class ShmemMessage implements SharedMemoryMessage {
         hint = source.hint;
         shared = source.shared;
         received = source.received;
+        spareClass = -1;
         source.discard();
     }
 

@@ -44,14 +44,17 @@ final class ShmqPeer {
     }
 
     /**
-     * The high-water mark of each side of a stream: over shared memory 256 messages, fewer for large messages (16 at
-     * 16 MiB), so that what both sides hold, 512 MiB at most, fits the default 2 GiB segment with room to spare (64 a
-     * side at 16 MiB filled it: allocation failed); zeromq's default (1000) over tcp, as plain JeroMQ has.
+     * The high-water mark of each side of a stream: the sockets' default (1000), as plain JeroMQ has over tcp; over
+     * shared memory fewer for large messages (256 at 1 MiB, 16 at 16 MiB), so that what both sides hold, 512 MiB at
+     * most, fits the default 2 GiB segment with room to spare (64 a side at 16 MiB filled it: allocation failed).
+     * Until 2026-12-04 shared memory had at most 256 at every size: a 64 B stream's ring of 256 records then filled in
+     * some runs and stayed full at about two thirds of the rate (README, Benchmarks).
      */
     static int highWaterMark(final TransportKind kind, final long size) {
         // -Dshmq.bench.ring-bytes=N: another budget for an experiment (the benchmark's own runs set none).
         final long budget = Long.getLong("shmq.bench.ring-bytes", 256L << 20);
-        return kind == TransportKind.SHMEM ? (int) Math.max(4, Math.min(256, budget / size))
+        return kind == TransportKind.SHMEM
+                ? (int) Math.max(4, Math.min(Socket.DEFAULT_HIGH_WATER_MARK, budget / size))
                 : Socket.DEFAULT_HIGH_WATER_MARK;
     }
 

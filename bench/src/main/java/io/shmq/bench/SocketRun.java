@@ -12,8 +12,8 @@ import java.util.Locale;
  *   <li>req/rep round trip: this JVM sends a 64-byte request and waits for the reply; the other JVM receives and
  *   sends the same message back. Median and p99 of the round trips after a warm-up.</li>
  * </ul>
- * Both sockets block (spin, then futex); the high-water marks are 256 (fewer above 1 MiB) so that the messages in
- * flight fit the default 2 GiB segment.
+ * Both sockets block (spin, then futex); the high-water marks are the sockets' default, 1000 (fewer from 1 MiB on,
+ * {@code ShmqPeer.highWaterMark}), so that the messages in flight fit the default 2 GiB segment.
  */
 public final class SocketRun {
     private SocketRun() {

@@ -197,18 +197,9 @@ class DeferredFreeTest {
         }
     }
 
-    /**
-     * Waits up to {@link #RECLAIM_BOUND_NANOS} for {@code factory}'s free memory to come back to {@code expected} (a
-     * beat, or a survivor's reclamation after a kill).
-     *
-     * @return the free memory then
-     */
+    /** {@link ShmSession#awaitFreeMemory} within {@link #RECLAIM_BOUND_NANOS}. */
     private static long awaitFreeMemory(final ShmemFactory factory, final long expected) throws InterruptedException {
-        final long deadline = System.nanoTime() + RECLAIM_BOUND_NANOS;
-        while (factory.freeMemory() != expected && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        return factory.freeMemory();
+        return ShmSession.awaitFreeMemory(factory, expected, RECLAIM_BOUND_NANOS);
     }
 
     /** A push in {@code a} connected to a pull in {@code b}; the session's close closes them with the factories. */

@@ -94,11 +94,8 @@ class FanTest {
             producers.forEach(ChildJvm::close);
             consumers.forEach(ChildJvm::close);
         }
-        final long deadline = System.nanoTime() + 5_000_000_000L;
-        while (parent.freeMemory() != start && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertEquals(start, parent.freeMemory(), "the segment's free memory after all closed");
+        assertEquals(start, ShmSession.awaitFreeMemory(parent, start, 5_000_000_000L),
+                "the segment's free memory after all closed");
     }
 
     private static long total(final Map<Long, long[]> sums) {

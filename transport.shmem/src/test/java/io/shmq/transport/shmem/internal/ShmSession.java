@@ -27,6 +27,21 @@ final class ShmSession implements BeforeEachCallback, AfterEachCallback {
     private final List<String> sessions = new ArrayList<>();
     private String name;
 
+    /**
+     * Waits up to {@code boundNanos} for {@code factory}'s free memory to come back to {@code expected} (a beat, a
+     * factory's close, or a survivor's reclamation after a kill).
+     *
+     * @return the free memory then, for the caller to assert
+     */
+    static long awaitFreeMemory(final ShmemFactory factory, final long expected, final long boundNanos)
+            throws InterruptedException {
+        final long deadline = System.nanoTime() + boundNanos;
+        while (factory.freeMemory() != expected && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        return factory.freeMemory();
+    }
+
     @Override
     public void beforeEach(final ExtensionContext context) {
         name = newSession();

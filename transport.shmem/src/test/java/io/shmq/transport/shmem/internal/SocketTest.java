@@ -732,11 +732,8 @@ class SocketTest {
             into.close();
         }
         // Its queued request went with its slot; its block cache comes back with its reclamation (grace + duty).
-        final long deadline = System.nanoTime() + 10_000_000_000L;
-        while (parent.freeMemory() != start && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        assertEquals(start, parent.freeMemory(), "nothing of the dead requester is left held");
+        assertEquals(start, ShmSession.awaitFreeMemory(parent, start, 10_000_000_000L),
+                "nothing of the dead requester is left held");
     }
 
     @Test

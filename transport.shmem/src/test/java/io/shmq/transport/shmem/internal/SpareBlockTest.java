@@ -133,11 +133,8 @@ class SpareBlockTest {
             assertEquals("1", child.call("spare 64", "SPARES", 30));
             child.process().destroyForcibly();
             assertTrue(child.process().waitFor(10, TimeUnit.SECONDS));
-            final long deadline = System.nanoTime() + RECLAIM_BOUND_NANOS;
-            while (parent.freeMemory() != start && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
-            assertEquals(start, parent.freeMemory(), "the survivor released the dead child's spare and caches");
+            assertEquals(start, ShmSession.awaitFreeMemory(parent, start, RECLAIM_BOUND_NANOS),
+                    "the survivor released the dead child's spare and caches");
         }
     }
 }

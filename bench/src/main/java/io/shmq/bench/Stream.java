@@ -5,6 +5,9 @@ package io.shmq.bench;
  * sender writes the sequence number into the first and last 8 bytes of each payload and sends for a fixed time from
  * its first send attempt, then one message numbered {@link #END}; the receiver checks both numbers of every payload
  * and notes the time of every {@code stride}-th message, so that the whole run and its second half can be told apart.
+ * The stride starts at 1 and doubles whenever the marks fill their fixed array (every other mark is kept), so the
+ * receiver's bookkeeping costs the same at every size and rate: a bounded array and a clock read for at most
+ * {@link Trace#MARKS} / 2 messages per doubling, whatever the run's length.
  */
 final class Stream {
     /** The sequence number of the message that ends a stream (not counted). */
@@ -45,22 +48,31 @@ final class Stream {
         return start;
     }
 
-    /** @return how many messages pass between two time marks of the receiver at this size */
-    static int stride(final long size) {
-        return size >= 64 << 10 ? 1 : 64;
-    }
-
-    /** The receiver's record of a stream: the count, a time mark every {@code stride} messages and the end. */
+    /**
+     * The receiver's record of a stream: the count, a time mark every {@code stride} messages (the stride doubling as
+     * the marks fill, {@link #MARKS} at most) and the end.
+     */
     static final class Trace {
-        private final int stride;
-        private long[] marks = new long[1 << 12];
+        /** The most marks kept; when full, every other one is dropped and the stride doubles. */
+        static final int MARKS = 1 << 13;
+        /** Fewer messages than this have no steady part. */
+        static final int MIN_STEADY = 16;
+        private final java.util.function.LongSupplier clock;
+        private final long[] marks = new long[MARKS];
+        private long stride = 1; // a power of two
+        private int marked;
         private long count;
         private long end;
         private boolean done;
         private volatile String abandoned;
 
-        Trace(final int stride) {
-            this.stride = stride;
+        Trace() {
+            this(System::nanoTime);
+        }
+
+        /** @param clock the time of a mark and of the end, in nanoseconds (a test's own clock) */
+        Trace(final java.util.function.LongSupplier clock) {
+            this.clock = clock;
         }
 
         /**
@@ -71,7 +83,7 @@ final class Stream {
          */
         void accept(final long first, final long last) {
             if (first == END) {
-                end = System.nanoTime();
+                end = clock.getAsLong();
                 done = true;
                 return;
             }
@@ -79,12 +91,17 @@ final class Stream {
                 throw new IllegalStateException("wrong payload: expected=" + count + " first=" + first + " last="
                         + last);
             }
-            if (count % stride == 0) {
-                final int index = (int) (count / stride);
-                if (index == marks.length) {
-                    marks = java.util.Arrays.copyOf(marks, marks.length * 2);
+            if ((count & (stride - 1)) == 0) {
+                if (marked == MARKS) { // mark i is message i * stride: keep the even ones, the stride doubles
+                    for (int i = 0; i < MARKS / 2; i++) {
+                        marks[i] = marks[2 * i];
+                    }
+                    marked = MARKS / 2;
+                    stride *= 2;
                 }
-                marks[index] = System.nanoTime();
+                if ((count & (stride - 1)) == 0) {
+                    marks[marked++] = clock.getAsLong();
+                }
             }
             count++;
         }
@@ -116,7 +133,7 @@ final class Stream {
          *         middle message to the end)
          */
         Rates rates(final long firstSend) {
-            if (count < 2L * stride) {
+            if (count < MIN_STEADY) {
                 return new Rates(count, count * 1e9 / (end - firstSend), Double.NaN);
             }
             if (Boolean.getBoolean("shmq.bench.timeline")) { // where a cold start spends its time, to stderr

@@ -29,7 +29,7 @@ final class TwoJvm {
             final Process sender = ChildJvm.start(peer.jvmFlags(), TwoJvm.class, true, "send", peer.name(), address,
                     Long.toString(size), Long.toString(durationNanos), Long.toString(maxCount));
             try {
-                final Stream.Trace trace = new Stream.Trace(Stream.stride(size));
+                final Stream.Trace trace = new Stream.Trace();
                 sender.onExit().thenAccept(p -> trace.abandon("the sender's JVM exited: exit=" + p.exitValue()));
                 receiver.receiveAll(trace);
                 final BufferedReader out = new BufferedReader(new InputStreamReader(sender.getInputStream(),

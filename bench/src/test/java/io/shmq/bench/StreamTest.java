@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class StreamTest {
     @Test
     void shouldCountEveryMessageUntilTheEnd() {
-        final Stream.Trace trace = new Stream.Trace(4);
+        final Stream.Trace trace = new Stream.Trace();
         for (long seq = 0; seq < 100; seq++) {
             trace.accept(seq, seq);
             assertFalse(trace.done());
@@ -25,7 +25,7 @@ class StreamTest {
 
     @Test
     void shouldRejectAMessageOutOfOrderOrTorn() {
-        final Stream.Trace trace = new Stream.Trace(1);
+        final Stream.Trace trace = new Stream.Trace();
         trace.accept(0, 0);
         assertThrows(IllegalStateException.class, () -> trace.accept(2, 2));
         assertThrows(IllegalStateException.class, () -> trace.accept(1, 7));
@@ -33,10 +33,30 @@ class StreamTest {
 
     @Test
     void shouldHaveNoSteadyRateWithTooFewMessages() {
-        final Stream.Trace trace = new Stream.Trace(64);
+        final Stream.Trace trace = new Stream.Trace();
         trace.accept(0, 0);
         trace.accept(Stream.END, Stream.END);
         assertTrue(Double.isNaN(trace.rates(System.nanoTime() - 1000).steady()));
+    }
+
+    @Test
+    void shouldKeepTheMarksOfALongStreamAlignedAsTheStrideDoubles() {
+        // A clock that reads the number of messages accepted so far: one message a nanosecond, exactly. A mark
+        // kept for the wrong message after a doubling would move the middle and the steady rate away from 1e9.
+        final long[] now = {0};
+        final Stream.Trace trace = new Stream.Trace(() -> now[0]);
+        final long messages = 40L * Stream.Trace.MARKS + 12_345; // five doublings and a part
+        for (long seq = 0; seq < messages; seq++) {
+            now[0] = seq;
+            trace.accept(seq, seq);
+        }
+        now[0] = messages;
+        trace.accept(Stream.END, Stream.END);
+        final Rates rates = trace.rates(0);
+        assertEquals(messages, rates.count());
+        assertEquals(1e9, rates.whole(), 1e-3);
+        // after the middle mark (message m, at time m): count - 1 - m messages in count - m ns
+        assertEquals(1e9, rates.steady(), 1e9 / (messages / 4.0), rates.toString());
     }
 
     @Test

@@ -35,8 +35,8 @@ record Topology(Map<String, Device> devices) {
 
     /**
      * @param msgSize the payload bytes of each message: over shared memory the high-water marks shrink below
-     *                zeromq's 1000 when that many messages on every link would fill more than half of a
-     *                default segment ({@link #highWaterMark}); 0 keeps the default
+     *                zeromq's 1000 when the rings of every link would hold more than half of a default segment
+     *                ({@link #highWaterMark}); 0 keeps the default
      */
     static Topology of(final String transport, final String session, final int processors, final int rateLogging,
                        final long msgSize) {
@@ -66,15 +66,29 @@ record Topology(Map<String, Device> devices) {
 
     /**
      * The high-water mark that keeps {@code links} shared-memory links of messages of {@code msgSize} bytes within
-     * half of a default segment (FairMQ #432: a count of 40-byte headers bounds no memory; 1000 messages of 1 MiB on
-     * each of two links fill a 2 GiB segment, and the sampler's allocation failed): at most zeromq's 1000, at least 2.
+     * half of a default segment (FairMQ #432: a count of 40-byte headers bounds no memory). A link holds what its
+     * ring holds: the binder's send and receive marks together, rounded up to a power of two (transport.shmem's
+     * README, Sockets, capacity), so the mark is half the largest power of two of messages that fit the link's share:
+     * at most zeromq's 1000, at least 1. Counting one mark per link instead let 1000 messages of 1 MiB, or 64 of
+     * 16 MiB, on a sampler's one link fill the whole segment (a ring of 2048 or 128 records), and the sampler's
+     * allocation failed in the first second.
      */
     static int highWaterMark(final long msgSize, final int links) {
         if (msgSize <= 0) {
             return Socket.DEFAULT_HIGH_WATER_MARK;
         }
-        final long perLink = FactoryConfig.DEFAULT_SEGMENT_SIZE / 2 / links;
-        return (int) Math.max(2, Math.min(Socket.DEFAULT_HIGH_WATER_MARK, perLink / msgSize));
+        final long fit = FactoryConfig.DEFAULT_SEGMENT_SIZE / 2 / links / msgSize; // messages a link may hold
+        if (fit < 2) {
+            return 1;
+        }
+        return (int) Math.min(Socket.DEFAULT_HIGH_WATER_MARK, Long.highestOneBit(fit) / 2);
+    }
+
+    /** @return the records of the ring of a link whose binder has these marks on both sides (at least 2) */
+    static long ringRecords(final int highWaterMark) {
+        final long wanted = Math.max(2, 2L * highWaterMark);
+        final long records = Long.highestOneBit(wanted);
+        return records < wanted ? records << 1 : records;
     }
 
     private static String address(final String transport, final String session, final String name) {

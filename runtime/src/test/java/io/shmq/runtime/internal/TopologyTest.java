@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.shmq.devices.ChannelSpec;
 import io.shmq.devices.ChannelSyntax;
 import io.shmq.transport.api.ChannelMethod;
+import io.shmq.transport.api.FactoryConfig;
 import io.shmq.transport.api.TransportKind;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -60,15 +61,33 @@ class TopologyTest {
 
     @Test
     void shouldBoundWhatTheSharedMemoryLinksHoldForLargeMessages() {
-        // 1 KiB: zeromq's 1000 (no key added); 1 MiB on two links: 512 each, 1 GiB in all, half the segment.
+        // A link's ring holds the binder's send and receive marks, rounded up to a power of two: 1 KiB keeps
+        // zeromq's 1000 (no key added); 1 MiB on two links: 256 a side, rings of 512 records, 1 GiB in all, half
+        // the segment; 1 MiB on one link 512, 16 MiB on one link 32 (rings of 1024 and 64 records: 1 GiB).
         assertEquals(1000, Topology.highWaterMark(1024, 2));
-        assertEquals(512, Topology.highWaterMark(1 << 20, 2));
-        assertEquals(2, Topology.highWaterMark(1L << 30, 2));
+        assertEquals(256, Topology.highWaterMark(1 << 20, 2));
+        assertEquals(512, Topology.highWaterMark(1 << 20, 1));
+        assertEquals(32, Topology.highWaterMark(16 << 20, 1));
+        assertEquals(1, Topology.highWaterMark(1L << 30, 2));
+        assertEquals(2048, Topology.ringRecords(1000));
+        assertEquals(64, Topology.ringRecords(32));
+        assertEquals(2, Topology.ringRecords(1));
+        for (int links = 1; links <= 8; links++) {
+            for (long size = 64; size <= 1L << 30; size = size * 3 / 2) {
+                final int hwm = Topology.highWaterMark(size, links);
+                if (hwm > 1) {
+                    assertTrue(Topology.ringRecords(hwm) * size * links <= FactoryConfig.DEFAULT_SEGMENT_SIZE / 2,
+                            "size=" + size + " links=" + links + " hwm=" + hwm);
+                    assertTrue(Topology.ringRecords(hwm + 1) * size * links > FactoryConfig.DEFAULT_SEGMENT_SIZE / 2
+                            || hwm == 1000, "the largest mark that fits: size=" + size + " links=" + links);
+                }
+            }
+        }
         final Topology large = Topology.of("shmem", "s", 1, 1, 1 << 20);
         for (final String id : large.devices().keySet()) {
             for (final ChannelSpec c : specs(large, id)) {
-                assertEquals(512, c.config().sendHighWaterMark(), id);
-                assertEquals(512, c.config().receiveHighWaterMark(), id);
+                assertEquals(256, c.config().sendHighWaterMark(), id);
+                assertEquals(256, c.config().receiveHighWaterMark(), id);
             }
         }
         for (final ChannelSpec c : specs(Topology.of("shmem", "s", 1, 1, 1024), "sink")) {

@@ -12,6 +12,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,6 +53,43 @@ class SideChannelScenarioIT {
             assertTrue(out.contains("bytes read in place (not copied"), out);
             assertTrue(out.contains("summary (done):") && out.contains("dropped=0"), out);
             assertEquals(0, sessionFiles(session), "files of session " + session + " left: " + out);
+        }
+    }
+
+    @Test
+    void shouldEndWithStatusOneWhenTheConsumerRuntimeIsKilled() throws Exception {
+        final String session = "scit-" + UUID.randomUUID().toString().substring(0, 8);
+        final Path log = dir.resolve("killed.log");
+        final Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "--add-opens=java.base/java.nio=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow", "-jar", System.getProperty("runtime.jar"),
+                "--scenario", "sidechannel", "--count", "0", "--session", session, "--rate-logging", "1")
+                .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
+            final Pattern pid = Pattern.compile("consumer {5}pid=(\\d+) \\(second runtime\\)");
+            long consumer = -1;
+            while (System.nanoTime() < deadline && p.isAlive()) { // its pid, then its first rate line
+                final String out = Files.readString(log);
+                final Matcher m = pid.matcher(out);
+                if (m.find() && out.contains("rows/s resolved")) {
+                    consumer = Long.parseLong(m.group(1));
+                    break;
+                }
+                Thread.sleep(100);
+            }
+            assertTrue(consumer > 0, "the consumer runtime resolved rows: " + Files.readString(log));
+            ProcessHandle.of(consumer).ifPresent(ProcessHandle::destroyForcibly);
+            final boolean ended = p.waitFor(WAIT_S, TimeUnit.SECONDS);
+            final String out = Files.readString(log);
+            assertTrue(ended, "the runtime ended after its consumer was killed: " + out);
+            assertEquals(1, p.exitValue(), out);
+            assertTrue(out.contains("shmq side channel: the consumer runtime (pid " + consumer + ") exited with "
+                    + "status 137 before the run ended"), out);
+            assertEquals(0, sessionFiles(session), "files of session " + session + " left: " + out);
+        } finally {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly().waitFor();
         }
     }
 

@@ -31,13 +31,16 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  * a second runtime ({@code --scenario sidechannel-consumer}, same jar, flags and session) whose consumer device
  * resolves every row in place. With {@code --count N} (rows) both end by themselves: the consumer when it has read
  * N rows, this one when every table is released, every region callback came and the consumer exited; the exit
- * status is 0 when every row resolved with its checksum right, no table was dropped and the callbacks match.
+ * status is 0 when every row resolved with its checksum right, no table was dropped and the callbacks match. A
+ * consumer runtime that exits with another status first (killed, failed) ends this one with status 1.
  * Reads the runtime's framework properties {@code shmq.run.*}; does nothing for any other scenario.
  */
 @Component(immediate = true)
 public final class SideChannelScenario {
     /** How long the run may go without progress before it is given up. */
     static final long STALL_MS = 30_000;
+    /** How long a failed exit of the consumer runtime waits for this one's stop (Ctrl-C ends both) to come first. */
+    static final long CONSUMER_EXIT_GRACE_MS = 1_000;
     private static final String EXIT_PROPERTY = "shmq.runtime.exit";
     private static final String TABLES_PROPERTY = "shmq.sidechannel.tables";
 
@@ -147,6 +150,15 @@ public final class SideChannelScenario {
                 return 1;
             }
             final Map<String, Long> c = s.counters();
+            if (!child.isAlive() && child.exitValue() != 0) {
+                // Killed, or failed: no row will be acknowledged again (the forced drops of the ack timeout would
+                // look like progress for ever). A Ctrl-C reaches both runtimes: this one's stop interrupts the
+                // wait first and prints its own summary.
+                Thread.sleep(CONSUMER_EXIT_GRACE_MS);
+                System.out.println("shmq side channel: the consumer runtime (pid " + child.pid() + ") exited with "
+                        + "status " + child.exitValue() + " before the run ended: " + new TreeMap<>(c));
+                return 1;
+            }
             final long released = c.getOrDefault("acked-tables", 0L) + c.getOrDefault("forced-tables", 0L);
             if (count > 0 && c.getOrDefault("published-rows", 0L) >= count && s.state() == DeviceState.READY
                     && released >= c.getOrDefault("published-tables", 0L) && !child.isAlive()) {

@@ -84,13 +84,6 @@ record Topology(Map<String, Device> devices) {
         return (int) Math.min(Socket.DEFAULT_HIGH_WATER_MARK, Long.highestOneBit(fit) / 2);
     }
 
-    /** @return the records of the ring of a link whose binder has these marks on both sides (at least 2) */
-    static long ringRecords(final int highWaterMark) {
-        final long wanted = Math.max(2, 2L * highWaterMark);
-        final long records = Long.highestOneBit(wanted);
-        return records < wanted ? records << 1 : records;
-    }
-
     private static String address(final String transport, final String session, final String name) {
         if (transport.equals("shmem")) {
             return "shm://" + session + "-" + name;

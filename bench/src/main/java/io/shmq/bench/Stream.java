@@ -92,16 +92,16 @@ final class Stream {
                         + last);
             }
             if ((count & (stride - 1)) == 0) {
-                if (marked == MARKS) { // mark i is message i * stride: keep the even ones, the stride doubles
+                // Mark i is message i * stride, so a full array means count == MARKS * stride: keep the even marks
+                // and double the stride, and this message is still on it.
+                if (marked == MARKS) {
                     for (int i = 0; i < MARKS / 2; i++) {
                         marks[i] = marks[2 * i];
                     }
                     marked = MARKS / 2;
                     stride *= 2;
                 }
-                if ((count & (stride - 1)) == 0) {
-                    marks[marked++] = clock.getAsLong();
-                }
+                marks[marked++] = clock.getAsLong();
             }
             count++;
         }

@@ -117,6 +117,14 @@ public final class ShmChild {
                         message.close();
                         println("SPARES " + factory.mappings().spareBlocks());
                     }
+                    case "lend" -> {
+                        // A spare made, then taken by a message that stays open: the stripe lent it the block.
+                        factory.createMessage(Long.parseLong(a[1])).close();
+                        final Message message = factory.createMessage(Long.parseLong(a[1]));
+                        Payload.fill(message.data(), 2);
+                        held.add(message);
+                        println("SPARES " + factory.mappings().spareBlocks());
+                    }
                     case "free" -> {
                         factory.adopt(Payload.meta(a[1])).close();
                         println("FREED");

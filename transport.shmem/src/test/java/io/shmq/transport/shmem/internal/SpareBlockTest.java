@@ -6,6 +6,7 @@ import io.shmq.transport.api.SharedMemoryException;
 import io.shmq.transport.api.SharedMemoryMessage;
 import io.shmq.transport.api.Socket;
 import io.shmq.transport.api.SocketType;
+import io.shmq.transport.api.TransportClosedException;
 import io.shmq.transport.shmem.internal.segment.HeapWalk;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
@@ -123,6 +124,51 @@ class SpareBlockTest {
         assertTrue(a.freeMemory() < start, "another factory's spare is not free to this one");
         b.close();
         assertEquals(start, a.freeMemory(), "the closed factory gave its spare back");
+    }
+
+    @Test
+    void shouldReleaseTheMessagesHoldingLentSparesWhenTheFactoryCloses() {
+        final ShmemFactory a = shm.factory("a");
+        final long start = a.freeMemory();
+        final ShmemFactory b = shm.factory("b");
+        b.createMessage(64).close();
+        final Message lent = b.createMessage(64); // takes the spare: lent, unlisted
+        assertEquals(0, b.mappings().spareBlocks());
+        assertEquals(1, b.mappings().lentBlocks());
+        final Message listed = b.createMessage(64); // from the cache: the stripe has a block lent out already
+        lent.close();
+        assertEquals(1, b.mappings().spareBlocks(), "a lent block freed becomes the spare again");
+        assertEquals(0, b.mappings().lentBlocks());
+        final Message again = b.createMessage(64);
+        assertEquals(1, b.mappings().lentBlocks());
+        final Message copy = again.copy();
+        assertEquals(0, b.mappings().lentBlocks(), "a copy lists the lent message");
+        b.createMessage(64).close(); // from the cache, freed into the spare
+        final Message lentAtClose = b.createMessage(64);
+        lentAtClose.data().set(ValueLayout.JAVA_LONG_UNALIGNED, 0, 7);
+        assertEquals(1, b.mappings().lentBlocks());
+        assertTrue(a.freeMemory() < start);
+        b.close();
+        assertEquals(start, a.freeMemory(), "the closed factory released its open messages, the lent one too");
+        for (final Message message : List.of(listed, again, copy, lentAtClose)) {
+            final TransportClosedException e = assertThrows(TransportClosedException.class, message::size);
+            assertTrue(e.getMessage().contains("released when its factory closed"), e.getMessage());
+            message.close(); // nothing left to release
+        }
+        assertEquals(start, a.freeMemory());
+    }
+
+    @Test
+    void shouldReclaimABlockLentToAMessageOfAKilledProcess() throws Exception {
+        final ShmemFactory parent = shm.factory("parent");
+        final long start = parent.freeMemory();
+        try (ChildJvm child = new ChildJvm(shm.name(), ShmSession.SEGMENT_SIZE)) {
+            assertEquals("0", child.call("lend 64", "SPARES", 30), "the open message took the spare");
+            child.process().destroyForcibly();
+            assertTrue(child.process().waitFor(10, TimeUnit.SECONDS));
+            assertEquals(start, ShmSession.awaitFreeMemory(parent, start, RECLAIM_BOUND_NANOS),
+                    "the survivor released the block the dead child's open message held");
+        }
     }
 
     @Test

@@ -16,6 +16,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Whoever unlinks a message decides its fate: the owner releases it on close, the factory releases it on
  * factory close; a message unlinked by the factory is only cleared by its owner.
  *
+ * <p>One message per stripe is not listed: the one that took the stripe's spare block ({@link #lend}). Listing stores
+ * the young message into older objects, and each such store costs a fence under G1; the stripe keeps that message's
+ * block and entry in primitives instead, the factory's close releases the block by them, and the message finds out
+ * at its next step ({@link ShmemMessage#orphaned}).
+ *
  * <p>The same lock guards the message's entry in the factory's {@link Ledger}: each stripe owns a range of
  * entries and a stack of free ones, so recording a payload costs a few plain stores into this process's ledger
  * file and no shared cache line.
@@ -34,6 +39,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class OpenMessages {
     private static final int STRIPES = 16;
+    private static final java.lang.invoke.VarHandle LENT;
+
+    static {
+        try {
+            LENT = java.lang.invoke.MethodHandles.lookup().findVarHandle(Stripe.class, "lent", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     /** One list, its ledger range and its lock. */
     static final class Stripe {
@@ -77,6 +91,16 @@ final class OpenMessages {
         private long spareUserOffset;
         private int spareEntry = -1;
         private long spareGeneration;
+        /**
+         * The serial of the message that holds the spare this stripe lent it ({@link #lend}), unlisted; 0 when none.
+         * Written under the lock; read by the message's owner without it ({@link #lentTo}).
+         */
+        private long lent;
+        /** The lent block and its ledger entry: what the factory's close releases for the message. */
+        private long lentBlock;
+        private int lentEntry = -1;
+        /** The last serial given. */
+        private long lends;
 
         /**
          * Taken for every operation: a thread's stripe is its own but for the factory's close, the duty cycle's flush
@@ -96,6 +120,21 @@ final class OpenMessages {
 
         void lock() {
             lock.lock();
+        }
+
+        /** No block is lent out any more (its message gave it back, or the factory's close released it). */
+        void endLend() {
+            lentEntry = -1;
+            lentBlock = 0;
+            LENT.setRelease(this, 0L);
+        }
+
+        /**
+         * @return whether the message of serial {@code serial} still holds the block this stripe lent it (false once
+         * the factory's close released it)
+         */
+        boolean lentTo(final long serial) {
+            return (long) LENT.getAcquire(this) == serial;
         }
 
         void unlock() {
@@ -316,14 +355,19 @@ final class OpenMessages {
     /**
      * Gives {@code message} the stripe's spare: the block is live already, its header and holder word as this
      * process's allocation left them, its ledger entry recording it throughout, so nothing is written but the entry's
-     * size. Its generation does not change: no header of the block was ever made ({@link #park}).
-     * The caller holds the stripe's lock.
+     * size. Its generation does not change: no header of the block was ever made ({@link #park}). The message is
+     * lent the block unlisted when the stripe has no other lent out ({@link #lend}). The caller holds the stripe's
+     * lock.
      */
     private void takeSpare(final Stripe stripe, final ShmemMessage message, final ManagedSegment segment,
                            final long payload, final int cls) {
         final long block = stripe.spare;
         stripe.spare = 0;
-        link(stripe, message);
+        if (stripe.lent == 0) {
+            lend(stripe, message, block, stripe.spareEntry);
+        } else {
+            link(stripe, message);
+        }
         ledger.resize(stripe.spareEntry, payload);
         message.takeAllocated(segment, block, payload, block + stripe.spareUserOffset);
         message.knownGeneration(stripe.spareGeneration);
@@ -496,7 +540,7 @@ final class OpenMessages {
         final Share share;
         stripe.lock();
         try {
-            if (message.stripe != stripe) {
+            if (!holds(stripe, message)) {
                 return false;
             }
             share = message.share;
@@ -710,9 +754,10 @@ final class OpenMessages {
             }
             stripe.lock();
             try {
-                if (original.stripe != stripe) {
+                if (!holds(stripe, original)) {
                     return false;
                 }
+                settle(stripe, original);
                 share = new Share(stripe, original.ledgerEntry, original.regionShared());
                 original.ledgerEntry = -1;
                 original.share = share;
@@ -749,7 +794,7 @@ final class OpenMessages {
         if (share.holders() == 1) {
             stripe.lock();
             try {
-                if (message.stripe == stripe) {
+                if (holds(stripe, message)) {
                     message.ledgerEntry = share.entry;
                     message.takeShared(share.shared());
                     message.share = null;
@@ -768,7 +813,7 @@ final class OpenMessages {
         segment.retain(block);
         stripe.lock();
         try {
-            if (message.stripe != stripe) {
+            if (!holds(stripe, message)) {
                 segment.release(block);
                 return;
             }
@@ -819,7 +864,7 @@ final class OpenMessages {
         }
         stripe.lock();
         try {
-            if (message.stripe != stripe) {
+            if (!holds(stripe, message)) {
                 // Released by the factory's close meanwhile: the count taken here goes too.
                 if (counters.release(counter)) {
                     acknowledge.run();
@@ -887,6 +932,20 @@ final class OpenMessages {
             }
         }
         return spares;
+    }
+
+    /** @return how many stripes have lent their spare block to a message, unlisted ({@link #lend}) */
+    int lentBlocks() {
+        int lent = 0;
+        for (final Stripe stripe : stripes) {
+            stripe.lock();
+            try {
+                lent += stripe.lent == 0 ? 0 : 1;
+            } finally {
+                stripe.unlock();
+            }
+        }
+        return lent;
     }
 
     /** @return the ledger entries that record deferred frees, not references of messages */
@@ -972,7 +1031,7 @@ final class OpenMessages {
         }
         stripe.lock();
         try {
-            if (message.stripe != stripe) {
+            if (!holds(stripe, message)) {
                 return;
             }
             final ManagedSegment segment = message.managedSegment();
@@ -999,7 +1058,7 @@ final class OpenMessages {
         }
         stripe.lock();
         try {
-            if (message.stripe == stripe && message.ledgerEntry >= 0) {
+            if (holds(stripe, message) && message.ledgerEntry >= 0) {
                 message.record(ledger, message.ledgerEntry);
             }
         } finally {
@@ -1019,7 +1078,7 @@ final class OpenMessages {
         if (stripe != null) {
             stripe.lock();
             try {
-                if (source.stripe == stripe) {
+                if (holds(stripe, source)) {
                     if (source.share != null) {
                         throw new IllegalArgumentException("a message that shares its reference cannot be moved");
                     }
@@ -1047,6 +1106,43 @@ final class OpenMessages {
         return unregister(message, false);
     }
 
+    /**
+     * Gives {@code message} the stripe's spare {@code block} (recorded in {@code entry}) without listing it: listing a
+     * message stores it into the stripe or into the list's head, objects older than the message, and G1's
+     * post-write barrier issues a {@code StoreLoad} fence for each such store (41% of an allocate + free of 64 B,
+     * JMH {@code perfasm}). The stripe keeps the block, its entry and the message's serial in primitives instead, so
+     * the factory's close releases the block without reaching the message ({@link #releaseAll}), and the message
+     * learns it at its next step: it finds the stripe lent to another serial ({@link #holds}). The caller holds the
+     * stripe's lock; the stripe has no other block lent out.
+     */
+    private static void lend(final Stripe stripe, final ShmemMessage message, final long block, final int entry) {
+        final long serial = ++stripe.lends;
+        stripe.lentBlock = block;
+        stripe.lentEntry = entry;
+        LENT.setRelease(stripe, serial);
+        message.lent = serial;
+        message.prevOpen = null;
+        message.nextOpen = null;
+        message.stripe = stripe;
+    }
+
+    /**
+     * @return whether {@code message} is still registered with {@code stripe}, whose lock the caller holds: listed in
+     * it, or holding the block it lent; false once the factory's close released the message
+     */
+    private static boolean holds(final Stripe stripe, final ShmemMessage message) {
+        return message.stripe == stripe && (message.lent == 0 || stripe.lent == message.lent);
+    }
+
+    /** Lists a message the stripe lent its spare, before a step that the lent state does not cover (a copy). */
+    private static void settle(final Stripe stripe, final ShmemMessage message) {
+        if (message.lent != 0) {
+            stripe.endLend();
+            message.lent = 0;
+            link(stripe, message);
+        }
+    }
+
     private static void link(final Stripe stripe, final ShmemMessage message) {
         final ShmemMessage head = stripe.head;
         message.prevOpen = null;
@@ -1065,6 +1161,12 @@ final class OpenMessages {
             stripe.giveBack(entry);
             message.ledgerEntry = -1;
         }
+        if (message.lent != 0) { // holds the stripe's lent block, unlisted
+            stripe.endLend();
+            message.lent = 0;
+            message.stripe = null;
+            return;
+        }
         final ShmemMessage previous = message.prevOpen;
         final ShmemMessage next = message.nextOpen;
         if (previous == null) {
@@ -1080,12 +1182,28 @@ final class OpenMessages {
         message.stripe = null;
     }
 
+    /**
+     * The factory's close releases the block the stripe lent a message ({@link #lend}) as that message's
+     * {@link ShmemMessage#releaseByFactory} would: its entry first, then the block (a kill between leaks, never
+     * frees twice); the message finds itself released at its next step. The caller holds the stripe's lock.
+     */
+    private void releaseLent(final Stripe stripe) {
+        final long block = stripe.lentBlock;
+        clearEntry(stripe, stripe.lentEntry);
+        stripe.endLend();
+        ShmemMessage.releaseBlock(stripe.cached, block);
+    }
+
     /** Releases every registered message; returns how many. */
     int releaseAll() {
         int released = 0;
         for (final Stripe stripe : stripes) {
             stripe.lock();
             try {
+                if (stripe.lent != 0) {
+                    releaseLent(stripe);
+                    released++;
+                }
                 while (stripe.head != null) {
                     final ShmemMessage message = stripe.head;
                     unlink(stripe, message);

@@ -948,6 +948,11 @@ public final class SessionMappings {
         return openMessages.spareBlocks();
     }
 
+    /** @return the spare blocks the stripes lent to open messages, unlisted (a count for tests and diagnostics) */
+    public int lentBlocks() {
+        return openMessages.lentBlocks();
+    }
+
     /** @return the ledger entries that record blocks allocated ahead (part of {@link #recordedReferences()}) */
     public int blocksAhead() {
         return openMessages.aheadEntries();

@@ -36,6 +36,12 @@ public final class ShmemMessage implements SharedMemoryMessage {
      */
     OpenMessages.Stripe stripe;
     ShmemMessage prevOpen;
+    /**
+     * The serial under which {@link #stripe} lent this message its spare block, unlisted ({@code OpenMessages.lend}),
+     * or 0 when the message is listed or holds nothing; guarded like the links. While it is not 0, the factory's close
+     * releases the block through the stripe and this message reads as orphaned once the stripe's serial moved on.
+     */
+    long lent;
     /** This message's entry in the factory's ledger, -1 when none (guarded by the stripe's lock). */
     int ledgerEntry = -1;
     /**
@@ -196,7 +202,7 @@ public final class ShmemMessage implements SharedMemoryMessage {
         if (closed) {
             throw new TransportClosedException("message is closed");
         }
-        if (orphaned) {
+        if (orphaned()) {
             throw new TransportClosedException("message was released when its factory closed");
         }
     }
@@ -448,7 +454,7 @@ public final class ShmemMessage implements SharedMemoryMessage {
      * it and allocating the same again
      */
     boolean holdsOnly(final long size) {
-        return segment != null && this.size == size && share == null && stripe != null && !closed && !orphaned
+        return segment != null && this.size == size && share == null && stripe != null && !closed && !orphaned()
                 && segment.exclusive(handle) && segment.holder(handle) == segment.ownHolderOf(generation());
     }
 
@@ -503,9 +509,9 @@ public final class ShmemMessage implements SharedMemoryMessage {
         return segment != null || region != null;
     }
 
-    /** @return whether the factory's close released this message's payload */
+    /** @return whether the factory's close released this message's payload (listed, or the block its stripe lent) */
     boolean orphaned() {
-        return orphaned;
+        return orphaned || lent != 0 && !stripe.lentTo(lent);
     }
 
     /** Empties and closes the message without releasing anything (a message nobody else sees). */
@@ -567,10 +573,19 @@ public final class ShmemMessage implements SharedMemoryMessage {
             range.run();
             return;
         }
+        if (s != null) {
+            releaseBlock(s, h);
+        }
+    }
+
+    /**
+     * The factory's close releases this process's reference to {@code block}, which a message held: not a block a
+     * send put in flight (it belongs to its ring record now: its consumer, or the binder's drain).
+     */
+    static void releaseBlock(final ManagedSegment s, final long block) {
         try {
-            // A block a send put in flight belongs to its ring record now (its consumer, or the binder's drain).
-            if (s != null && !Holder.inFlightId(Holder.id(s.holder(h)))) {
-                s.release(h);
+            if (!Holder.inFlightId(Holder.id(s.holder(block)))) {
+                s.release(block);
             }
         } catch (IllegalStateException e) {
             // The factory closed and unmapped the segment: the session reclaims everything when it ends.

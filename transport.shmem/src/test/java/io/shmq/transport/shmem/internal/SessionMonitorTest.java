@@ -120,6 +120,23 @@ class SessionMonitorTest {
     }
 
     @Test
+    void shouldSaySoWhenThereIsNoSession() throws Exception {
+        final Path empty = Files.createTempDirectory(dir, "empty-");
+        try {
+            final Run list = run("list", "--dir", empty.toString());
+            assertEquals(0, list.code(), list.err());
+            assertEquals("", list.out(), "nothing on stdout for scripts");
+            assertEquals("no shmq sessions in " + empty + System.lineSeparator(), list.err());
+            final Run cleanup = run("cleanup", "--stale", "--dir", empty.toString());
+            assertEquals(0, cleanup.code(), cleanup.err());
+            assertEquals("", cleanup.out());
+            assertEquals("no stale shmq sessions in " + empty + System.lineSeparator(), cleanup.err());
+        } finally {
+            Files.delete(empty);
+        }
+    }
+
+    @Test
     void shouldListKilledChildsSessionAsStaleAndCleanupEveryFileOfIt() throws Exception {
         final String session = newSession();
         final String shmId = ShmSession.shmId(session);

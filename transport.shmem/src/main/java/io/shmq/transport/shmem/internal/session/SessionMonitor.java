@@ -536,7 +536,11 @@ public final class SessionMonitor {
                     if (rest.size() != 1 || force || stale) {
                         return usage(err, "list takes only --dir and --details");
                     }
-                    for (final SessionInfo info : list(dir)) {
+                    final List<SessionInfo> sessions = list(dir);
+                    if (sessions.isEmpty()) {
+                        err.println("no shmq sessions in " + dir); // stdout stays empty for scripts
+                    }
+                    for (final SessionInfo info : sessions) {
                         out.println(info);
                         if (details && NAME.matcher(ShmFiles.PREFIX + info.shmId() + "_mng").matches()) {
                             details(dir, info.shmId()).forEach(out::println);
@@ -553,7 +557,11 @@ public final class SessionMonitor {
                     }
                     if (stale) {
                         int failed = 0;
-                        for (final Outcome outcome : cleanupStale(dir, null)) {
+                        final List<Outcome> outcomes = cleanupStale(dir, null);
+                        if (outcomes.isEmpty()) {
+                            err.println("no stale shmq sessions in " + dir);
+                        }
+                        for (final Outcome outcome : outcomes) {
                             out.println(outcome.message());
                             failed += outcome.removed() ? 0 : 1;
                         }

@@ -111,10 +111,10 @@ public final class CompareRun {
         Runtime.getRuntime().addShutdownHook(cleanup);
         final StringBuilder report = new StringBuilder();
         final String header = String.format(Locale.ROOT, "shmq bench compare, %s: %d round(s), %.1f s per stream case,"
-                        + " %,d round trips after %,d warm-up; JDK %s, %d cores, load average at start %s",
+                        + " %,d round trips after %,d warm-up; JDK %s, %d cores (%s), load average at start %s",
                 Instant.now().truncatedTo(ChronoUnit.SECONDS), settings.rounds(), settings.seconds(),
                 settings.roundTrips(), settings.warmUp(), System.getProperty("java.version"),
-                Runtime.getRuntime().availableProcessors(), loadAverage());
+                Runtime.getRuntime().availableProcessors(), cpuModel(), loadAverage());
         System.out.println(header);
         report.append(header).append("\n\n");
         final List<Case> cases = cases(settings, scratch);
@@ -290,6 +290,29 @@ public final class CompareRun {
             csv.append(',').append(s.error() == null ? "" : '"' + s.error().replace('"', '\'') + '"').append('\n');
         }
         return csv.toString();
+    }
+
+    /** @return the processor's model name (results differ a lot between machines of the same size), or "unknown CPU" */
+    private static String cpuModel() {
+        try {
+            return cpuModel(Files.readString(Path.of("/proc/cpuinfo")));
+        } catch (IOException e) {
+            return cpuModel("");
+        }
+    }
+
+    /** @return the first {@code model name} of a {@code /proc/cpuinfo} text, or "unknown CPU" */
+    static String cpuModel(final String cpuinfo) {
+        for (final String line : cpuinfo.split("\n")) {
+            final int colon = line.indexOf(':');
+            if (colon > 0 && line.substring(0, colon).trim().equals("model name")) {
+                final String model = line.substring(colon + 1).trim().replaceAll("\\s+", " ");
+                if (!model.isEmpty()) {
+                    return model;
+                }
+            }
+        }
+        return "unknown CPU";
     }
 
     private static String loadAverage() {

@@ -30,12 +30,17 @@ enum Peer {
     /** Aeron IPC with an embedded media driver. */
     AERON("Aeron IPC", AeronPeer.JVM_FLAGS, Address.DIRECTORY, AeronPeer::sender, AeronPeer::receiver,
             AeronPeer::requester, AeronPeer::reply),
-    /** A yardstick, not in the compare's table: the least a stream over FFM does ({@link FfmRingPeer}). */
-    FFM_RING("FFM ring (yardstick)", List.of(), Address.DIRECTORY, FfmRingPeer::sender, FfmRingPeer::receiver, null,
-            null),
-    /** The same yardstick with the payload in a pooled block and only its offset in the ring ({@link FfmRefPeer}). */
+    /**
+     * A yardstick, not in the compare's table: the least a stream over FFM does ({@link FfmRingPeer}), and a round
+     * trip by value ({@link FfmRoundTripPeer}).
+     */
+    FFM_RING("FFM ring (yardstick)", List.of(), Address.DIRECTORY, FfmRingPeer::sender, FfmRingPeer::receiver,
+            (address, size) -> FfmRoundTripPeer.requester(FfmRoundTripPeer.BY_VALUE, address, size),
+            (address, rounds) -> FfmRoundTripPeer.reply(FfmRoundTripPeer.BY_VALUE, address, rounds)),
+    /** The same yardsticks with the payload in a block and only its offset in the ring ({@link FfmRefPeer}). */
     FFM_REF("FFM reference ring (yardstick)", List.of(), Address.DIRECTORY, FfmRefPeer::sender, FfmRefPeer::receiver,
-            null, null);
+            (address, size) -> FfmRoundTripPeer.requester(FfmRoundTripPeer.BY_REFERENCE, address, size),
+            (address, rounds) -> FfmRoundTripPeer.reply(FfmRoundTripPeer.BY_REFERENCE, address, rounds));
 
     /** Opens one side of a run at an address, for messages of a size. */
     @FunctionalInterface

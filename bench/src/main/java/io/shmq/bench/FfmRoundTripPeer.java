@@ -18,10 +18,11 @@ import java.nio.file.Path;
  *   line the receiver must fetch from the other core (the record, sequence and payload together at 64 B).</li>
  *   <li>{@linkplain #BY_REFERENCE by reference} ({@code FFM_REF}): the payload is in a block of the shared file and
  *   a record carries only its offset; the replier reads the payload in place and sends the same offset back, as
- *   shmq's rep sends back the message it received. The request's one-way is two lines fetched one after the other
- *   (the record names the block); the reply's is one (the block is the requester's own, unchanged). No ownership
- *   is recorded: shmq writes the block's holder word at each receive (its crash safety), so its reply costs a
- *   second dependent line too.</li>
+ *   shmq's rep sends back a message larger than its ring record holds. The request's one-way is two lines fetched
+ *   one after the other (the record names the block); the reply's is one (the block is the requester's own,
+ *   unchanged). No ownership is recorded: shmq writes the block's holder word at each such receive (its crash
+ *   safety), so its reply costs a second dependent line too. A message of up to 104 bytes shmq sends inside the
+ *   record, as by value.</li>
  * </ul>
  * {@code CompareCase rtt FFM_RING|FFM_REF SIZE WARM_UP ROUNDS DIR}; sizes 16 B to 4 KiB.
  *

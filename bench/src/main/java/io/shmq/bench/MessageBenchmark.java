@@ -46,6 +46,10 @@ public class MessageBenchmark {
     private Socket push;
     private Socket pull;
     private Message into;
+    private Socket req;
+    private Socket rep;
+    private Message asked;
+    private Message answer;
 
     /** Opens a producer and a consumer factory of one fresh session and allocates the message to resolve. */
     @Setup(Level.Trial)
@@ -62,12 +66,22 @@ public class MessageBenchmark {
         push = factory.createSocket(SocketType.PUSH, "push");
         push.connect("shm://bench");
         into = consumer.createMessage();
+        req = factory.createSocket(SocketType.REQ, "req");
+        req.bind("shm://bench-rtt");
+        rep = consumer.createSocket(SocketType.REP, "rep");
+        rep.connect("shm://bench-rtt");
+        asked = consumer.createMessage();
+        answer = factory.createMessage();
     }
 
     /** Closes everything; the last factory removes the session's files. */
     @TearDown(Level.Trial)
     public void tearDown() {
         into.close();
+        asked.close();
+        answer.close();
+        req.close();
+        rep.close();
         push.close();
         pull.close();
         held.close();
@@ -116,6 +130,28 @@ public class MessageBenchmark {
             }
         }
         final long received = pull.receive(into, 1000);
+        if (received != 64) {
+            throw new IllegalStateException("receive failed: " + received);
+        }
+        return received;
+    }
+
+    /**
+     * @return the reply's size: one round trip of the compare's req/rep case in one thread, the requester's fresh 64 B
+     * request sent, received by the rep, sent back as it came and received by the req (the code both sides of a
+     * round trip run, without the cache lines they pass each other)
+     */
+    @Benchmark
+    public long roundTrip64() {
+        try (Message request = factory.createMessage(64)) {
+            if (req.send(request, 1000) != 64) {
+                throw new IllegalStateException("request failed");
+            }
+        }
+        if (rep.receive(asked, 1000) != 64 || rep.send(asked, 1000) != 64) {
+            throw new IllegalStateException("reply failed");
+        }
+        final long received = req.receive(answer, 1000);
         if (received != 64) {
             throw new IllegalStateException("receive failed: " + received);
         }

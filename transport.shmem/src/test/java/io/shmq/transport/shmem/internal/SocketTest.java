@@ -809,6 +809,36 @@ class SocketTest {
     }
 
     @Test
+    void shouldStopLingeringWhenNoOtherDeviceOfTheSessionLives() throws Exception {
+        // A pull in another process connects and never receives, then dies: the push's queue can never be taken.
+        // Its close must release the queue once no other device lives, not hold the factory's close for the linger.
+        final ShmemFactory parent = factory("parent");
+        final long start = parent.freeMemory();
+        final Path endpoint = Endpoint.file(parent.directory(), parent.shmId(), "deadlinger");
+        final Socket push = parent.createSocket(SocketType.PUSH, "push");
+        push.bind("ipc://deadlinger");
+        try (ChildJvm child = new ChildJvm(shm.name(), SEGMENT)) {
+            child.call("pullidle ipc://deadlinger", "PULLING", 30);
+            for (int i = 0; i < 3; i++) {
+                try (Message message = parent.createMessage(200)) {
+                    assertEquals(200, push.send(message, 1000), "queued for the idle pull");
+                }
+            }
+            child.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        push.setLinger(java.time.Duration.ofMinutes(2));
+        push.close();
+        // The lingering close runs in the background; it deletes the endpoint when it ends (at the latest after the
+        // two minutes of linger: this wait gives it one).
+        final long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        while (Files.exists(endpoint) && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertFalse(Files.exists(endpoint), "the close stopped lingering for a receiver that is gone");
+        assertEquals(start, parent.freeMemory(), "the queued messages were released");
+    }
+
+    @Test
     void shouldDeliverWhatABoundPushQueuedAfterItsClose() throws Exception {
         final ShmemFactory parent = factory("parent");
         final long start = parent.freeMemory();

@@ -376,6 +376,23 @@ public final class Session {
     }
 
     /**
+     * @return whether a device of the session other than this factory's own is alive (pid + start time; another
+     * factory of this process counts): while none is, nobody can take what a socket of this factory queued
+     */
+    public boolean otherDeviceAlive() {
+        for (int i = 0; i < MAX_DEVICES; i++) {
+            if (i == deviceSlot) {
+                continue;
+            }
+            final long pid = (long) DEVICE_PID_H.getAcquire(memory, DEVICES_OFFSET, (long) i);
+            if (pid != 0 && ProcessIdentity.alive(pid, (long) DEVICE_TOKEN_H.get(memory, DEVICES_OFFSET, (long) i))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * Frees the slot of {@code device} when it still holds that dead process; the caller holds the session lock.
      *
      * @return whether this call freed it (false: another factory did, or the slot changed hands)

@@ -60,6 +60,8 @@ public final class ShmemSocket implements Socket {
     private static final long BINDER_CHECK_NANOS = 100_000_000L;
     /** How often a close looks at those calls, and a lingering close at the queue it delivers. */
     private static final long CLOSE_POLL_NANOS = 1_000_000L;
+    /** A lingering close asks whether another device of the session lives every this many looks (about 10 ms). */
+    private static final int LINGER_PEER_LOOKS = 10;
 
     private final Sockets owner;
     private final SessionMappings mappings;
@@ -1724,10 +1726,22 @@ public final class ShmemSocket implements Socket {
         return false;
     }
 
+    /**
+     * Waits up to the linger while attached receivers may take what this socket queued. A receiver that died still
+     * counts as attached (a ring counts its consumers, it does not name them), so the wait also ends once no other
+     * device of the session is alive: then nobody can take the queue, and the close releases it at once instead of
+     * holding up its factory's close for the whole linger.
+     */
     private void lingerWhileQueued(final Endpoint current) {
         final long until = System.nanoTime() + linger.toNanos();
         final IdleStrategy idle = IdleStrategy.parking(CLOSE_POLL_NANOS);
-        while (queued(current) && System.nanoTime() - until < 0) {
+        for (int look = 0; queued(current) && System.nanoTime() - until < 0; look++) {
+            if (look % LINGER_PEER_LOOKS == 0 && !mappings.session().otherDeviceAlive()) {
+                System.getLogger(ShmemSocket.class.getName()).log(System.Logger.Level.INFO, "socket id=" + id
+                        + " stopped lingering at " + address + ": no other device of the session is alive to"
+                        + " take what it queued");
+                return;
+            }
             idle.idle();
         }
     }

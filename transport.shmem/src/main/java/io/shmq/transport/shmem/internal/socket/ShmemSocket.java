@@ -1728,18 +1728,18 @@ public final class ShmemSocket implements Socket {
 
     /**
      * Waits up to the linger while attached receivers may take what this socket queued. A receiver that died still
-     * counts as attached (a ring counts its consumers, it does not name them), so the wait also ends once no other
-     * device of the session is alive: then nobody can take the queue, and the close releases it at once instead of
-     * holding up its factory's close for the whole linger.
+     * counts as attached (a ring counts its consumers, it does not name them), so the wait also ends once no socket
+     * of this factory is open and no other device of the session is alive: then nobody can take the queue, and the
+     * close releases it at once instead of holding up its factory's close for the whole linger.
      */
     private void lingerWhileQueued(final Endpoint current) {
         final long until = System.nanoTime() + linger.toNanos();
         final IdleStrategy idle = IdleStrategy.parking(CLOSE_POLL_NANOS);
         for (int look = 0; queued(current) && System.nanoTime() - until < 0; look++) {
-            if (look % LINGER_PEER_LOOKS == 0 && !mappings.session().otherDeviceAlive()) {
+            if (look % LINGER_PEER_LOOKS == 0 && !owner.anyOpen() && !mappings.session().otherDeviceAlive()) {
                 System.getLogger(ShmemSocket.class.getName()).log(System.Logger.Level.INFO, "socket id=" + id
-                        + " stopped lingering at " + address + ": no other device of the session is alive to"
-                        + " take what it queued");
+                        + " stopped lingering at " + address + ": no socket of its factory is open and no"
+                        + " other device of the session is alive to take what it queued");
                 return;
             }
             idle.idle();

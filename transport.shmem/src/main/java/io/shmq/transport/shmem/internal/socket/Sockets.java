@@ -86,6 +86,11 @@ public final class Sockets {
         return sockets.contains(socket);
     }
 
+    /** @return whether a socket of this factory is open (it may receive from another socket's endpoint) */
+    boolean anyOpen() {
+        return !sockets.isEmpty();
+    }
+
     void closed(final ShmemSocket socket) {
         sockets.remove(socket);
     }

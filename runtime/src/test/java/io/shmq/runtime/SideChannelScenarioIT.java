@@ -94,6 +94,45 @@ class SideChannelScenarioIT {
     }
 
     @Test
+    void shouldEndTheConsumerRuntimeWhenTheFirstIsKilled() throws Exception {
+        final String session = "scit-" + UUID.randomUUID().toString().substring(0, 8);
+        final Path log = dir.resolve("orphan.log");
+        final Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "--add-opens=java.base/java.nio=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow", "-jar", System.getProperty("runtime.jar"),
+                "--scenario", "sidechannel", "--count", "0", "--session", session, "--rate-logging", "1")
+                .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessHandle consumer = null;
+        try {
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
+            final Pattern pid = Pattern.compile("consumer {5}pid=(\\d+) \\(second runtime\\)");
+            while (System.nanoTime() < deadline && p.isAlive() && consumer == null) { // its pid, then rows
+                final String out = Files.readString(log);
+                final Matcher m = pid.matcher(out);
+                if (m.find() && out.contains("rows/s resolved")) {
+                    consumer = ProcessHandle.of(Long.parseLong(m.group(1))).orElse(null);
+                }
+                Thread.sleep(100);
+            }
+            assertTrue(consumer != null, "the consumer runtime resolved rows: " + Files.readString(log));
+            p.destroyForcibly().waitFor(); // SIGKILL: the consumer runtime is left without its producer
+            // The consumer's output still goes to the log; it says why it ends (a stall would say "no table for").
+            final boolean ended = consumer.onExit().thenApply(h -> true)
+                    .completeOnTimeout(false, WAIT_S, TimeUnit.SECONDS).get();
+            final String out = Files.readString(log);
+            assertTrue(ended, "the consumer runtime ended: " + out);
+            assertTrue(out.contains("[consumer] the first runtime (pid " + p.pid() + ") is gone"), out);
+            assertEquals(0, sessionFiles(session), "files of session " + session + " left: " + out);
+        } finally {
+            if (consumer != null) {
+                consumer.destroyForcibly();
+            }
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly().waitFor();
+        }
+    }
+
+    @Test
     void shouldRefuseAnUnknownScenarioWithExitStatusTwo() throws Exception {
         final Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", System.getProperty("runtime.jar"), "--scenario", "colour").redirectErrorStream(true).start();

@@ -32,8 +32,9 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  * resolves every row in place. With {@code --count N} (rows) both end by themselves: the consumer when it has read
  * N rows, this one when every table is released, every region callback came and the consumer exited; the exit
  * status is 0 when every row resolved with its checksum right, no table was dropped and the callbacks match. A
- * consumer runtime that exits with another status first (killed, failed) ends this one with status 1.
- * Reads the runtime's framework properties {@code shmq.run.*}; does nothing for any other scenario.
+ * consumer runtime that exits with another status first (killed, failed) ends this one with status 1; a consumer
+ * runtime whose first runtime is gone (killed) ends with status 1 too, within about a second, instead of waiting
+ * {@value #STALL_MS} ms for a table. Reads the runtime's framework properties {@code shmq.run.*}; does nothing for any other scenario.
  */
 @Component(immediate = true)
 public final class SideChannelScenario {
@@ -43,6 +44,8 @@ public final class SideChannelScenario {
     static final long CONSUMER_EXIT_GRACE_MS = 1_000;
     private static final String EXIT_PROPERTY = "shmq.runtime.exit";
     private static final String TABLES_PROPERTY = "shmq.sidechannel.tables";
+    /** The first runtime's pid, given to the consumer runtime it starts: the consumer ends when that one is gone. */
+    private static final String PRODUCER_PID_PROPERTY = "shmq.sidechannel.producer-pid";
 
     private final BundleContext context;
     private final ConfigurationAdmin admin;
@@ -201,10 +204,20 @@ public final class SideChannelScenario {
                 + "transport=shmem" + log + ",address=shm://" + session + "-acks"));
         p.put("max-rows", count);
         admin.createFactoryConfiguration(ConsumerDevice.PID, "?").update(p);
+        final String producerPid = System.getProperty(PRODUCER_PID_PROPERTY);
+        // Taken now, with its start time: a handle never mistakes a later process of the same pid for it.
+        final ProcessHandle producer = producerPid == null ? null
+                : ProcessHandle.of(Long.parseLong(producerPid)).orElse(null);
         long last = -1;
         long lastChange = System.nanoTime();
         while (true) {
             Thread.sleep(100);
+            if (producerPid != null && (producer == null || !producer.isAlive())) {
+                final Device consumer = devices.get("consumer");
+                System.out.println("[consumer] the first runtime (pid " + producerPid + ") is gone: "
+                        + (consumer == null ? "{}" : consumer.status().counters()));
+                return 1;
+            }
             final Device consumer = devices.get("consumer");
             if (consumer == null) {
                 continue;
@@ -250,7 +263,8 @@ public final class SideChannelScenario {
     private Process startConsumer(final String tables) throws IOException {
         final List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString(), "--enable-native-access=ALL-UNNAMED", "--add-opens=java.base/java.nio=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow", "-D" + TABLES_PROPERTY + "=" + tables, "-jar",
+                "--sun-misc-unsafe-memory-access=allow", "-D" + TABLES_PROPERTY + "=" + tables,
+                "-D" + PRODUCER_PID_PROPERTY + "=" + ProcessHandle.current().pid(), "-jar",
                 System.getProperty("java.class.path"), "--scenario", "sidechannel-consumer", "--session", session(),
                 "--transport", property("transport", "shmem"), "--count", property("count", "0"), "--rate-logging",
                 String.valueOf(rateLogging())));

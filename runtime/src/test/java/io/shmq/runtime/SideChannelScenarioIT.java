@@ -60,24 +60,9 @@ class SideChannelScenarioIT {
     void shouldEndWithStatusOneWhenTheConsumerRuntimeIsKilled() throws Exception {
         final String session = "scit-" + UUID.randomUUID().toString().substring(0, 8);
         final Path log = dir.resolve("killed.log");
-        final Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "--add-opens=java.base/java.nio=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow", "-jar", System.getProperty("runtime.jar"),
-                "--scenario", "sidechannel", "--count", "0", "--session", session, "--rate-logging", "1")
-                .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        final Process p = startEndless(session, log);
         try {
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
-            final Pattern pid = Pattern.compile("consumer {5}pid=(\\d+) \\(second runtime\\)");
-            long consumer = -1;
-            while (System.nanoTime() < deadline && p.isAlive()) { // its pid, then its first rate line
-                final String out = Files.readString(log);
-                final Matcher m = pid.matcher(out);
-                if (m.find() && out.contains("rows/s resolved")) {
-                    consumer = Long.parseLong(m.group(1));
-                    break;
-                }
-                Thread.sleep(100);
-            }
+            final long consumer = awaitConsumerRows(p, log);
             assertTrue(consumer > 0, "the consumer runtime resolved rows: " + Files.readString(log));
             ProcessHandle.of(consumer).ifPresent(ProcessHandle::destroyForcibly);
             final boolean ended = p.waitFor(WAIT_S, TimeUnit.SECONDS);
@@ -97,23 +82,10 @@ class SideChannelScenarioIT {
     void shouldEndTheConsumerRuntimeWhenTheFirstIsKilled() throws Exception {
         final String session = "scit-" + UUID.randomUUID().toString().substring(0, 8);
         final Path log = dir.resolve("orphan.log");
-        final Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "--add-opens=java.base/java.nio=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow", "-jar", System.getProperty("runtime.jar"),
-                "--scenario", "sidechannel", "--count", "0", "--session", session, "--rate-logging", "1")
-                .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        final Process p = startEndless(session, log);
         ProcessHandle consumer = null;
         try {
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
-            final Pattern pid = Pattern.compile("consumer {5}pid=(\\d+) \\(second runtime\\)");
-            while (System.nanoTime() < deadline && p.isAlive() && consumer == null) { // its pid, then rows
-                final String out = Files.readString(log);
-                final Matcher m = pid.matcher(out);
-                if (m.find() && out.contains("rows/s resolved")) {
-                    consumer = ProcessHandle.of(Long.parseLong(m.group(1))).orElse(null);
-                }
-                Thread.sleep(100);
-            }
+            consumer = ProcessHandle.of(awaitConsumerRows(p, log)).orElse(null);
             assertTrue(consumer != null, "the consumer runtime resolved rows: " + Files.readString(log));
             p.destroyForcibly().waitFor(); // SIGKILL: the consumer runtime is left without its producer
             // The consumer's output still goes to the log; it says why it ends (a stall would say "no table for").
@@ -140,6 +112,30 @@ class SideChannelScenarioIT {
         assertTrue(p.waitFor(WAIT_S, TimeUnit.SECONDS));
         assertEquals(2, p.exitValue(), out);
         assertTrue(out.contains("bad value: option=--scenario, value=colour, known=pipeline,sidechannel"), out);
+    }
+
+    /** Starts the scenario without a count (it runs until stopped), its output and its consumer's into {@code log}. */
+    private Process startEndless(final String session, final Path log) throws IOException {
+        return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "--add-opens=java.base/java.nio=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow", "-jar", System.getProperty("runtime.jar"),
+                "--scenario", "sidechannel", "--count", "0", "--session", session, "--rate-logging", "1")
+                .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    /** @return the consumer runtime's pid once it printed a rate line, or -1 when none came in time */
+    private static long awaitConsumerRows(final Process p, final Path log) throws IOException, InterruptedException {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
+        final Pattern pid = Pattern.compile("consumer {5}pid=(\\d+) \\(second runtime\\)");
+        while (System.nanoTime() < deadline && p.isAlive()) { // its pid, then its first rate line
+            final String out = Files.readString(log);
+            final Matcher m = pid.matcher(out);
+            if (m.find() && out.contains("rows/s resolved")) {
+                return Long.parseLong(m.group(1));
+            }
+            Thread.sleep(100);
+        }
+        return -1;
     }
 
     /** @return files of the session in the shared-memory directory (shmId = first 4 bytes of SHA-256(uid + session)) */

@@ -57,9 +57,10 @@ final class FfmRefPeer {
                 long position = 0;
                 long returned = 0;
                 long returnConsumer = 0;
+                final Runnable senderLives = trace::checkNotAbandoned;
                 while (!trace.done()) {
                     final long at = FORWARD + (position & (RING - 1)) * RECORD;
-                    FfmRingPeer.awaitSequence(memory, at, position + 1, trace);
+                    FfmRingPeer.awaitSequence(memory, at, position + 1, senderLives);
                     final long block = memory.get(ValueLayout.JAVA_LONG_UNALIGNED, at + Long.BYTES);
                     trace.accept(memory.get(ValueLayout.JAVA_LONG_UNALIGNED, block),
                             memory.get(ValueLayout.JAVA_LONG_UNALIGNED, block + size - Long.BYTES));

@@ -73,14 +73,17 @@ final class FfmRingPeer {
         return map(file, bytes, arena);
     }
 
-    /** Spins until the record at {@code at} carries {@code sequence}, asking now and then whether the sender lives. */
+    /**
+     * Spins until the record at {@code at} carries {@code sequence}, asking {@code stillThere} every 2^20 spins
+     * whether the other side lives (it throws when not): the one wait loop of the yardsticks.
+     */
     static void awaitSequence(final MemorySegment memory, final long at, final long sequence,
-                              final Stream.Trace trace) {
+                              final Runnable stillThere) {
         long spins = 0;
         while ((long) WORD.getAcquire(memory, at) != sequence) {
             Thread.onSpinWait();
             if ((++spins & ((1 << 20) - 1)) == 0) {
-                trace.checkNotAbandoned();
+                stillThere.run();
             }
         }
     }
@@ -96,9 +99,10 @@ final class FfmRingPeer {
             @Override
             public void receiveAll(final Stream.Trace trace) {
                 long position = 0;
+                final Runnable senderLives = trace::checkNotAbandoned;
                 while (!trace.done()) {
                     final long at = RECORDS + (position & (CAPACITY - 1)) * record;
-                    awaitSequence(memory, at, position + 1, trace);
+                    awaitSequence(memory, at, position + 1, senderLives);
                     trace.accept(memory.get(ValueLayout.JAVA_LONG_UNALIGNED, at + Long.BYTES),
                             memory.get(ValueLayout.JAVA_LONG_UNALIGNED, at + size));
                     position++;

@@ -41,7 +41,6 @@ final class FfmRoundTripPeer {
     private static final long SIZE = 0;
     private static final long REQUESTS = 128;
     private static final int RING = 1 << 10;
-    private static final long SPIN_CHECK = (1L << 22) - 1;
     private static final long TIMEOUT_NANOS = 60_000_000_000L;
     private static final VarHandle WORD = FfmRingPeer.WORD;
 
@@ -72,19 +71,25 @@ final class FfmRoundTripPeer {
         return Path.of(directory, "round-trips");
     }
 
-    /** Spins until the word at {@code at} is {@code sequence}; fails after a minute (the other JVM is gone). */
-    private static void await(final MemorySegment memory, final long at, final long sequence) {
-        long spins = 0;
-        long deadline = 0;
-        while ((long) WORD.getAcquire(memory, at) != sequence) {
-            Thread.onSpinWait();
-            if ((++spins & SPIN_CHECK) == 0) {
-                final long now = System.nanoTime();
-                if (deadline == 0) {
-                    deadline = now + TIMEOUT_NANOS;
-                } else if (now - deadline > 0) {
-                    throw new IllegalStateException("no record " + sequence + " after a minute at offset " + at);
-                }
+    /**
+     * The other JVM's patience for {@link FfmRingPeer#awaitSequence}: its first call starts a minute, a call after it
+     * throws (the other JVM is gone); {@link #reset} before each wait.
+     */
+    private static final class Patience implements Runnable {
+        private long deadline;
+
+        Patience reset() {
+            deadline = 0;
+            return this;
+        }
+
+        @Override
+        public void run() {
+            final long now = System.nanoTime();
+            if (deadline == 0) {
+                deadline = now + TIMEOUT_NANOS;
+            } else if (now - deadline > 0) {
+                throw new IllegalStateException("no answer from the other JVM for a minute");
             }
         }
     }
@@ -98,6 +103,7 @@ final class FfmRoundTripPeer {
         WORD.setRelease(memory, SIZE, size);
         final long replies = replies(record);
         final long block = block(record);
+        final Patience patience = new Patience();
         return new RoundTrips.Requester() {
             private long position;
 
@@ -113,7 +119,7 @@ final class FfmRoundTripPeer {
                 }
                 WORD.setRelease(memory, request, ++position);
                 final long reply = replies + slot;
-                await(memory, reply, position);
+                FfmRingPeer.awaitSequence(memory, reply, position, patience.reset());
                 final long answer = byReference
                         ? memory.get(ValueLayout.JAVA_LONG_UNALIGNED,
                                 memory.get(ValueLayout.JAVA_LONG_UNALIGNED, reply + Long.BYTES))
@@ -137,12 +143,10 @@ final class FfmRoundTripPeer {
         final long header = REQUESTS;
         try (Arena arena = Arena.ofShared()) {
             final MemorySegment head = FfmRingPeer.attach(file, header, arena);
-            final long deadline = System.nanoTime() + TIMEOUT_NANOS;
+            final Patience patience = new Patience();
             long size;
             while ((size = (long) WORD.getAcquire(head, SIZE)) == 0) {
-                if (System.nanoTime() - deadline > 0) {
-                    throw new IllegalStateException("no payload size in " + file + " after a minute");
-                }
+                patience.run(); // the requester writes the size right after it created the file
                 Thread.onSpinWait();
             }
             final long record = recordBytes(byReference, size);
@@ -151,7 +155,7 @@ final class FfmRoundTripPeer {
             for (long position = 1; position <= rounds; position++) {
                 final long slot = ((position - 1) & (RING - 1)) * record;
                 final long request = REQUESTS + slot;
-                await(memory, request, position);
+                FfmRingPeer.awaitSequence(memory, request, position, patience.reset());
                 final long reply = replies + slot;
                 if (byReference) {
                     final long block = memory.get(ValueLayout.JAVA_LONG_UNALIGNED, request + Long.BYTES);

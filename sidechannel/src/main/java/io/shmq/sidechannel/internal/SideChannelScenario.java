@@ -34,7 +34,8 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  * status is 0 when every row resolved with its checksum right, no table was dropped and the callbacks match. A
  * consumer runtime that exits with another status first (killed, failed) ends this one with status 1; a consumer
  * runtime whose first runtime is gone (killed) ends with status 1 too, within about a second, instead of waiting
- * {@value #STALL_MS} ms for a table. Reads the runtime's framework properties {@code shmq.run.*}; does nothing for any other scenario.
+ * {@value #STALL_MS} ms for a table. Reads the runtime's framework properties {@code shmq.run.*}; does nothing for
+ * any other scenario.
  */
 @Component(immediate = true)
 public final class SideChannelScenario {
@@ -212,13 +213,12 @@ public final class SideChannelScenario {
         long lastChange = System.nanoTime();
         while (true) {
             Thread.sleep(100);
+            final Device consumer = devices.get("consumer");
             if (producerPid != null && (producer == null || !producer.isAlive())) {
-                final Device consumer = devices.get("consumer");
                 System.out.println("[consumer] the first runtime (pid " + producerPid + ") is gone: "
                         + (consumer == null ? "{}" : consumer.status().counters()));
                 return 1;
             }
-            final Device consumer = devices.get("consumer");
             if (consumer == null) {
                 continue;
             }

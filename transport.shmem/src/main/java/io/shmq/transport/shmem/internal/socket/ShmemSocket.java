@@ -60,7 +60,7 @@ public final class ShmemSocket implements Socket {
     private static final long BINDER_CHECK_NANOS = 100_000_000L;
     /** How often a close looks at those calls, and a lingering close at the queue it delivers. */
     private static final long CLOSE_POLL_NANOS = 1_000_000L;
-    /** A lingering close asks whether another device of the session lives every this many looks (about 10 ms). */
+    /** A lingering close asks every this many looks (about 10 ms) whether anybody may still take its queue. */
     private static final int LINGER_PEER_LOOKS = 10;
 
     private final Sockets owner;

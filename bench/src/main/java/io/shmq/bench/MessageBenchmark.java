@@ -124,13 +124,26 @@ public class MessageBenchmark {
     /** @return the received size: allocate 64 B, send it, receive it into a reused message of the other factory */
     @Benchmark
     public long sendReceive64() {
-        try (Message message = factory.createMessage(64)) {
-            if (push.send(message, 1000) != 64) {
+        return sendReceive(64);
+    }
+
+    /**
+     * @return the received size: {@link #sendReceive64} at 4 KiB, a message that travels by reference (its block's
+     * offset in the ring record, the receiver freeing the block the sender allocated)
+     */
+    @Benchmark
+    public long sendReceive4KiB() {
+        return sendReceive(4096);
+    }
+
+    private long sendReceive(final long size) {
+        try (Message message = factory.createMessage(size)) {
+            if (push.send(message, 1000) != size) {
                 throw new IllegalStateException("send failed");
             }
         }
         final long received = pull.receive(into, 1000);
-        if (received != 64) {
+        if (received != size) {
             throw new IllegalStateException("receive failed: " + received);
         }
         return received;

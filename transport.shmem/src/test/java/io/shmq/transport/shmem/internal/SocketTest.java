@@ -11,6 +11,7 @@ import io.shmq.transport.api.SocketType;
 import io.shmq.transport.shmem.internal.socket.Endpoint;
 import io.shmq.transport.shmem.internal.socket.EndpointLayout;
 import java.io.IOException;
+import java.lang.foreign.ValueLayout;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
@@ -487,7 +488,7 @@ class SocketTest {
             final List<Long> first = new ArrayList<>();
             for (int i = 0; i < 130; i++) {
                 assertEquals(8, pull.receive(into, 1000));
-                first.add(into.data().get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 0));
+                first.add(into.data().get(ValueLayout.JAVA_LONG_UNALIGNED, 0));
             }
             assertTrue(first.stream().filter(v -> v < 2000).count() >= 64
                     && first.stream().filter(v -> v >= 2000).count() >= 64, "the slots are taken in turn: " + first);
@@ -497,7 +498,7 @@ class SocketTest {
                 send(peers, c, 3000);
                 final List<Long> rest = new ArrayList<>();
                 while (pull.receive(into, 200) == 8) {
-                    rest.add(into.data().get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 0));
+                    rest.add(into.data().get(ValueLayout.JAVA_LONG_UNALIGNED, 0));
                 }
                 final List<Long> all = new ArrayList<>(first);
                 all.addAll(rest);
@@ -519,7 +520,7 @@ class SocketTest {
 
     private static void send(final ShmemFactory factory, final Socket push, final long value) {
         try (Message message = factory.createMessage(8)) {
-            message.data().set(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 0, value);
+            message.data().set(ValueLayout.JAVA_LONG_UNALIGNED, 0, value);
             assertEquals(8, push.send(message, 1000));
         }
     }
@@ -608,6 +609,94 @@ class SocketTest {
     }
 
     @Test
+    void shouldAskTheRepsOfABoundReqRoundRobinSkippingAFreedSlotAndServeTheReqsOfABoundRepSo() {
+        final ShmemFactory wide = shm.track(new ShmemFactory(shm.config("wide").option("shmem.max-peers", "32")
+                .build()));
+        final ShmemFactory peers = factory("peers");
+        final List<Socket> reps = new ArrayList<>();
+        try (Socket req = wide.createSocket(SocketType.REQ, "req"); Message into = peers.createMessage()) {
+            req.bind("ipc://rr-reps");
+            for (int i = 0; i < 32; i++) { // every slot held: the order wraps round from slot 31 to slot 0
+                final Socket rep = peers.createSocket(SocketType.REP, "rep" + i);
+                reps.add(rep);
+                rep.connect("ipc://rr-reps");
+            }
+            final List<Socket> asked = new ArrayList<>();
+            for (int i = 0; i < 3 * 32; i++) {
+                asked.add(askOnce(wide, req, reps, into));
+            }
+            assertTurns(32, asked);
+            final Socket gone = asked.get(5);
+            gone.close(); // its slot is freed: the order skips it
+            reps.remove(gone);
+            final List<Socket> after = new ArrayList<>();
+            for (int i = 0; i < 2 * 31; i++) {
+                after.add(askOnce(wide, req, reps, into));
+            }
+            assertTurns(31, after); // the 31 left
+        } finally {
+            reps.forEach(Socket::close);
+        }
+        try (Socket rep = wide.createSocket(SocketType.REP, "rep");
+             Socket r0 = peers.createSocket(SocketType.REQ, "r0");
+             Socket r1 = peers.createSocket(SocketType.REQ, "r1"); Socket r2 = peers.createSocket(SocketType.REQ, "r2");
+             Message into = wide.createMessage()) {
+            rep.bind("ipc://rr-reqs");
+            final List<Socket> reqs = List.of(r0, r1, r2);
+            for (final Socket req : reqs) {
+                req.connect("ipc://rr-reqs");
+            }
+            final List<Integer> served = new ArrayList<>();
+            for (int round = 0; round < 4; round++) {
+                for (int i = 0; i < 3; i++) {
+                    try (Message request = peers.createMessage(1)) {
+                        request.data().set(ValueLayout.JAVA_BYTE, 0, (byte) i);
+                        assertEquals(1, reqs.get(i).send(request, 1000));
+                    }
+                }
+                for (int i = 0; i < 3; i++) { // all three wait: the rep takes them in slot order from the next one
+                    assertEquals(1, rep.receive(into, 1000));
+                    served.add((int) into.data().get(ValueLayout.JAVA_BYTE, 0));
+                    assertEquals(1, rep.send(into, 1000));
+                }
+                for (final Socket req : reqs) {
+                    try (Message answer = peers.createMessage()) {
+                        assertEquals(1, req.receive(answer, 1000));
+                    }
+                }
+            }
+            assertEquals(List.of(0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2), served, "each req in turn");
+        }
+    }
+
+    /** Asserts that {@code asked} goes round {@code n} distinct reps, in the same order every turn. */
+    private static void assertTurns(final int n, final List<Socket> asked) {
+        final List<String> ids = asked.stream().map(Socket::id).toList();
+        assertEquals(n, ids.subList(0, n).stream().distinct().count(), "each rep once a turn: " + ids);
+        for (int i = n; i < ids.size(); i++) {
+            assertEquals(ids.get(i - n), ids.get(i), "the same order every turn, request " + i + ": " + ids);
+        }
+    }
+
+    /** Sends a request through a bound req; @return the rep that got it (it answers, the req receives) */
+    private static Socket askOnce(final ShmemFactory factory, final Socket req, final List<Socket> reps,
+                                  final Message into) {
+        try (Message request = factory.createMessage(4)) {
+            assertEquals(4, req.send(request, 1000));
+        }
+        for (final Socket rep : reps) { // the request is in its rep's ring once the send returned
+            if (rep.receive(into, 0) == 4) {
+                assertEquals(4, rep.send(into, 1000));
+                try (Message answer = factory.createMessage()) {
+                    assertEquals(4, req.receive(answer, 1000));
+                }
+                return rep;
+            }
+        }
+        throw new AssertionError("no rep got the request");
+    }
+
+    @Test
     void shouldAnswerOutOfTurnRequestAndReplyWithError() {
         final ShmemFactory parent = factory("parent");
         try (Socket rep = parent.createSocket(SocketType.REP, "rep");
@@ -663,10 +752,10 @@ class SocketTest {
                 assertEquals(-1, Payload.check(into.data(), seq++));
             }
             push.connect("ipc://crash");
-            mine.data().set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 42);
+            mine.data().set(ValueLayout.JAVA_LONG, 0, 42);
             assertEquals(8, push.send(mine, 10_000));
             assertEquals(8, pull.receive(into, 10_000), "a record the dead producer claimed is skipped in time");
-            assertEquals(42, into.data().get(java.lang.foreign.ValueLayout.JAVA_LONG, 0));
+            assertEquals(42, into.data().get(ValueLayout.JAVA_LONG, 0));
         }
     }
 
@@ -709,24 +798,24 @@ class SocketTest {
                 child.send("reqonce ipc://deadreq");
                 child.expect("SENT", 30);
                 assertEquals(8, rep.receive(into, 10_000));
-                assertEquals(1, into.data().get(java.lang.foreign.ValueLayout.JAVA_LONG, 0));
+                assertEquals(1, into.data().get(ValueLayout.JAVA_LONG, 0));
                 child.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
             try (Message reply = parent.createMessage(8)) {
-                reply.data().set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 1);
+                reply.data().set(ValueLayout.JAVA_LONG, 0, 1);
                 assertEquals(8, rep.send(reply, 1000), "the reply to the dead requester is dropped, as ZeroMQ does");
             }
             try (Socket req = parent.createSocket(SocketType.REQ, "req"); Message ask = parent.createMessage(8);
                  Message answer = parent.createMessage(8); Message got = parent.createMessage()) {
                 req.connect("ipc://deadreq");
-                ask.data().set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 2);
+                ask.data().set(ValueLayout.JAVA_LONG, 0, 2);
                 assertEquals(8, req.send(ask, 1000));
                 assertEquals(8, rep.receive(into, 10_000));
-                assertEquals(2, into.data().get(java.lang.foreign.ValueLayout.JAVA_LONG, 0));
-                answer.data().set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 22);
+                assertEquals(2, into.data().get(ValueLayout.JAVA_LONG, 0));
+                answer.data().set(ValueLayout.JAVA_LONG, 0, 22);
                 assertEquals(8, rep.send(answer, 1000));
                 assertEquals(8, req.receive(got, 10_000));
-                assertEquals(22, got.data().get(java.lang.foreign.ValueLayout.JAVA_LONG, 0), "its own reply, not the"
+                assertEquals(22, got.data().get(ValueLayout.JAVA_LONG, 0), "its own reply, not the"
                         + " dead requester's");
             }
             into.close();

@@ -507,21 +507,34 @@ public final class ShmemSocket implements Socket {
      */
     private boolean choosePeer(final Endpoint current) {
         final int slots = current.ringCount() / 2;
-        final int peers = current.peers();
-        for (int j = 0; j < slots && peers != 0; j++) {
-            final int k = 2 * ((nextPeer + j) % slots);
-            if ((peers & 1 << k / 2) == 0) {
-                continue;
-            }
-            final SocketRing replies = current.ring(k + 1);
+        for (int rest = fromNextPeer(current.peers(), slots); rest != 0; rest &= rest - 1) {
+            final int slot = slotOf(rest);
+            final SocketRing replies = current.ring(2 * slot + 1);
             if (replies.consumers() > 0 && replies.hasRoom()) {
-                nextPeer = (k / 2 + 1) % slots;
-                sendIndex = k + 1;
-                receiveIndex = k;
+                nextPeer = slot + 1 == slots ? 0 : slot + 1;
+                sendIndex = 2 * slot + 1;
+                receiveIndex = 2 * slot;
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * The held slots of a bound req/rep endpoint in round-robin order: the peers word (bit k for slot k, none at or
+     * above {@code slots}) rotated so that bit 0 is slot {@code nextPeer}. Its set bits, lowest first, are the slots
+     * from {@code nextPeer} up and then, wrapped round to the top, those below it; {@link #slotOf} names the lowest.
+     * A loop over the set bits only, no division: one held slot of 32 costs one look, not 32 (a bound req's every
+     * send chooses).
+     */
+    private int fromNextPeer(final int peers, final int slots) {
+        final int held = slots >= Integer.SIZE ? peers : peers & ((1 << slots) - 1);
+        return Integer.rotateRight(held, nextPeer);
+    }
+
+    /** @return the slot of the lowest set bit of a word {@link #fromNextPeer} made */
+    private int slotOf(final int rotated) {
+        return (Integer.numberOfTrailingZeros(rotated) + nextPeer) & (Integer.SIZE - 1);
     }
 
     /**
@@ -530,22 +543,18 @@ public final class ShmemSocket implements Socket {
      */
     private SocketRing.Entry pollPeers(final Endpoint current) {
         final int slots = current.ringCount() / 2;
-        final int peers = current.peers();
         final boolean spinning = receiveIdle.spinning();
-        for (int j = 0; j < slots && peers != 0; j++) {
-            final int k = 2 * ((nextPeer + j) % slots);
-            if ((peers & 1 << k / 2) == 0) {
-                continue;
-            }
-            final SocketRing requests = current.ring(k);
+        for (int rest = fromNextPeer(current.peers(), slots); rest != 0; rest &= rest - 1) {
+            final int slot = slotOf(rest);
+            final SocketRing requests = current.ring(2 * slot);
             if (spinning ? !requests.hasPublished() : !requests.hasInput()) {
                 continue;
             }
             final SocketRing.Entry entry = requests.poll(claim, !spinning);
             if (entry != null) {
-                nextPeer = (k / 2 + 1) % slots;
-                receiveIndex = k;
-                sendIndex = k + 1;
+                nextPeer = slot + 1 == slots ? 0 : slot + 1;
+                receiveIndex = 2 * slot;
+                sendIndex = 2 * slot + 1;
                 return entry;
             }
         }

@@ -96,7 +96,7 @@ final class DutyCycle {
     /**
      * Sleeps until an acknowledgement is published to one of this factory's regions, an event of the session's
      * tables happens (the session's event doorbell), or the next heartbeat or reclaim is due, whichever comes first:
-     * registered as a sleeper on every one of those doorbells, it checks once more that there is no work, then waits
+     * with every one of those doorbells armed, it checks once more that there is no work, then waits
      * on all of them at once ({@code futex_waitv}). So an acknowledgement reaches its callback at once and an idle
      * factory wakes about 14 times a second.
      *
@@ -107,32 +107,21 @@ final class DutyCycle {
         if (nanos <= 0) {
             return true;
         }
-        int count = 0;
         try {
             final Doorbell sessionBell = session.eventBell();
             values[0] = sessionBell.enter();
             addresses[0] = sessionBell.address();
             bells[0] = sessionBell;
-            count = 1;
-            final int next = regions.enterAckBells(bells, addresses, values, 1);
-            if (next < 0) {
+            final int count = regions.enterAckBells(bells, addresses, values, 1);
+            if (count < 0) {
                 return false;
             }
-            count = next;
             if (stopped || regions.hasAcknowledgements() || session.eventCounter() != seenEvents) {
                 return true;
             }
             return Native.futexWaitAny(addresses, values, count, nanos);
         } catch (IllegalStateException e) {
-            return true; // a region closed under the registration: look again
-        } finally {
-            for (int i = 0; i < count; i++) {
-                try {
-                    bells[i].exit();
-                } catch (IllegalStateException e) {
-                    // unmapped meanwhile (its region closed): nobody counts on the registration
-                }
-            }
+            return true; // a region closed under the arming: look again
         }
     }
 

@@ -97,7 +97,7 @@ class LayoutTest {
         assertEquals(48, at(r, "path"));
         assertEquals(304, r.byteSize());
         assertEquals(0x31474E4D514D4853L, ManagementLayout.MAGIC);
-        assertEquals(3, ManagementLayout.VERSION, "3: holder ids of joins");
+        assertEquals(4, ManagementLayout.VERSION, "3: holder ids of joins; 4: the event bell's armed flag");
     }
 
     @Test
@@ -128,7 +128,7 @@ class LayoutTest {
         assertEquals(32, at(t, "usedAfter"));
         assertEquals(40, t.byteSize());
         assertEquals(4096, SegmentLayout.HEAP_OFFSET);
-        assertEquals(4, SegmentLayout.VERSION, "4: the blocks' holder word");
+        assertEquals(5, SegmentLayout.VERSION, "4: the blocks' holder word; 5: the free bell's armed flag");
     }
 
     @Test
@@ -207,7 +207,7 @@ class LayoutTest {
         assertEquals(24, at(AckRingLayout.RECORD, "size"));
         assertEquals(32, at(AckRingLayout.RECORD, "hint"));
         assertEquals(384 + 4 * 40, AckRingLayout.bytes(4));
-        assertEquals(3, AckRingLayout.VERSION, "3: the claim tag in every record");
+        assertEquals(4, AckRingLayout.VERSION, "3: the claim tag in every record; 4: the armed flag");
     }
 
     @Test
@@ -263,9 +263,10 @@ class LayoutTest {
         assertEquals(128, l.byteSize());
         assertEquals(128 + 2 * (1664 + 8 * 128), EndpointLayout.bytes(2, 8));
         assertEquals(0x314B4F53514D4853L, EndpointLayout.MAGIC);
-        assertEquals(10, EndpointLayout.VERSION, "2: topic tables; 3: req/rep peer slots; 4: the peers word; "
+        assertEquals(11, EndpointLayout.VERSION, "2: topic tables; 3: req/rep peer slots; 4: the peers word; "
                 + "5: request numbers and claimers in records; 6: hand-over records; 7: lap claim tags; "
-                + "8: single-producer rings; 9: release publish, sleepers fence; 10: inline records of 128 B");
+                + "8: single-producer rings; 9: release publish, sleepers fence; 10: inline records of 128 B; "
+                + "11: armed waiter flags");
         assertEquals(16, EndpointLayout.DEFAULT_PEERS);
         assertEquals(32, EndpointLayout.MAX_PEERS);
     }

@@ -248,6 +248,17 @@ public final class ShmChild {
                         factory.createSocket(io.shmq.transport.api.SocketType.SUB, "sub").connect(a[1]);
                         println("SUBSCRIBED");
                     }
+                    case "pullwait" -> {
+                        // pullwait ADDRESS: connects a pull socket, answers PULLING and waits for a message for ever
+                        // (asleep on the ring's futex after its spin phase) until the process is killed
+                        final io.shmq.transport.api.Socket pull = factory.createSocket(
+                                io.shmq.transport.api.SocketType.PULL, "pull");
+                        pull.connect(a[1]);
+                        println("PULLING");
+                        try (Message message = factory.createMessage()) {
+                            pull.receive(message, -1);
+                        }
+                    }
                     case "pullidle" -> {
                         // pullidle ADDRESS: connects a pull socket and never receives
                         factory.createSocket(io.shmq.transport.api.SocketType.PULL, "pull").connect(a[1]);

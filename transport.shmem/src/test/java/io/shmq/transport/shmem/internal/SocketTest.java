@@ -8,9 +8,11 @@ import io.shmq.transport.api.SharedMemoryMessage;
 import io.shmq.transport.api.Socket;
 import io.shmq.transport.api.SocketException;
 import io.shmq.transport.api.SocketType;
+import io.shmq.transport.shmem.internal.ring.SocketRingLayout;
 import io.shmq.transport.shmem.internal.socket.Endpoint;
 import io.shmq.transport.shmem.internal.socket.EndpointLayout;
 import java.io.IOException;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -925,6 +927,52 @@ class SocketTest {
         }
         assertFalse(Files.exists(endpoint), "the close stopped lingering for a receiver that is gone");
         assertEquals(start, parent.freeMemory(), "the queued messages were released");
+    }
+
+    @Test
+    void shouldForgetAPullKilledAsleepOnTheRingAtTheNextPublish() throws Exception {
+        // A sleeper arms its ring's doorbell; a waker that rings takes the arming. A pull killed while asleep is not
+        // there to take itself off: until 2026-12-04 it stayed counted, and every later publish on the ring made a
+        // FUTEX_WAKE system call (a 64 B stream through the ring at a third of its rate after such a kill).
+        final ShmemFactory parent = factory("parent");
+        final Path endpoint = Endpoint.file(parent.directory(), parent.shmId(), "asleep");
+        final long armed = EndpointLayout.HEADER.byteSize() + SocketRingLayout.HEADER.byteOffset(
+                MemoryLayout.PathElement.groupElement("emptyWaiters")); // ring 0 of a bound push
+        try (Socket push = parent.createSocket(SocketType.PUSH, "push");
+             Socket pull = parent.createSocket(SocketType.PULL, "pull"); Message into = parent.createMessage()) {
+            push.bind("ipc://asleep");
+            try (ChildJvm child = new ChildJvm(shm.name(), SEGMENT)) {
+                child.call("pullwait ipc://asleep", "PULLING", 30);
+                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (readInt(endpoint, armed) == 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(5); // its spin phase, then its sleep
+                }
+                assertEquals(1, readInt(endpoint, armed), "the child's pull armed the ring and sleeps");
+                child.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+            pull.connect("ipc://asleep");
+            try (Message message = parent.createMessage(64)) {
+                assertEquals(64, push.send(message, 1000)); // rings for the dead sleeper, once
+            }
+            assertEquals(0, readInt(endpoint, armed), "the publish took the dead sleeper's arming");
+            assertEquals(64, pull.receive(into, 1000));
+            for (int i = 0; i < 100; i++) {
+                try (Message message = parent.createMessage(64)) {
+                    assertEquals(64, push.send(message, 1000));
+                }
+                assertEquals(64, pull.receive(into, 1000));
+            }
+            assertEquals(0, readInt(endpoint, armed), "nobody armed it since");
+        }
+    }
+
+    /** @return the native-order u32 at {@code offset} of a shared-memory file, read through the file */
+    private static int readInt(final Path file, final long offset) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            final ByteBuffer word = ByteBuffer.allocate(Integer.BYTES).order(ByteOrder.nativeOrder());
+            channel.read(word, offset);
+            return word.flip().getInt();
+        }
     }
 
     @Test

@@ -6,11 +6,18 @@ import java.lang.invoke.VarHandle;
 import java.util.function.BooleanSupplier;
 
 /**
- * A doorbell in shared memory: a 32-bit futex word that a waker increments, and a count of sleepers, so that a
- * waker makes the {@code FUTEX_WAKE} system call only when somebody sleeps. The one sleep protocol of the
- * shared-memory transport: register as a sleeper, read the word, check the condition once more (a ring between the
- * check and the sleep changes the word, so the futex returns at once), sleep, unregister. Rings (not empty, not full)
- * and the segment allocator (a block was freed) each have theirs; {@code futex_waitv} sleeps on several at once.
+ * A doorbell in shared memory: a 32-bit futex word that a waker increments, and an armed word that a sleeper sets
+ * and the waker that rings clears, so that a waker makes the {@code FUTEX_WAKE} system call only when somebody
+ * registered to sleep since the last ring, and once for them all. The one sleep protocol of the shared-memory
+ * transport: arm, read the word, check the condition once more (a ring between the check and the sleep changes the
+ * word, so the futex returns at once), sleep. A sleeper does not disarm: the ring that wakes it did, and one that
+ * wakes by its timeout leaves the word armed for one needless wake at the next ring. Rings (not empty, not full) and
+ * the segment allocator (a block was freed) each have theirs; {@code futex_waitv} sleeps on several at once.
+ *
+ * <p>Until 2026-12-04 the second word counted the sleepers, each taking itself off after its sleep: a waker then woke
+ * on every ring until the woken thread had run and left (async-profiler had {@code futexWakeAll} at 15-46% of one side
+ * of a 64 B stream in 3 of 5 runs); and a sleeper killed in its sleep stayed counted for good, one system call per ring
+ * from then on (a 64 B stream through such a ring ran at a third of its rate: transport.shmem/README.md, Doorbells).
  */
 public final class Doorbell {
     /**
@@ -33,7 +40,7 @@ public final class Doorbell {
      * @param memory         the mapping that holds both words
      * @param bellOffset     the byte offset in {@code memory} of the u32 futex word (naturally aligned), taken from
      *                       its structure's layout
-     * @param sleepersOffset the byte offset of the u32 sleeper count (naturally aligned)
+     * @param sleepersOffset the byte offset of the u32 armed word (naturally aligned)
      */
     public Doorbell(final MemorySegment memory, final long bellOffset, final long sleepersOffset) {
         this(memory, bellOffset, sleepersOffset, false);
@@ -42,7 +49,7 @@ public final class Doorbell {
     /**
      * @param releaseWakers true when wakers of a process registered for the global barrier make their condition true
      *                      with a release store ({@link Native#globalBarrierReady()}: no fence on their side): a
-     *                      sleeper then issues the barrier between registering and checking ({@link
+     *                      sleeper then issues the barrier between arming and checking ({@link
      *                      #fenceForWakers}), and sleeps at most {@link #UNFENCED_SLEEP_NANOS} when it cannot
      */
     public Doorbell(final MemorySegment memory, final long bellOffset, final long sleepersOffset,
@@ -56,51 +63,52 @@ public final class Doorbell {
 
     /**
      * The longest sleep on a bell of release wakers in a process that cannot issue the global barrier (no native
-     * access, an old kernel): a waker's release store may then pass its read of the sleeper count unseen, and the
+     * access, an old kernel): a waker's release store may then pass its read of the armed word unseen, and the
      * sleeper looks again after this.
      */
     public static final long UNFENCED_SLEEP_NANOS = 1_000_000L;
 
     /**
      * Rings: wakes every sleeper (they re-check their condition). The caller made its condition true with a volatile
-     * write or an atomic before this (or, on a bell of release wakers, a release store); nobody sleeping, it costs
-     * one volatile load and writes nothing. Race-free by the sleep protocol: a sleeper registers (an atomic add)
-     * before it reads the word and checks the condition, the waker writes the condition before it reads the count,
-     * so one of the two sees the other; a sleeper seen here gets the word changed and a wake, one not seen yet sees
-     * the condition and does not sleep. A release store may pass the load of the count in the store buffer: there
-     * the sleeper's global barrier between its registration and its check orders the waker's two ({@link
-     * #fenceForWakers}).
+     * write or an atomic before this (or, on a bell of release wakers, a release store); nobody armed, it costs one
+     * volatile load and writes nothing. Race-free by the sleep protocol: a sleeper arms (an atomic exchange) before it
+     * reads the word and checks the condition, the waker writes the condition before it reads the armed word, so one
+     * of the two sees the other; a sleeper seen here has its arming taken by this waker's exchange (of concurrent
+     * wakers, one takes it and rings), then gets the word changed and a wake; one that arms after that exchange sees
+     * the condition, which the exchange ordered before it. A release store may pass the load of the armed word in the
+     * store buffer: there the sleeper's global barrier between its arming and its check orders the waker's two
+     * ({@link #fenceForWakers}).
      */
     public void ring() {
-        if ((int) WORD.getVolatile(memory, sleepersOffset) > 0) {
+        if ((int) WORD.getVolatile(memory, sleepersOffset) != 0
+                && (int) WORD.getAndSet(memory, sleepersOffset, 0) != 0) {
             WORD.getAndAdd(memory, bellOffset, 1);
             Native.futexWakeAll(address);
         }
     }
 
-    /** @return whether somebody sleeps on this bell now (a waker may skip work nobody waits for) */
+    /**
+     * @return whether somebody armed this bell since its last ring (a waker may skip work nobody waits for): a
+     * sleeper that woke by its timeout still counts until the next ring
+     */
     public boolean hasSleepers() {
-        return (int) WORD.getAcquire(memory, sleepersOffset) > 0;
+        return (int) WORD.getAcquire(memory, sleepersOffset) != 0;
     }
 
     /**
-     * Registers as a sleeper (with {@link #exit}) and returns the value to sleep on; the caller checks its condition
-     * after this and before sleeping (for sleeping on several bells at once).
+     * Arms the bell and returns the value to sleep on; the caller checks its condition after this and before
+     * sleeping (for sleeping on several bells at once). Nothing to undo after the sleep: the ring that wakes it
+     * disarms.
      */
     public int enter() {
-        WORD.getAndAdd(memory, sleepersOffset, 1);
+        WORD.getAndSet(memory, sleepersOffset, 1);
         return (int) WORD.getVolatile(memory, bellOffset);
     }
 
-    /** Ends a registration of {@link #enter}. */
-    public void exit() {
-        WORD.getAndAdd(memory, sleepersOffset, -1);
-    }
-
     /**
-     * A sleeper that registered ({@link #enter}) calls this before it checks its condition once more: on a bell of
+     * A sleeper that armed the bell ({@link #enter}) calls this before it checks its condition once more: on a bell of
      * release wakers it issues the global barrier ({@link Native#globalBarrier}), so that a waker's publish and its
-     * read of the sleeper count are seen in order by one of the two sides.
+     * read of the armed word are seen in order by one of the two sides.
      *
      * @param nanos the sleep the caller means to take
      * @return the sleep to take: {@code nanos}, or at most {@link #UNFENCED_SLEEP_NANOS} without the barrier
@@ -118,17 +126,13 @@ public final class Doorbell {
     }
 
     /**
-     * Sleeps until this bell rings, for at most {@code nanos}, unless {@code ready} holds after registering.
+     * Sleeps until this bell rings, for at most {@code nanos}, unless {@code ready} holds after arming.
      *
      * @return false when it could not sleep on the futex (no native access): the caller parks instead
      */
     public boolean await(final BooleanSupplier ready, final long nanos) {
         final int value = enter();
-        try {
-            final long slice = fenceForWakers(nanos);
-            return ready.getAsBoolean() || Native.futexWait(address, value, slice);
-        } finally {
-            exit();
-        }
+        final long slice = fenceForWakers(nanos);
+        return ready.getAsBoolean() || Native.futexWait(address, value, slice);
     }
 }

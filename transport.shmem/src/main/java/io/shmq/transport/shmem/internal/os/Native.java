@@ -299,7 +299,7 @@ public final class Native {
 
     /**
      * @return whether {@link #globalBarrier} works in this process, which is registered for it: its publishers may
-     * then publish with a release store before they read a doorbell's sleeper count (a JIT constant)
+     * then publish with a release store before they read a doorbell's armed word (a JIT constant)
      */
     public static boolean globalBarrierReady() {
         return GLOBAL_BARRIER;
@@ -307,10 +307,10 @@ public final class Native {
 
     /**
      * {@code membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED)}: a full memory barrier on every CPU that runs a thread of a
-     * registered process, before this returns. A sleeper issues it between registering and checking its condition
-     * once more, so that a publisher's release store and its later load of the sleeper count cannot pass each other
-     * unseen: either the publish is visible to the check, or the registration to the publisher (the asymmetric
-     * fence of a Dekker protocol; its fast side needs only the compiler to keep the store before the load, which an
+     * registered process, before this returns. A sleeper issues it between arming its doorbell and checking its
+     * condition once more, so that a publisher's release store and its later load of the armed word cannot pass each
+     * other unseen: either the publish is visible to the check, or the arming to the publisher (the asymmetric fence
+     * of a Dekker protocol; its fast side needs only the compiler to keep the store before the load, which an
      * ordered access through a {@code VarHandle} on native memory does). Tens of microseconds; once per sleep.
      *
      * @return false when unavailable (then {@link #globalBarrierReady()} is false)

@@ -209,9 +209,9 @@ public final class Regions {
     }
 
     /**
-     * Registers as a sleeper on the acknowledgement doorbell of each region created here, from index {@code at}
-     * (the duty cycle then sleeps on all of them at once); the caller ends the registrations with
-     * {@link io.shmq.transport.shmem.internal.os.Doorbell#exit}.
+     * Arms the acknowledgement doorbell of each region created here, from index {@code at} (the duty cycle then
+     * sleeps on all of them at once; the ring that wakes it disarms, see
+     * {@link io.shmq.transport.shmem.internal.os.Doorbell}).
      *
      * @return the next free index, or -1 when they do not fit
      */
@@ -220,10 +220,7 @@ public final class Regions {
         int next = at;
         for (final LocalRegion region : local) {
             if (next == bells.length) {
-                for (int i = at; i < next; i++) {
-                    bells[i].exit();
-                }
-                return -1;
+                return -1; // the bells armed so far wake nobody at their next ring: one needless wake each
             }
             final io.shmq.transport.shmem.internal.os.Doorbell bell = region.view().ring().doorbell();
             values[next] = bell.enter();

@@ -15,7 +15,7 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  *
  * <pre>
  *  0     | magic u64 | version u32 (FileHeaderLayout: written last) | capacity u32 (power of two) |
- *  16    | notEmpty u32 (futex: +1 per publish) | sleepers u32 (the creator's worker, asleep)        | pad to 128 |
+ *  16    | notEmpty u32 (futex: +1 per publish) | sleepers u32 (armed by the creator's worker)       | pad to 128 |
  *  128   | cursors (RingLayout): tail u64 | pad to 256 | head u64 | pad to 384                                 |
  *  384   | records[capacity] { sequence u64, claimer u64 (RingLayout), offset u64, size u64, hint u64 }  40 B each |
  * </pre>
@@ -25,8 +25,8 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 public final class AckRingLayout {
     /** "SHMQACK1" as a little-endian long. */
     public static final long MAGIC = 0x314B4341514D4853L;
-    /** 3: the claim tag in every record. */
-    public static final int VERSION = 3;
+    /** 3: the claim tag in every record; 4: the sleepers word is an armed flag ({@code Doorbell}). */
+    public static final int VERSION = 4;
 
     public static final StructLayout HEADER = MemoryLayout.structLayout(
             FileHeaderLayout.MAGIC,

@@ -47,9 +47,9 @@ import static io.shmq.transport.shmem.internal.ring.RingLayout.TAIL_H;
  * its binder, or only the peer that holds its slot, writes) runs a leaner protocol whose producer does no atomic
  * read-modify-write and reads no line a consumer writes per message: its view keeps the next position itself, finds
  * room by the head (reread only when the head it saw says full), writes the body with plain stores and publishes by
- * one release store of {@code sequence = p + 1} (the doorbell that wakes a sleeping consumer reads its waiter count
+ * one release store of {@code sequence = p + 1} (the doorbell that wakes a sleeping consumer reads its armed word
  * next; the store buffer may let that load pass the store, so a sleeper issues the global barrier of {@code
- * membarrier(2)} between registering and checking, and the publish is a volatile store in a process that cannot
+ * membarrier(2)} between arming and checking, and the publish is a volatile store in a process that cannot
  * register for it). Consumers take as above (the head's CAS decides among several) and
  * do not release the record: its room is the head, so {@code sequence} stays {@code p + 1} until the next lap's
  * publish. The tail is not used. Nothing is claimed before it is published, so nothing is ever skipped: a producer
@@ -370,9 +370,9 @@ public abstract class SequencedRing<T> {
     public final boolean publish(final long position) {
         final long record = record(position);
         if (single) {
-            // A sleeping consumer is woken by afterPublish only if this publish is visible before the waiter count
+            // A sleeping consumer is woken by afterPublish only if this publish is visible before the armed word
             // is read there. A release store followed by that load may be reordered by the store buffer; where every
-            // sleeper issues the global barrier between its registration and its check (Doorbell.fenceForWakers),
+            // sleeper issues the global barrier between its arming and its check (Doorbell.fenceForWakers),
             // one of the two sides sees the other all the same, and the publish costs no fence. Else a volatile one.
             if (Native.globalBarrierReady()) {
                 SEQUENCE_H.setRelease(memory, record, position + 1);

@@ -36,7 +36,7 @@ import static io.shmq.transport.shmem.internal.ring.SocketRingLayout.TOPIC_SEQ_H
  * A view of one {@link SocketRingLayout} ring inside an endpoint mapping. Producers {@link #tryClaim}, {@link #write}
  * and {@link #publish}; consumers {@link #poll} (the protocol is {@link SequencedRing}'s). Blocking is the caller's:
  * {@link #awaitNotEmpty} and {@link #awaitNotFull} sleep on the ring's futex words for at most a slice, and wakers
- * issue {@code FUTEX_WAKE} only when a waiter count says someone sleeps.
+ * issue {@code FUTEX_WAKE} only when a sleeper armed the doorbell since its last ring ({@link Doorbell}).
  */
 public final class SocketRing extends SequencedRing<SocketRing.Entry> {
     /**
@@ -475,7 +475,7 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
     }
 
     /**
-     * Sleeps until one of several rings may have changed: registers as the waiter of each ({@link #enterWait}), checks
+     * Sleeps until one of several rings may have changed: arms the doorbell of each ({@link #enterWait}), checks
      * once more that none is ready (so a publish in between is never missed), then waits on all their futex words at
      * once ({@code futex_waitv}) for at most {@code nanos} (shorter while a peer without futex is attached).
      *
@@ -489,52 +489,35 @@ public final class SocketRing extends SequencedRing<SocketRing.Entry> {
         final long[] addresses = new long[count];
         final int[] values = new int[count];
         long slice = nanos;
-        int registered = 0;
         Doorbell fence = null;
-        try {
-            for (; registered < count; registered++) {
-                final SocketRing ring = rings[registered];
-                values[registered] = ring.enterWait(input[registered]);
-                addresses[registered] = ring.waitAddress(input[registered]);
-                slice = ring.slice(slice);
-                if (input[registered] && ring.single()) {
-                    fence = ring.notEmpty;
-                }
-            }
-            if (fence != null) {
-                slice = fence.fenceForWakers(slice); // one barrier for all the rings
-            }
-            for (int i = 0; i < count; i++) {
-                if (ready.test(i)) {
-                    return true;
-                }
-            }
-            return Native.futexWaitAny(addresses, values, count, slice);
-        } finally {
-            for (int i = 0; i < registered; i++) {
-                try {
-                    rings[i].exitWait(input[i]);
-                } catch (IllegalStateException e) {
-                    // unmapped meanwhile (its socket closed): nobody counts on the registration
-                }
+        for (int i = 0; i < count; i++) {
+            final SocketRing ring = rings[i];
+            values[i] = ring.enterWait(input[i]);
+            addresses[i] = ring.waitAddress(input[i]);
+            slice = ring.slice(slice);
+            if (input[i] && ring.single()) {
+                fence = ring.notEmpty;
             }
         }
+        if (fence != null) {
+            slice = fence.fenceForWakers(slice); // one barrier for all the rings
+        }
+        for (int i = 0; i < count; i++) {
+            if (ready.test(i)) {
+                return true;
+            }
+        }
+        return Native.futexWaitAny(addresses, values, count, slice);
     }
 
     /**
-     * A registration as a sleeper on this ring (with {@link #exitWait}): counts it in the waiter count, so that
-     * wakers issue {@code FUTEX_WAKE}, and returns the futex word's value to wait on. The caller checks its condition
-     * after this and before sleeping.
+     * Arms one of this ring's doorbells, so that its next waker issues {@code FUTEX_WAKE}, and returns the futex
+     * word's value to wait on. The caller checks its condition after this and before sleeping.
      *
      * @param input true for "something was published" (notEmpty), false for "a record was freed" (notFull)
      */
     private int enterWait(final boolean input) {
         return (input ? notEmpty : notFull).enter();
-    }
-
-    /** Ends a registration of {@link #enterWait}. */
-    private void exitWait(final boolean input) {
-        (input ? notEmpty : notFull).exit();
     }
 
     /** @return the address of the futex word {@link #enterWait} returned the value of */

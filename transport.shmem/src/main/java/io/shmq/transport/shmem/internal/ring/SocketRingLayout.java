@@ -21,8 +21,8 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  *        |   (sockets attached without futex: waiters then sleep 1 ms at a time)                               |
  *  20    | single u32 (1: one producer by construction, SequencedRing's single-producer protocol) | pad to 128 |
  *  128   | cursors (RingLayout): tail u64 | pad to 256 | head u64 | pad to 384                               |
- *  384   | notEmpty u32 (futex) | emptyWaiters u32                                                | pad to 512 |
- *  512   | notFull u32 (futex)  | fullWaiters u32                                                 | pad to 640 |
+ *  384   | notEmpty u32 (futex) | emptyWaiters u32 (armed: 1 from a sleeper's arming to the next ring)   | pad to 512 |
+ *  512   | notFull u32 (futex)  | fullWaiters u32 (armed, as emptyWaiters: see Doorbell)                | pad to 640 |
  *  640   | topicSeq u32 (seqlock: odd while the subscriber writes) | topicCount u32                               |
  *  648   | topics[16] { length u32, pad u32, prefix u8[48] }  56 B each (a sub ring's subscriptions)  | pad to 1664 |
  *  1664  | records[capacity] { sequence u64, claimer u64 (RingLayout's claim tag), kind u32, correlation u32,   |

@@ -815,7 +815,7 @@ public final class ManagedSegment {
 
     /**
      * After a free (the lock given back): wakes allocations that wait for room. The fence comes first: the freed
-     * memory must be visible before the waiter count is read (the doorbell's protocol: a waiter registers, then
+     * memory must be visible before the armed word is read (the doorbell's protocol: a waiter arms it, then
      * looks for room, so one of the two sees the other); the transfers before it are ordered, not fenced. Then one
      * load of a line nobody writes while no allocation waits.
      */

@@ -19,7 +19,7 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  *  384    | reservedEnd u64 (raised by CAS) | binBitmap u64 | generation u64 (under the lock) | pad to 512 |
  *  512    | classHeads[8] { head u64 = first free block of the class list (0 = empty), padding to 128 }   |
  *  1536   | bins[64] u64 (first free block of each power-of-two bin, 0 = empty)   512 B            |
- *  2048   | freeBell u32 (futex word, +1 on a free while somebody waits) | freeSleepers u32 | pad to 2176 |
+ *  2048   | freeBell u32 (futex word, +1 on a free while armed) | freeSleepers u32 (armed)  | pad to 2176 |
  *  2176   | transfer { op u32 | classIndex u32 | owner u32 | count u32 | first u64 | head u64 |          |
  *         |            usedAfter u64 }   the lock holder's block transfer in progress  | pad to 2304  |
  *  2304   | padding to 4096                                                                          |
@@ -34,7 +34,7 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 public final class SegmentLayout {
     /** "SHMQSEG1" as a little-endian long. */
     static final long MAGIC = 0x31474553514D4853L;
-    public static final int VERSION = 4;
+    public static final int VERSION = 5;
     public static final int CLASSES = 8;
     public static final int BINS = 64;
 

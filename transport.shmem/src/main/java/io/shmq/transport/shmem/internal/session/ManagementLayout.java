@@ -21,7 +21,7 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  *  72      | padding to 128                                               |
  *  128     | lock u64 (robust lock word, see RobustLock) | padding to 256  |
  *  256     | eventCounter u64 | deviceCounter u64 | regionIdCounter u64    |
- *  280     | eventBell u32 (futex: +1 per event) | eventSleepers u32      |
+ *  280     | eventBell u32 (futex: +1 per event) | eventSleepers u32 (armed) |
  *  288     | holderCounter u32 (the last holder id handed out)            |
  *          | padding to 384                                               |
  *  384     | devices[64]  { pid u64, token u64, lastBeat u64,             |
@@ -39,7 +39,7 @@ public final class ManagementLayout {
     /** "SHMQMNG1" as a little-endian long. */
     public static final long MAGIC = 0x31474E4D514D4853L;
     /** Major version; attaching refuses another one. */
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
     public static final int MAX_DEVICES = 64;
     static final int MAX_SEGMENTS = 16;
     static final int MAX_REGIONS = 256;

@@ -32,12 +32,13 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
  * of one producer by construction (a bound push's, pub's, pair's, req/rep's, and the slots of a bound pull) marked
  * {@code single} and run by the single-producer protocol; the binder's type; 9: a single producer publishes with a
  * release store and its ring's sleepers issue the global barrier ({@code Doorbell.fenceForWakers}); 10: records of 128
- * bytes, a message of up to 104 inside its record ({@code SocketRingLayout.INLINE_BYTES}).
+ * bytes, a message of up to 104 inside its record ({@code SocketRingLayout.INLINE_BYTES}); 11: a ring's waiter words
+ * are armed flags that the ring that wakes clears ({@code Doorbell}).
  */
 public final class EndpointLayout {
     /** "SHMQSOK1" as a little-endian long. */
     public static final long MAGIC = 0x314B4F53514D4853L;
-    public static final int VERSION = 10;
+    public static final int VERSION = 11;
     /**
      * Peer slots of a req/rep, pub or pull endpoint when the binder configures none ({@code shmem.max-peers}):
      * connecting req/rep peers (two rings each, its requests and its replies), subscribers or pushes (one ring each).

@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -40,6 +41,33 @@ class DoorbellTest {
             assertEquals(ROUNDS, (int) WORD.getVolatile(memory, 256L));
             assertEquals(0, stalls.get(), "sleepers that slept their whole slice with the number published");
             assertTrue(!other.isAlive());
+        }
+    }
+
+    @Test
+    void shouldWakeOncePerArmingAndForgetASleeperThatNeverCameBack() throws Exception {
+        try (Arena arena = Arena.ofShared()) {
+            final MemorySegment memory = arena.allocate(256, 64);
+            final Doorbell bell = new Doorbell(memory, 64, 128);
+            bell.ring();
+            assertEquals(0, (int) WORD.getVolatile(memory, 64L), "nobody armed: no wake, the word unchanged");
+            final int value = bell.enter(); // a sleeper arms, then is killed before it sleeps or after
+            assertTrue(bell.hasSleepers());
+            bell.ring();
+            assertEquals(value + 1, (int) WORD.getVolatile(memory, 64L), "the armed bell rings");
+            assertFalse(bell.hasSleepers(), "the ring took the arming");
+            for (int i = 0; i < 1000; i++) {
+                bell.ring(); // a consumer releasing records while the woken producer has not run yet
+            }
+            assertEquals(value + 1, (int) WORD.getVolatile(memory, 64L), "one wake for one arming, not one a ring");
+            final Thread sleeper = Thread.ofPlatform().start(() -> bell.await(() -> false, SLICE_NANOS));
+            while (!bell.hasSleepers()) {
+                Thread.onSpinWait();
+            }
+            Thread.sleep(50); // into its futex wait (a ring before it only makes the wait return at once)
+            bell.ring();
+            sleeper.join(SLICE_NANOS / 1_000_000 / 2);
+            assertFalse(sleeper.isAlive(), "the sleeper woke at the ring, not at the end of its slice");
         }
     }
 

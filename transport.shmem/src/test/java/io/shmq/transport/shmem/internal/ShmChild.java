@@ -248,6 +248,19 @@ public final class ShmChild {
                         factory.createSocket(io.shmq.transport.api.SocketType.SUB, "sub").connect(a[1]);
                         println("SUBSCRIBED");
                     }
+                    case "allocwait" -> {
+                        // allocwait SIZE: a second factory of the session, whose allocations wait for room (an hour
+                        // at most), answers WAITING and allocates SIZE bytes (in a full segment: it waits there)
+                        final FactoryConfig config = builder.build();
+                        final FactoryConfig.Builder waiting = FactoryConfig.builder("waiter")
+                                .session(config.session()).segmentSize(config.segmentSize())
+                                .allocationRetry(io.shmq.transport.api.AllocationRetryPolicy.retry(3601,
+                                        java.time.Duration.ofSeconds(1)));
+                        config.options().forEach(waiting::option);
+                        final ShmemFactory waiter = new ShmemFactory(waiting.build());
+                        println("WAITING");
+                        held.add(waiter.createMessage(Long.parseLong(a[1])));
+                    }
                     case "pullwait" -> {
                         // pullwait ADDRESS: connects a pull socket, answers PULLING and waits for a message for ever
                         // (asleep on the ring's futex after its spin phase) until the process is killed

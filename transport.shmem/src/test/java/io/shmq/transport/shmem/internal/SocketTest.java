@@ -966,6 +966,41 @@ class SocketTest {
         }
     }
 
+    @Test
+    void shouldForgetAnAllocationKilledWhileWaitingForRoomAtTheNextFree() throws Exception {
+        // While an allocation waits for room, every free of the session goes to the class list at once (no cache,
+        // no spare). An allocation killed in its wait left that on for good until 2026-12-04: the waiter count stayed.
+        final ShmemFactory parent = shm.track(new ShmemFactory(shm.config("parent").segmentSize(8L << 20).build()));
+        final Path segment = io.shmq.transport.shmem.internal.os.ShmFiles.segment(parent.directory(), parent.shmId(),
+                0);
+        final long armed = io.shmq.transport.shmem.internal.segment.SegmentLayout.LAYOUT.byteOffset(
+                MemoryLayout.PathElement.groupElement("freeSleepers"));
+        final List<Message> filling = new ArrayList<>();
+        try {
+            while (true) {
+                try {
+                    filling.add(parent.createMessage(256L << 10));
+                } catch (io.shmq.transport.api.MessageBadAllocException e) {
+                    break; // full
+                }
+            }
+            try (ChildJvm child = new ChildJvm(shm.name(), 8L << 20)) {
+                child.call("allocwait " + (1L << 20), "WAITING", 30);
+                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (readInt(segment, armed) == 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(5);
+                }
+                assertEquals(1, readInt(segment, armed), "the child's allocation waits for room");
+                child.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+            filling.removeLast().close(); // a free rings for the dead waiter, once
+            assertEquals(0, readInt(segment, armed), "the free took the dead waiter's arming");
+            assertFalse(parent.mappings().ownSegment().allocationWaiting(), "frees take their usual way again");
+        } finally {
+            filling.forEach(Message::close);
+        }
+    }
+
     /** @return the native-order u32 at {@code offset} of a shared-memory file, read through the file */
     private static int readInt(final Path file, final long offset) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {

@@ -16,8 +16,10 @@ import java.util.function.BooleanSupplier;
  *
  * <p>Until 2026-12-04 the second word counted the sleepers, each taking itself off after its sleep: a waker then woke
  * on every ring until the woken thread had run and left (async-profiler had {@code futexWakeAll} at 15-46% of one side
- * of a 64 B stream in 3 of 5 runs); and a sleeper killed in its sleep stayed counted for good, one system call per ring
- * from then on (a 64 B stream through such a ring ran at a third of its rate: transport.shmem/README.md, Doorbells).
+ * of a 64 B stream in 3 of 5 runs); and a sleeper killed in its sleep stayed counted for good: one system call per ring
+ * from then on (a 64 B stream through such a ring ran at a third of its rate), or, for an allocation killed while it
+ * waited for room, every free of the session on the slow way for good (an allocate + free of 64 B took 1.9 us instead
+ * of 50 ns; transport.shmem/README.md, Doorbells).
  */
 public final class Doorbell {
     /**

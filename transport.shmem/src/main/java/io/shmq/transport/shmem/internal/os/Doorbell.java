@@ -8,7 +8,7 @@ import java.util.function.BooleanSupplier;
 /**
  * A doorbell in shared memory: a 32-bit futex word that a waker increments, and an armed word that a sleeper sets
  * and the waker that rings clears, so that a waker makes the {@code FUTEX_WAKE} system call only when somebody
- * registered to sleep since the last ring, and once for them all. The one sleep protocol of the shared-memory
+ * armed it since the last ring, and once for them all. The one sleep protocol of the shared-memory
  * transport: arm, read the word, check the condition once more (a ring between the check and the sleep changes the
  * word, so the futex returns at once), sleep. A sleeper does not disarm: the ring that wakes it did, and one that
  * wakes by its timeout leaves the word armed for one needless wake at the next ring. Rings (not empty, not full) and

@@ -220,7 +220,7 @@ public final class Regions {
         int next = at;
         for (final LocalRegion region : local) {
             if (next == bells.length) {
-                return -1; // the bells armed so far wake nobody at their next ring: one needless wake each
+                return -1; // the bells armed so far stay armed: their next rings make one needless wake each
             }
             final io.shmq.transport.shmem.internal.os.Doorbell bell = region.view().ring().doorbell();
             values[next] = bell.enter();

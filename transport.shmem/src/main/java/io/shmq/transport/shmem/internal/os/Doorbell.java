@@ -93,7 +93,7 @@ public final class Doorbell {
      * @return whether somebody armed this bell since its last ring (a waker may skip work nobody waits for): a
      * sleeper that woke by its timeout still counts until the next ring
      */
-    public boolean hasSleepers() {
+    public boolean armed() {
         return (int) WORD.getAcquire(memory, sleepersOffset) != 0;
     }
 

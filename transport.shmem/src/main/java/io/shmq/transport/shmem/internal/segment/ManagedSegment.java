@@ -502,7 +502,7 @@ public final class ManagedSegment {
 
     /** @return whether an allocation of any process waits for a free in this segment now (one acquire load) */
     public boolean allocationWaiting() {
-        return freed.hasSleepers();
+        return freed.armed();
     }
 
     /**
@@ -632,7 +632,7 @@ public final class ManagedSegment {
 
     private void freeCached(final long block, final BlockCache cache) {
         final long sizeFlags = (long) SIZE_FLAGS_H.getAcquire(memory, block);
-        if ((sizeFlags & SMALL) == 0 || freed.hasSleepers()) {
+        if ((sizeFlags & SMALL) == 0 || freed.armed()) {
             free(block);
             if ((sizeFlags & SMALL) != 0) {
                 drainAll(cache);
@@ -821,7 +821,7 @@ public final class ManagedSegment {
      */
     private void signalFreed() {
         VarHandle.fullFence();
-        if (freed.hasSleepers()) {
+        if (freed.armed()) {
             freed.ring();
         }
     }

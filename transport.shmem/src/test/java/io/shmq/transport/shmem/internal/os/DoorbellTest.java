@@ -52,16 +52,16 @@ class DoorbellTest {
             bell.ring();
             assertEquals(0, (int) WORD.getVolatile(memory, 64L), "nobody armed: no wake, the word unchanged");
             final int value = bell.enter(); // a sleeper arms, then is killed before it sleeps or after
-            assertTrue(bell.hasSleepers());
+            assertTrue(bell.armed());
             bell.ring();
             assertEquals(value + 1, (int) WORD.getVolatile(memory, 64L), "the armed bell rings");
-            assertFalse(bell.hasSleepers(), "the ring took the arming");
+            assertFalse(bell.armed(), "the ring took the arming");
             for (int i = 0; i < 1000; i++) {
                 bell.ring(); // a consumer releasing records while the woken producer has not run yet
             }
             assertEquals(value + 1, (int) WORD.getVolatile(memory, 64L), "one wake for one arming, not one a ring");
             final Thread sleeper = Thread.ofPlatform().start(() -> bell.await(() -> false, SLICE_NANOS));
-            while (!bell.hasSleepers()) {
+            while (!bell.armed()) {
                 Thread.onSpinWait();
             }
             Thread.sleep(50); // into its futex wait (a ring before it only makes the wait return at once)

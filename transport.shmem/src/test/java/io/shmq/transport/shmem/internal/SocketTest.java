@@ -943,16 +943,11 @@ class SocketTest {
             push.bind("ipc://asleep");
             try (ChildJvm child = new ChildJvm(shm.name(), SEGMENT)) {
                 child.call("pullwait ipc://asleep", "PULLING", 30);
-                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (readInt(endpoint, armed) == 0 && System.nanoTime() < deadline) {
-                    Thread.sleep(5); // its spin phase, then its sleep
-                }
-                assertEquals(1, readInt(endpoint, armed), "the child's pull armed the ring and sleeps");
-                child.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                killWhenArmed(child, endpoint, armed, "the child's pull armed the ring and sleeps");
             }
-            pull.connect("ipc://asleep");
+            pull.connect("ipc://asleep"); // a consumer's arrival rings the ring's bells: the first ring after the kill
             try (Message message = parent.createMessage(64)) {
-                assertEquals(64, push.send(message, 1000)); // rings for the dead sleeper, once
+                assertEquals(64, push.send(message, 1000));
             }
             assertEquals(0, readInt(endpoint, armed), "the publish took the dead sleeper's arming");
             assertEquals(64, pull.receive(into, 1000));
@@ -986,12 +981,7 @@ class SocketTest {
             }
             try (ChildJvm child = new ChildJvm(shm.name(), 8L << 20)) {
                 child.call("allocwait " + (1L << 20), "WAITING", 30);
-                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (readInt(segment, armed) == 0 && System.nanoTime() < deadline) {
-                    Thread.sleep(5);
-                }
-                assertEquals(1, readInt(segment, armed), "the child's allocation waits for room");
-                child.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                killWhenArmed(child, segment, armed, "the child's allocation waits for room");
             }
             filling.removeLast().close(); // a free rings for the dead waiter, once
             assertEquals(0, readInt(segment, armed), "the free took the dead waiter's arming");
@@ -999,6 +989,20 @@ class SocketTest {
         } finally {
             filling.forEach(Message::close);
         }
+    }
+
+    /**
+     * Waits (30 s at most) until the child has armed the doorbell whose armed word is at {@code offset} of
+     * {@code file} (its spin phase, then its sleep), then kills it.
+     */
+    private static void killWhenArmed(final ChildJvm child, final Path file, final long offset, final String what)
+            throws IOException, InterruptedException {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (readInt(file, offset) == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertEquals(1, readInt(file, offset), what);
+        child.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
 
     /** @return the native-order u32 at {@code offset} of a shared-memory file, read through the file */
